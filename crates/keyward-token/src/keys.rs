@@ -1,0 +1,443 @@
+//! RSA key material. Public keys are parsed once ([`PublicKey`]) and verified
+//! against many times; private keys exist only as PKCS#8 DER in zeroized
+//! buffers and are handed out as PKCS#8 PEM.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+use aws_lc_rs::encoding::AsDer;
+use aws_lc_rs::rsa::{KeyPair, KeySize, PublicKeyComponents};
+use aws_lc_rs::signature::{KeyPair as _, ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::Deserialize;
+use zeroize::Zeroizing;
+
+use crate::error::KeyError;
+
+/// Smallest RSA modulus accepted, in bits.
+pub const MIN_RSA_BITS: usize = 2048;
+/// Largest RSA modulus accepted, in bits (aws-lc's verification limit).
+pub const MAX_RSA_BITS: usize = 8192;
+/// The only public exponent accepted.
+const EXPONENT_65537: [u8; 3] = [0x01, 0x00, 0x01];
+
+/// A validated RSA public key (2048–8192 bits, e = 65537), pre-parsed for
+/// RS256 verification.
+#[derive(Clone)]
+pub struct PublicKey {
+    spki_der: Vec<u8>,
+    bits: usize,
+    n: Vec<u8>,
+    parsed: ParsedPublicKey,
+}
+
+impl fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PublicKey(RSA-{})", self.bits)
+    }
+}
+
+impl PublicKey {
+    /// Read a public key from DER: SubjectPublicKeyInfo (RFC 5280) or PKCS#1
+    /// `RSAPublicKey` (RFC 8017).
+    pub fn from_der(der: &[u8]) -> Result<Self, KeyError> {
+        let key = aws_lc_rs::rsa::PublicKey::from_der(der).map_err(|_| {
+            KeyError::Unreadable("not an RSA public key in SPKI or PKCS#1 DER form".into())
+        })?;
+        let n = key.modulus().big_endian_without_leading_zero().to_vec();
+        let e = key.exponent().big_endian_without_leading_zero();
+        let bits = bit_length(&n);
+        if !(MIN_RSA_BITS..=MAX_RSA_BITS).contains(&bits) {
+            return Err(KeyError::BadSize(bits));
+        }
+        if e != EXPONENT_65537 {
+            return Err(KeyError::BadExponent);
+        }
+        let spki_der = key
+            .as_der()
+            .map_err(|_| KeyError::Crypto("encoding SPKI"))?
+            .as_ref()
+            .to_vec();
+        let parsed = ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, &spki_der)
+            .map_err(|_| KeyError::Unreadable("RSA public key rejected by aws-lc".into()))?;
+        Ok(PublicKey {
+            spki_der,
+            bits,
+            n,
+            parsed,
+        })
+    }
+
+    /// Read a public key from PEM (`PUBLIC KEY` or `RSA PUBLIC KEY`) or a JWK
+    /// (a JSON object with `kty: "RSA"`), detected from the first character.
+    pub fn parse(input: &[u8]) -> Result<Self, KeyError> {
+        let text = std::str::from_utf8(input)
+            .map_err(|_| KeyError::Unreadable("the key file is not text (PEM or JWK)".into()))?
+            .trim();
+        if text.starts_with('{') {
+            Self::from_jwk(text)
+        } else {
+            Self::from_pem(text)
+        }
+    }
+
+    /// Read a PEM-encoded public key.
+    pub fn from_pem(text: &str) -> Result<Self, KeyError> {
+        let block = pem::parse(text).map_err(|_| {
+            KeyError::Unreadable("expected a PEM block such as -----BEGIN PUBLIC KEY-----".into())
+        })?;
+        match block.tag() {
+            "PUBLIC KEY" | "RSA PUBLIC KEY" => Self::from_der(block.contents()),
+            "PRIVATE KEY" | "RSA PRIVATE KEY" | "ENCRYPTED PRIVATE KEY" | "EC PRIVATE KEY" => {
+                Err(KeyError::PrivateKeyGiven)
+            }
+            other => Err(KeyError::Unreadable(
+                format!("unexpected PEM block `{other}`; expected PUBLIC KEY").into(),
+            )),
+        }
+    }
+
+    /// Read a JWK (RFC 7517) holding an RSA public key.
+    pub fn from_jwk(text: &str) -> Result<Self, KeyError> {
+        #[derive(Deserialize)]
+        struct Jwk {
+            kty: Option<String>,
+            n: Option<String>,
+            e: Option<String>,
+            d: Option<serde_json::Value>,
+            alg: Option<String>,
+            #[serde(rename = "use")]
+            use_: Option<String>,
+        }
+        let jwk: Jwk = serde_json::from_str(text)
+            .map_err(|_| KeyError::Unreadable("the JWK is not a JSON object".into()))?;
+        match jwk.kty.as_deref() {
+            Some("RSA") => {}
+            Some(other) => return Err(KeyError::NotRsa(format!("JWK kty `{other}`"))),
+            None => return Err(KeyError::Unreadable("the JWK has no `kty`".into())),
+        }
+        if jwk.d.is_some() {
+            return Err(KeyError::PrivateKeyGiven);
+        }
+        if let Some(alg) = jwk.alg.as_deref().filter(|a| *a != crate::ALGORITHM) {
+            return Err(KeyError::Unreadable(
+                format!("the JWK is for `{alg}`; keyward accepts RS256 only").into(),
+            ));
+        }
+        if let Some(u) = jwk.use_.as_deref().filter(|u| *u != "sig") {
+            return Err(KeyError::Unreadable(
+                format!("the JWK `use` is `{u}`; a signing key needs `sig`").into(),
+            ));
+        }
+        let decode = |v: Option<String>, name: &str| {
+            v.and_then(|s| URL_SAFE_NO_PAD.decode(s).ok()).ok_or_else(|| {
+                KeyError::Unreadable(format!("the JWK member `{name}` is missing or not base64url").into())
+            })
+        };
+        let n = decode(jwk.n, "n")?;
+        let e = decode(jwk.e, "e")?;
+        let components = PublicKeyComponents { n: n.as_slice(), e: e.as_slice() };
+        let der = AsDer::<aws_lc_rs::encoding::PublicKeyX509Der>::as_der(&components)
+            .map_err(|_| KeyError::Unreadable("the JWK `n` and `e` do not form an RSA key".into()))?;
+        Self::from_der(der.as_ref())
+    }
+
+    /// The key as SubjectPublicKeyInfo DER (what the store keeps).
+    pub fn spki_der(&self) -> &[u8] {
+        &self.spki_der
+    }
+
+    /// The key as `-----BEGIN PUBLIC KEY-----` PEM.
+    pub fn to_spki_pem(&self) -> String {
+        encode_pem("PUBLIC KEY", &self.spki_der)
+    }
+
+    /// The key as a public JWK carrying `kid`, `alg: RS256` and `use: sig`.
+    pub fn to_jwk(&self, kid: &str) -> serde_json::Value {
+        serde_json::json!({
+            "kty": "RSA",
+            "kid": kid,
+            "alg": crate::ALGORITHM,
+            "use": "sig",
+            "n": URL_SAFE_NO_PAD.encode(&self.n),
+            "e": URL_SAFE_NO_PAD.encode(EXPONENT_65537),
+        })
+    }
+
+    /// Modulus size in bits.
+    pub fn bits(&self) -> usize {
+        self.bits
+    }
+
+    /// Check an RSASSA-PKCS1-v1_5 SHA-256 signature. The algorithm is fixed by
+    /// the key, never by the token header.
+    pub(crate) fn verify_rs256(&self, message: &[u8], signature: &[u8]) -> bool {
+        self.parsed.verify_sig(message, signature).is_ok()
+    }
+}
+
+fn bit_length(big_endian: &[u8]) -> usize {
+    match big_endian.first() {
+        None => 0,
+        Some(first) => (big_endian.len() - 1) * 8 + (8 - first.leading_zeros() as usize),
+    }
+}
+
+fn encode_pem(tag: &str, der: &[u8]) -> String {
+    pem::encode_config(
+        &pem::Pem::new(tag, der),
+        pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF),
+    )
+}
+
+/// Whether a key may sign tokens right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyStatus {
+    /// Tokens signed with it are accepted.
+    Active,
+    /// Tokens signed with it are refused with `key_disabled`.
+    Disabled,
+}
+
+impl KeyStatus {
+    /// Stable lowercase name (`active`, `disabled`) used in storage and output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyStatus::Active => "active",
+            KeyStatus::Disabled => "disabled",
+        }
+    }
+
+    /// Parse the stable name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "active" => Some(KeyStatus::Active),
+            "disabled" => Some(KeyStatus::Disabled),
+            _ => None,
+        }
+    }
+}
+
+/// One project's keys, by exact `kid`.
+#[derive(Debug, Clone, Default)]
+pub struct KeySet {
+    keys: HashMap<String, (Arc<PublicKey>, KeyStatus)>,
+}
+
+impl KeySet {
+    /// An empty set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Add or replace a key.
+    pub fn insert(&mut self, kid: impl Into<String>, key: Arc<PublicKey>, status: KeyStatus) {
+        self.keys.insert(kid.into(), (key, status));
+    }
+
+    /// Look a key up by exact `kid`.
+    pub fn get(&self, kid: &str) -> Option<(&PublicKey, KeyStatus)> {
+        self.keys.get(kid).map(|(k, s)| (k.as_ref(), *s))
+    }
+
+    /// Whether `kid` names an active key.
+    pub fn is_active(&self, kid: &str) -> bool {
+        matches!(self.get(kid), Some((_, KeyStatus::Active)))
+    }
+
+    /// Number of keys (active or not).
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Whether the set has no keys.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+}
+
+/// A freshly generated RSA key pair. The private half lives in a buffer that
+/// is zeroed on drop.
+pub struct GeneratedKeyPair {
+    private_pkcs8: Zeroizing<Vec<u8>>,
+    public: PublicKey,
+}
+
+impl fmt::Debug for GeneratedKeyPair {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "GeneratedKeyPair({:?}, private key redacted)", self.public)
+    }
+}
+
+impl GeneratedKeyPair {
+    /// Generate an RSA key pair of 2048, 3072 or 4096 bits.
+    pub fn generate(bits: u32) -> Result<Self, KeyError> {
+        let size = match bits {
+            2048 => KeySize::Rsa2048,
+            3072 => KeySize::Rsa3072,
+            4096 => KeySize::Rsa4096,
+            other => return Err(KeyError::UnsupportedGenerateSize(other)),
+        };
+        let pair = KeyPair::generate(size).map_err(|_| KeyError::Crypto("RSA key generation"))?;
+        let pkcs8 = AsDer::<aws_lc_rs::encoding::Pkcs8V1Der>::as_der(&pair)
+            .map_err(|_| KeyError::Crypto("PKCS#8 encoding"))?;
+        let public = PublicKey::from_der(pair.public_key().as_ref())?;
+        Ok(GeneratedKeyPair {
+            private_pkcs8: Zeroizing::new(pkcs8.as_ref().to_vec()),
+            public,
+        })
+    }
+
+    /// Rebuild a pair from stored PKCS#8 DER (for a later download).
+    pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, KeyError> {
+        let pair = KeyPair::from_pkcs8(der)
+            .map_err(|_| KeyError::Unreadable("stored private key is not RSA PKCS#8".into()))?;
+        let public = PublicKey::from_der(pair.public_key().as_ref())?;
+        Ok(GeneratedKeyPair {
+            private_pkcs8: Zeroizing::new(der.to_vec()),
+            public,
+        })
+    }
+
+    /// The public half.
+    pub fn public_key(&self) -> &PublicKey {
+        &self.public
+    }
+
+    /// The private key as PKCS#8 DER (sensitive).
+    pub fn private_pkcs8_der(&self) -> &[u8] {
+        &self.private_pkcs8
+    }
+
+    /// The private key as `-----BEGIN PRIVATE KEY-----` PEM (sensitive), which
+    /// OpenSSL, PyJWT, node `jose`, Go's `x509` and `lestrrat-go/jwx` all read.
+    pub fn private_key_pem(&self) -> Zeroizing<String> {
+        Zeroizing::new(encode_pem("PRIVATE KEY", &self.private_pkcs8))
+    }
+}
+
+/// An RSA private key ready to sign RS256 tokens.
+pub struct SigningKey {
+    pub(crate) encoding: jsonwebtoken::EncodingKey,
+    bits: usize,
+}
+
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SigningKey(RSA-{}, redacted)", self.bits)
+    }
+}
+
+impl SigningKey {
+    /// Read a private key from PEM: PKCS#8 (`PRIVATE KEY`) or PKCS#1
+    /// (`RSA PRIVATE KEY`).
+    pub fn from_pem(text: &[u8]) -> Result<Self, KeyError> {
+        let block = pem::parse(text).map_err(|_| {
+            KeyError::Unreadable("expected a PEM private key (-----BEGIN PRIVATE KEY-----)".into())
+        })?;
+        let pair = match block.tag() {
+            "PRIVATE KEY" => KeyPair::from_pkcs8(block.contents()),
+            "RSA PRIVATE KEY" => KeyPair::from_der(block.contents()),
+            "PUBLIC KEY" | "RSA PUBLIC KEY" => {
+                return Err(KeyError::Unreadable(
+                    "this is a public key; signing needs the private key".into(),
+                ));
+            }
+            other => {
+                return Err(KeyError::Unreadable(
+                    format!("unexpected PEM block `{other}`; expected PRIVATE KEY").into(),
+                ));
+            }
+        }
+        .map_err(|_| KeyError::NotRsa("a PEM private key that is not RSA".into()))?;
+        let bits = PublicKey::from_der(pair.public_key().as_ref())?.bits();
+        let encoding = jsonwebtoken::EncodingKey::from_rsa_pem(text)
+            .map_err(|_| KeyError::Unreadable("the RSA private key could not be loaded".into()))?;
+        Ok(SigningKey { encoding, bits })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generate_roundtrip_pem_and_jwk() {
+        let pair = GeneratedKeyPair::generate(2048).unwrap();
+        assert_eq!(pair.public_key().bits(), 2048);
+        let pem = pair.private_key_pem();
+        assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----\n"));
+        assert!(!pem.contains('\r'));
+        SigningKey::from_pem(pem.as_bytes()).unwrap();
+
+        let spki = pair.public_key().to_spki_pem();
+        assert!(spki.starts_with("-----BEGIN PUBLIC KEY-----"));
+        let back = PublicKey::parse(spki.as_bytes()).unwrap();
+        assert_eq!(back.spki_der(), pair.public_key().spki_der());
+
+        let jwk = pair.public_key().to_jwk("k1").to_string();
+        let from_jwk = PublicKey::parse(jwk.as_bytes()).unwrap();
+        assert_eq!(from_jwk.spki_der(), pair.public_key().spki_der());
+
+        let again = GeneratedKeyPair::from_pkcs8_der(pair.private_pkcs8_der()).unwrap();
+        assert_eq!(again.public_key().spki_der(), pair.public_key().spki_der());
+    }
+
+    #[test]
+    fn generate_unsupported_size_fails() {
+        assert_eq!(
+            GeneratedKeyPair::generate(1024).unwrap_err(),
+            KeyError::UnsupportedGenerateSize(1024)
+        );
+    }
+
+    #[test]
+    fn private_key_given_as_public_fails() {
+        let pair = GeneratedKeyPair::generate(2048).unwrap();
+        let pem = pair.private_key_pem();
+        assert_eq!(PublicKey::parse(pem.as_bytes()).unwrap_err(), KeyError::PrivateKeyGiven);
+        let mut jwk = pair.public_key().to_jwk("k");
+        jwk["d"] = serde_json::json!("AQAB");
+        assert_eq!(
+            PublicKey::parse(jwk.to_string().as_bytes()).unwrap_err(),
+            KeyError::PrivateKeyGiven
+        );
+    }
+
+    #[test]
+    fn small_modulus_and_bad_exponent_fail() {
+        // A 1024-bit modulus and a 2048-bit one with e = 3, built as JWKs.
+        let n1024 = URL_SAFE_NO_PAD.encode([0xC5u8; 128]);
+        let jwk = serde_json::json!({"kty":"RSA","n":n1024,"e":"AQAB"}).to_string();
+        assert_eq!(PublicKey::parse(jwk.as_bytes()).unwrap_err(), KeyError::BadSize(1024));
+
+        let pair = GeneratedKeyPair::generate(2048).unwrap();
+        let mut jwk = pair.public_key().to_jwk("k");
+        jwk["e"] = serde_json::json!("Aw");
+        assert_eq!(PublicKey::parse(jwk.to_string().as_bytes()).unwrap_err(), KeyError::BadExponent);
+    }
+
+    #[test]
+    fn garbage_and_wrong_kinds_fail() {
+        assert!(matches!(PublicKey::parse(b"hello"), Err(KeyError::Unreadable(_))));
+        assert!(matches!(PublicKey::parse(b"\xff\xfe"), Err(KeyError::Unreadable(_))));
+        assert!(matches!(
+            PublicKey::parse(br#"{"kty":"EC","crv":"P-256"}"#),
+            Err(KeyError::NotRsa(_))
+        ));
+        assert!(matches!(
+            PublicKey::parse(b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"),
+            Err(KeyError::Unreadable(_))
+        ));
+    }
+
+    #[test]
+    fn bit_length_counts_leading_byte() {
+        assert_eq!(bit_length(&[]), 0);
+        assert_eq!(bit_length(&[1]), 1);
+        assert_eq!(bit_length(&[0x80, 0]), 16);
+        assert_eq!(bit_length(&[0x7f, 0]), 15);
+    }
+}
