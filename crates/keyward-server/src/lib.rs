@@ -1,1 +1,141 @@
-//! placeholder
+//! # keyward-server: the HTTP face of keyward
+//!
+//! Owns the request path `HTTP → project routing → auth → GraphQL → store`:
+//! resolving the project from the Host header or the `/projects/<id>` path,
+//! authenticating the Admin API bearer token (with the verified-token and
+//! key-set caches and the watcher that keeps them in step with the store),
+//! the async-graphql endpoint, `/healthz`, `/readyz` and `/metrics`.
+//!
+//! It must not contain SQL (that is `keyward-store`) nor token rules (that is
+//! `keyward-token`): it calls them. Resolvers receive an
+//! [`auth::AdminCaller`] and never read headers.
+
+/// Authentication: bearer token → [`auth::AdminCaller`], with caches.
+pub mod auth;
+/// Server settings.
+pub mod config;
+/// HTTP error responses (one place decides status codes).
+pub mod error;
+/// The Admin API GraphQL schema.
+pub mod graphql;
+/// Prometheus metrics.
+pub mod metrics;
+/// Resolving the project a request is for.
+pub mod project;
+/// HTTP routes.
+pub mod routes;
+/// Background tasks: noticing key changes made by other processes.
+pub mod watch;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use keyward_store::Store;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use config::Config;
+
+/// Everything a request handler needs; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: Config,
+    store: Store,
+    auth: auth::Authenticator,
+    schema: graphql::AdminSchema,
+    metrics: metrics::Metrics,
+}
+
+impl AppState {
+    /// Build the state for `store` under `config`.
+    pub fn new(config: Config, store: Store) -> Self {
+        let metrics = metrics::Metrics::new();
+        let auth = auth::Authenticator::new(&config, store.clone(), metrics.clone());
+        let schema = graphql::schema(&config);
+        AppState {
+            inner: Arc::new(Inner {
+                config,
+                store,
+                auth,
+                schema,
+                metrics,
+            }),
+        }
+    }
+
+    /// Settings.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// The authenticator.
+    pub fn auth(&self) -> &auth::Authenticator {
+        &self.inner.auth
+    }
+
+    /// The GraphQL schema.
+    pub fn schema(&self) -> &graphql::AdminSchema {
+        &self.inner.schema
+    }
+
+    /// Metrics.
+    pub fn metrics(&self) -> &metrics::Metrics {
+        &self.inner.metrics
+    }
+}
+
+/// A running server.
+pub struct ServerHandle {
+    /// The address it listens on (useful with port 0).
+    pub addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: JoinHandle<std::io::Result<()>>,
+    watcher: JoinHandle<()>,
+}
+
+impl ServerHandle {
+    /// Stop accepting connections, let requests in flight finish, then return.
+    pub async fn shutdown(mut self) -> std::io::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let result = match (&mut self.server).await {
+            Ok(r) => r,
+            Err(e) => Err(std::io::Error::other(e)),
+        };
+        self.watcher.abort();
+        result
+    }
+}
+
+/// Serve the Admin API on `listener` until [`ServerHandle::shutdown`].
+pub async fn start(config: Config, store: Store, listener: TcpListener) -> std::io::Result<ServerHandle> {
+    let addr = listener.local_addr()?;
+    let state = AppState::new(config, store);
+    let watcher = tokio::spawn(watch::run(state.clone()));
+    let app = routes::router(state);
+    let (tx, rx) = oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = rx.await;
+            })
+            .await
+    });
+    Ok(ServerHandle {
+        addr,
+        shutdown: Some(tx),
+        server,
+        watcher,
+    })
+}

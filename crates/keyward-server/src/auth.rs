@@ -1,0 +1,252 @@
+//! From `Authorization` header to [`AdminCaller`].
+//!
+//! Two caches keep the hot path cheap:
+//! - key sets: each project's parsed public keys and policy, loaded once and
+//!   dropped when the project's key version changes (see `watch.rs`);
+//! - verified tokens: SHA-256(project, token) → (kid, exp), kept until the
+//!   token's `exp`. A reused token costs a hash and a lookup instead of an
+//!   RSA verify. A hit still requires its key to be active in the current
+//!   key set, so disabling or deleting a key takes effect for cached tokens
+//!   as soon as the key set is refreshed.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use aws_lc_rs::digest;
+use keyward_store::{Project, ProjectKeys, Store, StoreError};
+use keyward_token::verify::bearer_token;
+use keyward_token::{Reason, TokenError, verify};
+use moka::Expiry;
+
+use crate::config::Config;
+use crate::metrics::Metrics;
+
+/// Who is calling the Admin API: established once per request by
+/// [`Authenticator::authenticate`], then handed to resolvers.
+#[derive(Debug, Clone)]
+pub struct AdminCaller {
+    /// The project the request is for (and the token's audience).
+    pub project: Project,
+    /// The key that signed the token.
+    pub kid: String,
+}
+
+/// Why a request was not authenticated.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// No such project: 404.
+    #[error("project `{0}` does not exist")]
+    ProjectNotFound(String),
+    /// The token was refused: 401.
+    #[error(transparent)]
+    Token(#[from] TokenError),
+    /// The store failed: 503.
+    #[error("store unavailable: {0}")]
+    Store(String),
+}
+
+struct LoadedProject {
+    keys: ProjectKeys,
+    loaded_at: Instant,
+}
+
+#[derive(Debug)]
+struct CachedToken {
+    project: String,
+    kid: String,
+    exp: f64,
+    ttl: Duration,
+}
+
+struct UntilExp;
+
+impl Expiry<[u8; 32], Arc<CachedToken>> for UntilExp {
+    fn expire_after_create(&self, _: &[u8; 32], value: &Arc<CachedToken>, _: Instant) -> Option<Duration> {
+        Some(value.ttl)
+    }
+}
+
+/// A key set younger than this is not reloaded on an unknown `kid`; bounds
+/// the store reads a client sending random kids can cause to a few per second.
+const UNKNOWN_KID_RELOAD_AFTER: Duration = Duration::from_millis(250);
+
+/// Authenticates Admin API requests.
+pub struct Authenticator {
+    store: Store,
+    metrics: Metrics,
+    leeway_secs: u64,
+    projects: moka::future::Cache<String, Arc<LoadedProject>>,
+    verified: moka::sync::Cache<[u8; 32], Arc<CachedToken>>,
+    usage: moka::sync::Cache<(String, String), ()>,
+}
+
+impl Authenticator {
+    /// A new authenticator over `store`.
+    pub fn new(config: &Config, store: Store, metrics: Metrics) -> Self {
+        Authenticator {
+            store,
+            metrics,
+            leeway_secs: config.leeway_secs,
+            projects: moka::future::Cache::builder()
+                .max_capacity(10_000)
+                // Safety net: even if every change notification were missed,
+                // nothing stale outlives a minute.
+                .time_to_live(Duration::from_secs(60))
+                .build(),
+            verified: moka::sync::Cache::builder()
+                .max_capacity(config.verified_cache_capacity)
+                .expire_after(UntilExp)
+                .support_invalidation_closures()
+                .build(),
+            usage: moka::sync::Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(config.last_used_interval)
+                .build(),
+        }
+    }
+
+    /// Check that `project_id` exists (404 otherwise) and that
+    /// `authorization` (every `Authorization` header value sent) carries a
+    /// token the project accepts now.
+    pub async fn authenticate(
+        &self,
+        project_id: &str,
+        authorization: &[&[u8]],
+    ) -> Result<AdminCaller, AuthError> {
+        let loaded = self.load(project_id).await?;
+        let header = match authorization {
+            [] => None,
+            [one] => Some(*one),
+            _ => {
+                return Err(self.refuse(TokenError {
+                    reason: Reason::MalformedToken,
+                    message: "send exactly one Authorization header".into(),
+                }));
+            }
+        };
+        let token = bearer_token(header).map_err(|e| self.refuse(e))?;
+        let now = unix_now();
+        let cache_key = token_digest(project_id, token);
+
+        if let Some(hit) = self.verified.get(&cache_key) {
+            if loaded.keys.keys.is_active(&hit.kid) && (now as f64) < hit.exp + self.leeway_secs as f64 {
+                self.metrics.cache_hit();
+                return Ok(self.accept(&loaded, hit.kid.clone(), now));
+            }
+            self.verified.invalidate(&cache_key);
+        }
+        self.metrics.cache_miss();
+
+        let mut loaded = loaded;
+        let policy = loaded.keys.policy(self.leeway_secs);
+        let mut result = verify(token, &loaded.keys.keys, project_id, &policy, now);
+        if matches!(&result, Err(e) if e.reason == Reason::UnknownKey)
+            && loaded.loaded_at.elapsed() >= UNKNOWN_KID_RELOAD_AFTER
+        {
+            // Perhaps a key created a moment ago by another process.
+            self.projects.invalidate(project_id).await;
+            loaded = self.load(project_id).await?;
+            let policy = loaded.keys.policy(self.leeway_secs);
+            result = verify(token, &loaded.keys.keys, project_id, &policy, now);
+        }
+        let verified = result.map_err(|e| self.refuse(e))?;
+        let ttl = Duration::from_secs_f64((verified.exp - now as f64).max(0.0));
+        self.verified.insert(
+            cache_key,
+            Arc::new(CachedToken {
+                project: project_id.to_owned(),
+                kid: verified.kid.clone(),
+                exp: verified.exp,
+                ttl,
+            }),
+        );
+        Ok(self.accept(&loaded, verified.kid, now))
+    }
+
+    /// Drop everything cached for `project_id` (its keys changed).
+    pub async fn invalidate_project(&self, project_id: &str) {
+        self.projects.invalidate(project_id).await;
+        let owned = project_id.to_owned();
+        // Only fails if closures were not enabled at build time; they are.
+        if let Err(e) = self.verified.invalidate_entries_if(move |_, v| v.project == owned) {
+            tracing::error!(error = %e, "could not drop cached tokens");
+            self.verified.invalidate_all();
+        }
+    }
+
+    /// The key version of each project currently cached.
+    pub fn cached_versions(&self) -> Vec<(String, i64)> {
+        self.projects
+            .iter()
+            .map(|(id, p)| (id.as_ref().clone(), p.keys.version))
+            .collect()
+    }
+
+    async fn load(&self, project_id: &str) -> Result<Arc<LoadedProject>, AuthError> {
+        let store = self.store.clone();
+        let id = project_id.to_owned();
+        self.projects
+            .try_get_with_by_ref(project_id, async move {
+                match store.project_keys(&id).await {
+                    Ok(Some(keys)) => Ok(Arc::new(LoadedProject {
+                        keys,
+                        loaded_at: Instant::now(),
+                    })),
+                    Ok(None) => Err(None),
+                    Err(e) => Err(Some(e)),
+                }
+            })
+            .await
+            .map_err(|e: Arc<Option<StoreError>>| match e.as_ref() {
+                None => AuthError::ProjectNotFound(project_id.to_owned()),
+                Some(e) => AuthError::Store(e.to_string()),
+            })
+    }
+
+    fn refuse(&self, e: TokenError) -> AuthError {
+        self.metrics.auth_failure(e.reason);
+        tracing::debug!(reason = e.reason.code(), detail = %e.message, "admin API token refused");
+        AuthError::Token(e)
+    }
+
+    fn accept(&self, loaded: &LoadedProject, kid: String, now: u64) -> AdminCaller {
+        self.record_use(&loaded.keys.project.id, &kid, now);
+        AdminCaller {
+            project: loaded.keys.project.clone(),
+            kid,
+        }
+    }
+
+    /// Write `last_used_at` at most once per interval per key, off the
+    /// request path.
+    fn record_use(&self, project: &str, kid: &str, now: u64) {
+        let entry = self.usage.entry((project.to_owned(), kid.to_owned())).or_insert(());
+        if !entry.is_fresh() {
+            return;
+        }
+        let store = self.store.clone();
+        let (project, kid) = (project.to_owned(), kid.to_owned());
+        tokio::spawn(async move {
+            if let Err(e) = store.touch_key(&project, &kid, now as i64).await {
+                tracing::warn!(project, kid, error = %e, "could not record key use");
+            }
+        });
+    }
+}
+
+fn token_digest(project_id: &str, token: &str) -> [u8; 32] {
+    let mut ctx = digest::Context::new(&digest::SHA256);
+    ctx.update(project_id.as_bytes());
+    ctx.update(&[0]);
+    ctx.update(token.as_bytes());
+    let mut out = [0u8; 32];
+    out.copy_from_slice(ctx.finish().as_ref());
+    out
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}

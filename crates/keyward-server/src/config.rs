@@ -1,0 +1,51 @@
+use std::time::Duration;
+
+use keyward_token::Policy;
+
+/// Server settings. Every field has a production default; [`Config::for_test`]
+/// only shortens timers.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Requests for `<project>.<base_domain>` go to that project. Default `localhost`.
+    pub base_domain: String,
+    /// Clock skew tolerated in token time checks, seconds. Default 60.
+    pub leeway_secs: u64,
+    /// How often to look for key changes made by other processes. Default 1 s,
+    /// so a change is honoured within about one second (the contract is 2 s).
+    pub key_poll_interval: Duration,
+    /// Most verified tokens remembered. Default 100 000.
+    pub verified_cache_capacity: u64,
+    /// Largest request body. Default 1 MiB.
+    pub max_body_bytes: usize,
+    /// `last_used_at` is written at most this often per key. Default 60 s.
+    pub last_used_interval: Duration,
+    /// GraphQL query depth limit. Default 16.
+    pub graphql_max_depth: usize,
+    /// GraphQL query complexity limit. Default 1000.
+    pub graphql_max_complexity: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            base_domain: "localhost".into(),
+            leeway_secs: Policy::DEFAULT_LEEWAY_SECS,
+            key_poll_interval: Duration::from_secs(1),
+            verified_cache_capacity: 100_000,
+            max_body_bytes: 1024 * 1024,
+            last_used_interval: Duration::from_secs(60),
+            graphql_max_depth: 16,
+            graphql_max_complexity: 1000,
+        }
+    }
+}
+
+impl Config {
+    /// Defaults with a faster change watcher, for tests.
+    pub fn for_test() -> Self {
+        Config {
+            key_poll_interval: Duration::from_millis(200),
+            ..Config::default()
+        }
+    }
+}

@@ -1,0 +1,146 @@
+//! Every non-GraphQL HTTP error keyward sends: one JSON shape,
+//! `{"error":{"reason":"…","message":"…"}}`, and one place that decides the
+//! status code. Internal details are logged, never sent.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use keyward_token::{Reason, TokenError};
+
+use crate::auth::AuthError;
+
+/// An HTTP error response.
+#[derive(Debug)]
+pub enum ApiError {
+    /// 401 with `WWW-Authenticate`.
+    Unauthorized(TokenError),
+    /// 404: no such project (or no project in the Host header).
+    ProjectNotFound(String),
+    /// 404: no such route.
+    NotFound,
+    /// 413: body over the limit.
+    PayloadTooLarge(usize),
+    /// 415: not JSON or GraphQL.
+    UnsupportedMediaType,
+    /// 400: the body is not a GraphQL request.
+    BadRequest(String),
+    /// 503: the store is unavailable.
+    Unavailable,
+}
+
+impl ApiError {
+    fn status_reason(&self) -> (StatusCode, &'static str) {
+        match self {
+            ApiError::Unauthorized(e) => (StatusCode::UNAUTHORIZED, e.reason.code()),
+            ApiError::ProjectNotFound(_) => (StatusCode::NOT_FOUND, "project_not_found"),
+            ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            ApiError::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+            ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            ApiError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+        }
+    }
+
+    fn message(&self) -> String {
+        match self {
+            ApiError::Unauthorized(e) => e.message.to_string(),
+            ApiError::ProjectNotFound(p) if p.is_empty() => {
+                "no project in the Host header: use <project>.<base-domain> or /projects/<project>/_api/admin/graphql"
+                    .into()
+            }
+            ApiError::ProjectNotFound(p) => format!("project `{p}` does not exist"),
+            ApiError::NotFound => "no such route".into(),
+            ApiError::PayloadTooLarge(limit) => format!("request body is larger than {limit} bytes"),
+            ApiError::UnsupportedMediaType => {
+                "send Content-Type: application/json (query, variables, operationName) or application/graphql".into()
+            }
+            ApiError::BadRequest(m) => m.clone(),
+            ApiError::Unavailable => "the store is unavailable; try again shortly".into(),
+        }
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> Self {
+        match e {
+            AuthError::ProjectNotFound(p) => ApiError::ProjectNotFound(p),
+            AuthError::Token(t) => ApiError::Unauthorized(t),
+            AuthError::Store(detail) => {
+                tracing::error!(error = %detail, "store unavailable during authentication");
+                ApiError::Unavailable
+            }
+        }
+    }
+}
+
+/// RFC 6750 §3: no error attributes when no credential was sent.
+fn www_authenticate(e: &TokenError) -> HeaderValue {
+    let value = if e.reason == Reason::MissingCredentials {
+        r#"Bearer realm="keyward""#.to_owned()
+    } else {
+        // A quoted-string may not hold `"` or `\`; our messages have neither,
+        // but make sure.
+        let description: String = e
+            .message
+            .chars()
+            .filter(|c| *c != '"' && *c != '\\' && (' '..='~').contains(c))
+            .collect();
+        format!(r#"Bearer realm="keyward", error="invalid_token", error_description="{description}""#)
+    };
+    HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static(r#"Bearer realm="keyward""#))
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, reason) = self.status_reason();
+        let body = serde_json::json!({ "error": { "reason": reason, "message": self.message() } });
+        let mut response = (status, axum::Json(body)).into_response();
+        if let ApiError::Unauthorized(e) = &self {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, www_authenticate(e));
+        }
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn token_error(reason: Reason) -> TokenError {
+        TokenError { reason, message: "the token has expired".into() }
+    }
+
+    #[test]
+    fn unauthorized_maps_to_401_with_challenge() {
+        let r = ApiError::Unauthorized(token_error(Reason::TokenExpired)).into_response();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            r.headers()[header::WWW_AUTHENTICATE],
+            r#"Bearer realm="keyward", error="invalid_token", error_description="the token has expired""#
+        );
+    }
+
+    #[test]
+    fn missing_credentials_challenge_has_no_error() {
+        let r = ApiError::Unauthorized(token_error(Reason::MissingCredentials)).into_response();
+        assert_eq!(r.headers()[header::WWW_AUTHENTICATE], r#"Bearer realm="keyward""#);
+    }
+
+    #[test]
+    fn challenge_strips_quotes() {
+        let e = TokenError { reason: Reason::MalformedToken, message: "a \"b\" \\ c\n".into() };
+        let v = www_authenticate(&e);
+        assert!(v.to_str().unwrap().ends_with(r#"error_description="a b  c""#), "{v:?}");
+    }
+
+    #[test]
+    fn statuses() {
+        assert_eq!(ApiError::ProjectNotFound("x".into()).into_response().status(), StatusCode::NOT_FOUND);
+        assert_eq!(ApiError::PayloadTooLarge(1).into_response().status(), StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(ApiError::UnsupportedMediaType.into_response().status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        assert_eq!(ApiError::BadRequest("x".into()).into_response().status(), StatusCode::BAD_REQUEST);
+        assert_eq!(ApiError::Unavailable.into_response().status(), StatusCode::SERVICE_UNAVAILABLE);
+    }
+}

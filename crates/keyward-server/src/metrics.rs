@@ -1,0 +1,124 @@
+//! Prometheus metrics. Each server owns its registry (no global recorder), so
+//! several servers can run in one process, as the tests do.
+
+use std::sync::Arc;
+
+use keyward_token::Reason;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StatusLabels {
+    status: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReasonLabels {
+    reason: &'static str,
+}
+
+/// The server's counters and histograms.
+#[derive(Clone)]
+pub struct Metrics {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    registry: Registry,
+    requests: Family<StatusLabels, Counter>,
+    auth_failures: Family<ReasonLabels, Counter>,
+    cache_hits: Counter,
+    cache_misses: Counter,
+    latency: Histogram,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    /// A fresh registry with every keyward metric registered.
+    pub fn new() -> Self {
+        let mut registry = Registry::default();
+        let requests = Family::<StatusLabels, Counter>::default();
+        let auth_failures = Family::<ReasonLabels, Counter>::default();
+        let cache_hits = Counter::default();
+        let cache_misses = Counter::default();
+        // 0.1 ms … ~1.6 s
+        let latency = Histogram::new(exponential_buckets(0.0001, 2.0, 15));
+        registry.register("keyward_http_requests", "HTTP requests by status code", requests.clone());
+        registry.register("keyward_auth_failures", "Refused Admin API tokens by reason", auth_failures.clone());
+        registry.register(
+            "keyward_token_cache_hits",
+            "Admin API tokens accepted from the verified-token cache",
+            cache_hits.clone(),
+        );
+        registry.register(
+            "keyward_token_cache_misses",
+            "Admin API tokens that needed a full verification",
+            cache_misses.clone(),
+        );
+        registry.register(
+            "keyward_http_request_duration_seconds",
+            "HTTP request latency",
+            latency.clone(),
+        );
+        // Every reason appears from the start, so dashboards see zeros.
+        for reason in Reason::ALL {
+            let _ = auth_failures.get_or_create(&ReasonLabels { reason: reason.code() });
+        }
+        Metrics {
+            inner: Arc::new(Inner {
+                registry,
+                requests,
+                auth_failures,
+                cache_hits,
+                cache_misses,
+                latency,
+            }),
+        }
+    }
+
+    /// Count a response and its latency.
+    pub fn request(&self, status: u16, seconds: f64) {
+        self.inner
+            .requests
+            .get_or_create(&StatusLabels {
+                status: status.to_string(),
+            })
+            .inc();
+        self.inner.latency.observe(seconds);
+    }
+
+    /// Count a refused token.
+    pub fn auth_failure(&self, reason: Reason) {
+        self.inner
+            .auth_failures
+            .get_or_create(&ReasonLabels { reason: reason.code() })
+            .inc();
+    }
+
+    /// Count a verified-token cache hit.
+    pub fn cache_hit(&self) {
+        self.inner.cache_hits.inc();
+    }
+
+    /// Count a verified-token cache miss.
+    pub fn cache_miss(&self) {
+        self.inner.cache_misses.inc();
+    }
+
+    /// Prometheus text exposition.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        if prometheus_client::encoding::text::encode(&mut out, &self.inner.registry).is_err() {
+            out.clear();
+        }
+        out
+    }
+}

@@ -1,0 +1,40 @@
+//! The HTTP surface. Each module exposes `router()`; this one merges them and
+//! adds the layers every route shares (metrics, tracing).
+
+/// `POST /_api/admin/graphql` and `/projects/{project}/_api/admin/graphql`.
+pub mod graphql;
+/// `/healthz`, `/readyz`, `/metrics`.
+pub mod health;
+
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use tower_http::trace::TraceLayer;
+
+use crate::AppState;
+use crate::error::ApiError;
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(graphql::router())
+        .merge(health::router())
+        .fallback(|| async { ApiError::NotFound.into_response() })
+        .layer(middleware::from_fn_with_state(state.clone(), record_metrics))
+        // The default span holds method, path and version: never headers,
+        // so a token cannot reach the logs.
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn record_metrics(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let response = next.run(request).await;
+    state
+        .metrics()
+        .request(response.status().as_u16(), started.elapsed().as_secs_f64());
+    response
+}
