@@ -47,7 +47,6 @@ pub enum AuthError {
 
 struct LoadedProject {
     keys: ProjectKeys,
-    loaded_at: Instant,
 }
 
 #[derive(Debug)]
@@ -65,10 +64,6 @@ impl Expiry<[u8; 32], Arc<CachedToken>> for UntilExp {
         Some(value.ttl)
     }
 }
-
-/// A key set younger than this is not reloaded on an unknown `kid`; bounds
-/// the store reads a client sending random kids can cause to a few per second.
-const UNKNOWN_KID_RELOAD_AFTER: Duration = Duration::from_millis(250);
 
 /// Authenticates Admin API requests.
 pub struct Authenticator {
@@ -140,10 +135,9 @@ impl Authenticator {
         let mut loaded = loaded;
         let policy = loaded.keys.policy(self.leeway_secs);
         let mut result = verify(token, &loaded.keys.keys, project_id, &policy, now);
-        if matches!(&result, Err(e) if e.reason == Reason::UnknownKey)
-            && loaded.loaded_at.elapsed() >= UNKNOWN_KID_RELOAD_AFTER
-        {
-            // Perhaps a key created a moment ago by another process.
+        if matches!(&result, Err(e) if e.reason == Reason::UnknownKey) && self.is_stale(&loaded).await {
+            // A key created a moment ago by another process: use it now
+            // rather than after the next watcher tick.
             self.projects.invalidate(project_id).await;
             loaded = self.load(project_id).await?;
             let policy = loaded.keys.policy(self.leeway_secs);
@@ -188,10 +182,7 @@ impl Authenticator {
         self.projects
             .try_get_with_by_ref(project_id, async move {
                 match store.project_keys(&id).await {
-                    Ok(Some(keys)) => Ok(Arc::new(LoadedProject {
-                        keys,
-                        loaded_at: Instant::now(),
-                    })),
+                    Ok(Some(keys)) => Ok(Arc::new(LoadedProject { keys })),
                     Ok(None) => Err(None),
                     Err(e) => Err(Some(e)),
                 }
@@ -201,6 +192,18 @@ impl Authenticator {
                 None => AuthError::ProjectNotFound(project_id.to_owned()),
                 Some(e) => AuthError::Store(e.to_string()),
             })
+    }
+
+    /// Whether the store holds a newer key version than `loaded`. One
+    /// primary-key read: the same cost an unknown project already has.
+    async fn is_stale(&self, loaded: &LoadedProject) -> bool {
+        match self.store.key_version(&loaded.keys.project.id).await {
+            Ok(version) => version != Some(loaded.keys.version),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not check key version");
+                false
+            }
+        }
     }
 
     fn refuse(&self, e: TokenError) -> AuthError {

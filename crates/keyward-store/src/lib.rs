@@ -116,6 +116,14 @@ impl Store {
             .await?)
     }
 
+    /// One project's key version, if the project exists.
+    pub async fn key_version(&self, project: &str) -> Result<Option<i64>> {
+        Ok(sqlx::query_scalar("SELECT key_version FROM projects WHERE id = ?")
+            .bind(project)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
     /// Every project's key version.
     pub async fn key_versions(&self) -> Result<Vec<(String, i64)>> {
         Ok(sqlx::query_as("SELECT id, key_version FROM projects")

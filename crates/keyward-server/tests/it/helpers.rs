@@ -1,0 +1,144 @@
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::RSA_PKCS1_SHA256;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use keyward_client::TokenSigner;
+use keyward_server::{Config, ServerHandle};
+use keyward_store::{MasterKey, Store, StoreOptions};
+use keyward_token::SigningKey;
+
+pub const PROJECT: &str = "myapp";
+
+/// A running server with its own SQLite file, a project and one key.
+pub struct TestServer {
+    pub handle: Option<ServerHandle>,
+    pub store: Store,
+    pub url: String,
+    pub db_url: String,
+    pub kid: String,
+    pub pem: String,
+    pub http: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+pub fn master() -> MasterKey {
+    MasterKey::from_bytes(&[9u8; 32]).unwrap()
+}
+
+pub fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
+}
+
+impl TestServer {
+    pub async fn spawn() -> TestServer {
+        Self::spawn_with(Config::for_test()).await
+    }
+
+    pub async fn spawn_with(config: Config) -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let db_url = format!("sqlite://{}", dir.path().join("keyward.db").display());
+        let store = Store::open(&db_url, StoreOptions::default()).await.unwrap();
+        store.create_project(PROJECT).await.unwrap();
+        let (key, pem) = store.generate_key(PROJECT, 2048, "test", &master()).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let handle = keyward_server::start(config, store.clone(), listener).await.unwrap();
+        let url = format!("http://{}", handle.addr);
+        TestServer {
+            handle: Some(handle),
+            store,
+            url,
+            db_url,
+            kid: key.kid,
+            pem: pem.to_string(),
+            http: reqwest::Client::new(),
+            _dir: dir,
+        }
+    }
+
+    /// Another handle on the same database, standing in for the CLI or
+    /// another process.
+    pub async fn other_process(&self) -> Store {
+        Store::open(&self.db_url, StoreOptions::default()).await.unwrap()
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("{}/projects/{PROJECT}/_api/admin/graphql", self.url)
+    }
+
+    pub fn signer(&self) -> TokenSigner {
+        signer_for(&self.kid, &self.pem)
+    }
+
+    pub fn token(&self) -> String {
+        self.signer().token().unwrap()
+    }
+
+    /// POST `{ project { id keyId } }` with `Authorization: Bearer <token>`.
+    pub async fn query(&self, token: &str) -> reqwest::Response {
+        self.http
+            .post(self.endpoint())
+            .bearer_auth(token)
+            .json(&serde_json::json!({ "query": "{ project { id keyId } }" }))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// The refusal reason of a 401, or "ok" for a 200 with data.
+    pub async fn outcome(&self, token: &str) -> String {
+        outcome_of(self.query(token).await).await
+    }
+
+    pub async fn metrics(&self) -> String {
+        self.http.get(format!("{}/metrics", self.url)).send().await.unwrap().text().await.unwrap()
+    }
+}
+
+pub async fn outcome_of(response: reqwest::Response) -> String {
+    let status = response.status().as_u16();
+    let body: serde_json::Value = response.json().await.unwrap();
+    match status {
+        200 => {
+            assert_eq!(body["data"]["project"]["id"], PROJECT, "{body}");
+            "ok".into()
+        }
+        401 => body["error"]["reason"].as_str().unwrap().to_owned(),
+        other => panic!("unexpected status {other}: {body}"),
+    }
+}
+
+pub fn signer_for(kid: &str, pem: &str) -> TokenSigner {
+    TokenSigner::new(PROJECT, kid, SigningKey::from_pem(pem.as_bytes()).unwrap(), 300).unwrap()
+}
+
+/// Sign arbitrary header and claims JSON with an RSA private key PEM.
+pub fn forge(pem: &str, header: &str, claims: &str) -> String {
+    let der = ::pem::parse(pem).unwrap().into_contents();
+    let pair = aws_lc_rs::rsa::KeyPair::from_pkcs8(&der).unwrap();
+    let input = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header.as_bytes()),
+        URL_SAFE_NO_PAD.encode(claims.as_bytes())
+    );
+    let mut sig = vec![0; pair.public_modulus_len()];
+    pair.sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), input.as_bytes(), &mut sig).unwrap();
+    format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig))
+}
+
+/// Poll `check` until it returns true or `limit` passes; returns the time taken.
+pub async fn within<F, Fut>(limit: Duration, mut check: F) -> Option<Duration>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let started = Instant::now();
+    while started.elapsed() < limit {
+        if check().await {
+            return Some(started.elapsed());
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    None
+}
