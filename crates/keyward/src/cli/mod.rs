@@ -1,0 +1,161 @@
+//! Command-line interface. Each noun has its module; this one holds the
+//! options every command shares and opens the store they all use.
+
+mod key;
+mod output;
+mod project;
+mod quickstart;
+mod serve;
+mod token;
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use keyward_store::{MasterKey, Store, StoreOptions};
+
+use crate::master_key::{self, IfMissing};
+
+/// keyward: user management behind an RS256-protected Admin API.
+#[derive(Debug, Parser)]
+#[command(name = "keyward", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes, so the CLI and a running server share one store.
+#[derive(Debug, clap::Args)]
+pub struct Global {
+    /// Directory for the SQLite database and the generated master key file.
+    #[arg(long, global = true, env = "KEYWARD_DATA_DIR", default_value = "./keyward-data")]
+    pub data_dir: PathBuf,
+    /// Database URL (default: sqlite://<data-dir>/keyward.db).
+    #[arg(long, global = true, env = "KEYWARD_DATABASE_URL")]
+    pub database: Option<String>,
+    /// File holding the master key (base64 of 32 bytes) that seals private
+    /// keys at rest. KEYWARD_MASTER_KEY, when set, takes precedence.
+    /// Default: <data-dir>/master.key.
+    #[arg(long, global = true, env = "KEYWARD_MASTER_KEY_FILE")]
+    pub master_key_file: Option<PathBuf>,
+    /// Most keys one project may hold.
+    #[arg(long, global = true, env = "KEYWARD_MAX_KEYS_PER_PROJECT", default_value_t = 5)]
+    pub max_keys_per_project: u32,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the Admin API server.
+    Serve(serve::ServeArgs),
+    /// Create project `myapp` and a key, start the server and print a working curl line.
+    Quickstart(quickstart::QuickstartArgs),
+    /// Manage projects.
+    #[command(subcommand)]
+    Project(project::ProjectCommand),
+    /// Manage a project's Admin API keys.
+    #[command(subcommand)]
+    Key(key::KeyCommand),
+    /// Print a signed Admin API token (JWT) on stdout.
+    Token(token::TokenArgs),
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let default_level = match cli.command {
+        Command::Serve(_) | Command::Quickstart(_) => "info",
+        _ => "warn",
+    };
+    init_logging(default_level);
+    match cli.command {
+        Command::Serve(args) => serve::run(&cli.global, args).await,
+        Command::Quickstart(args) => quickstart::run(&cli.global, args).await,
+        Command::Project(cmd) => project::run(&cli.global, cmd).await,
+        Command::Key(cmd) => key::run(&cli.global, cmd).await,
+        Command::Token(args) => token::run(args),
+    }
+}
+
+fn init_logging(default_level: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("KEYWARD_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_target(false)
+        .try_init();
+}
+
+impl Global {
+    /// Open the store, creating the data directory for the SQLite default.
+    pub async fn store(&self) -> anyhow::Result<Store> {
+        let url = match &self.database {
+            Some(url) => url.clone(),
+            None => {
+                create_data_dir(&self.data_dir)?;
+                format!("sqlite://{}", self.data_dir.join("keyward.db").display())
+            }
+        };
+        let options = StoreOptions {
+            max_keys_per_project: self.max_keys_per_project,
+            ..StoreOptions::default()
+        };
+        Store::open(&url, options)
+            .await
+            .with_context(|| format!("cannot open the database {}", redact_url(&url)))
+    }
+
+    pub fn master_key(&self, if_missing: IfMissing) -> anyhow::Result<MasterKey> {
+        let file = self
+            .master_key_file
+            .clone()
+            .unwrap_or_else(|| master_key::default_path(&self.data_dir));
+        if if_missing == IfMissing::Create && self.master_key_file.is_none() {
+            create_data_dir(&self.data_dir)?;
+        }
+        master_key::load(std::env::var("KEYWARD_MASTER_KEY").ok(), &file, if_missing)
+    }
+}
+
+fn create_data_dir(dir: &std::path::Path) -> anyhow::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt as _;
+        builder.mode(0o700);
+    }
+    builder
+        .create(dir)
+        .with_context(|| format!("cannot create data directory {}", dir.display()))
+}
+
+/// A database URL with any password removed, for messages.
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{}://{user}:***@{}", &url[..scheme_end], &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_lose_passwords() {
+        assert_eq!(redact_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact_url("sqlite://./x.db"), "sqlite://./x.db");
+    }
+
+    #[test]
+    fn cli_definition_is_valid() {
+        use clap::CommandFactory as _;
+        Cli::command().debug_assert();
+    }
+}
