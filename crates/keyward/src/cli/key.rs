@@ -77,6 +77,10 @@ pub async fn run(global: &Global, cmd: KeyCommand) -> anyhow::Result<()> {
     let store = global.store().await?;
     match cmd {
         KeyCommand::Create { project, out, bits, label } => {
+            // Fail on a typo before creating a master key file as a side effect.
+            if store.project(&project).await?.is_none() {
+                return Err(keyward_store::StoreError::ProjectNotFound(project).into());
+            }
             let master = global.master_key(IfMissing::Create)?;
             let kid = create(&store, &master, &project, &out, bits, &label).await?;
             eprintln!("wrote the private key to {}; keep it secret", out.display());

@@ -1,0 +1,184 @@
+//! Harness for running the real binary: a temp working directory with its
+//! own data directory, commands with captured output, and `keyward serve`
+//! as a child process on an ephemeral port.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_keyward");
+
+pub struct Env {
+    pub dir: tempfile::TempDir,
+}
+
+impl Env {
+    pub fn new() -> Env {
+        Env { dir: tempfile::tempdir().unwrap() }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(BIN);
+        cmd.args(args)
+            .current_dir(self.dir.path())
+            .env_remove("KEYWARD_MASTER_KEY")
+            .env_remove("KEYWARD_DATABASE_URL")
+            .env_remove("KEYWARD_DATA_DIR")
+            .env_remove("KEYWARD_MASTER_KEY_FILE")
+            .env_remove("KEYWARD_LOG");
+        cmd
+    }
+
+    /// Run, expect success, return trimmed stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        self.ok_raw(args).trim().to_owned()
+    }
+
+    pub fn ok_raw(&self, args: &[&str]) -> String {
+        let out = self.command(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "keyward {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Run, expect failure, return stderr.
+    pub fn fail(&self, args: &[&str]) -> String {
+        self.fail_with_env(args, &[])
+    }
+
+    pub fn fail_with_env(&self, args: &[&str], vars: &[(&str, &str)]) -> String {
+        let mut cmd = self.command(args);
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        assert!(!out.status.success(), "keyward {args:?} unexpectedly succeeded");
+        assert!(out.stdout.is_empty(), "a failing command printed to stdout");
+        String::from_utf8(out.stderr).unwrap()
+    }
+
+    /// Start `keyward serve` on an ephemeral port.
+    pub fn serve(&self) -> Server {
+        let mut cmd = self.command(&["serve", "--listen", "127.0.0.1:0"]);
+        cmd.stdout(Stdio::null()).stderr(Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let addr = wait_for_line(stderr, "listening on http://")
+            .and_then(|line| line.split("http://").nth(1).map(|s| s.trim().to_owned()))
+            .unwrap_or_else(|| {
+                let _ = child.kill();
+                panic!("server did not report its address")
+            });
+        Server { child, addr }
+    }
+
+    /// Start `keyward quickstart` on an ephemeral port; returns the server
+    /// and the curl line it printed.
+    pub fn quickstart(&self) -> (Server, String) {
+        let mut cmd = self.command(&["quickstart", "--listen", "127.0.0.1:0"]);
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let addr = wait_for_line(stderr, "listening on http://")
+            .and_then(|line| line.split("http://").nth(1).map(|s| s.trim().to_owned()))
+            .expect("quickstart did not report its address");
+        let curl = wait_for_line(stdout, "curl ").expect("quickstart printed no curl line");
+        (Server { child, addr }, curl)
+    }
+}
+
+/// Read lines on a thread until one contains `needle` (10 s at most); keep
+/// draining afterwards so the child never blocks on a full pipe.
+fn wait_for_line(stream: impl std::io::Read + Send + 'static, needle: &'static str) -> Option<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut tx = Some(tx);
+        for line in BufReader::new(stream).lines() {
+            let Ok(line) = line else { break };
+            if line.contains(needle) {
+                if let Some(tx) = tx.take() {
+                    let _ = tx.send(line);
+                }
+            }
+        }
+    });
+    rx.recv_timeout(Duration::from_secs(10)).ok()
+}
+
+pub struct Server {
+    pub child: Child,
+    pub addr: String,
+}
+
+impl Server {
+    pub fn endpoint(&self) -> String {
+        format!("http://{}/projects/myapp/_api/admin/graphql", self.addr)
+    }
+
+    /// "ok" for a 200 with the project's data, else the 401 reason.
+    pub async fn outcome(&self, token: &str) -> String {
+        let response = reqwest::Client::new()
+            .post(self.endpoint())
+            .bearer_auth(token)
+            .json(&serde_json::json!({ "query": "{ project { id } }" }))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let body: serde_json::Value = response.json().await.unwrap();
+        match status {
+            200 => {
+                assert_eq!(body["data"]["project"]["id"], "myapp", "{body}");
+                "ok".into()
+            }
+            401 => body["error"]["reason"].as_str().unwrap().to_owned(),
+            other => panic!("unexpected status {other}: {body}"),
+        }
+    }
+
+    /// SIGTERM, then expect a clean exit.
+    pub fn stop_gracefully(mut self) {
+        let pid = self.child.id().to_string();
+        let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        assert!(killed.success());
+        for _ in 0..100 {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                assert!(status.success(), "server exited with {status}");
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        panic!("server did not stop within 5 s of SIGTERM");
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+}
+
+pub fn assert_private_file(path: &Path) {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "{} has mode {mode:o}", path.display());
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.starts_with("-----BEGIN PRIVATE KEY-----\n"), "{text}");
+}
