@@ -62,7 +62,12 @@ pub struct TokenSigner {
 
 impl TokenSigner {
     /// A signer for `project` with key `kid`, issuing tokens valid for `ttl_secs`.
-    pub fn new(project: impl Into<String>, kid: impl Into<String>, key: SigningKey, ttl_secs: u64) -> Result<Self, ClientError> {
+    pub fn new(
+        project: impl Into<String>,
+        kid: impl Into<String>,
+        key: SigningKey,
+        ttl_secs: u64,
+    ) -> Result<Self, ClientError> {
         if !(1..=MAX_TTL_SECS).contains(&ttl_secs) {
             return Err(ClientError::InvalidTtl);
         }
@@ -99,11 +104,14 @@ impl TokenSigner {
     /// [`TokenSigner::token`] at a given time (seconds since the epoch).
     pub fn token_at(&self, now: u64) -> Result<String, ClientError> {
         let refresh_margin = self.ttl_secs / 5;
-        let mut cached = self.cached.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some((token, exp)) = cached.as_ref() {
-            if now + refresh_margin < *exp {
-                return Ok(token.clone());
-            }
+        let mut cached = self
+            .cached
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some((token, exp)) = cached.as_ref()
+            && now + refresh_margin < *exp
+        {
+            return Ok(token.clone());
         }
         let claims = AdminClaims::new(&self.project, now, self.ttl_secs);
         let token = sign(&claims, &self.kid, &self.key)?;
@@ -144,13 +152,20 @@ mod tests {
     fn invalid_ttl_fails() {
         let pair = GeneratedKeyPair::generate(2048).unwrap();
         let key = || SigningKey::from_pem(pair.private_key_pem().as_bytes()).unwrap();
-        assert!(matches!(TokenSigner::new("p", "k", key(), 0), Err(ClientError::InvalidTtl)));
-        assert!(matches!(TokenSigner::new("p", "k", key(), 86_401), Err(ClientError::InvalidTtl)));
+        assert!(matches!(
+            TokenSigner::new("p", "k", key(), 0),
+            Err(ClientError::InvalidTtl)
+        ));
+        assert!(matches!(
+            TokenSigner::new("p", "k", key(), 86_401),
+            Err(ClientError::InvalidTtl)
+        ));
     }
 
     #[test]
     fn missing_key_file_fails_clearly() {
-        let e = TokenSigner::from_pem_file("p", "k", Path::new("/nonexistent/key.pem"), 300).unwrap_err();
+        let e = TokenSigner::from_pem_file("p", "k", Path::new("/nonexistent/key.pem"), 300)
+            .unwrap_err();
         assert_eq!(e.code(), "client.key_file");
         assert!(e.to_string().contains("/nonexistent/key.pem"));
     }

@@ -60,7 +60,12 @@ struct CachedToken {
 struct UntilExp;
 
 impl Expiry<[u8; 32], Arc<CachedToken>> for UntilExp {
-    fn expire_after_create(&self, _: &[u8; 32], value: &Arc<CachedToken>, _: Instant) -> Option<Duration> {
+    fn expire_after_create(
+        &self,
+        _: &[u8; 32],
+        value: &Arc<CachedToken>,
+        _: Instant,
+    ) -> Option<Duration> {
         Some(value.ttl)
     }
 }
@@ -124,7 +129,9 @@ impl Authenticator {
         let cache_key = token_digest(project_id, token);
 
         if let Some(hit) = self.verified.get(&cache_key) {
-            if loaded.keys.keys.is_active(&hit.kid) && (now as f64) < hit.exp + self.leeway_secs as f64 {
+            if loaded.keys.keys.is_active(&hit.kid)
+                && (now as f64) < hit.exp + self.leeway_secs as f64
+            {
                 self.metrics.cache_hit();
                 return Ok(self.accept(&loaded, hit.kid.clone(), now));
             }
@@ -135,7 +142,9 @@ impl Authenticator {
         let mut loaded = loaded;
         let policy = loaded.keys.policy(self.leeway_secs);
         let mut result = verify(token, &loaded.keys.keys, project_id, &policy, now);
-        if matches!(&result, Err(e) if e.reason == Reason::UnknownKey) && self.is_stale(&loaded).await {
+        if matches!(&result, Err(e) if e.reason == Reason::UnknownKey)
+            && self.is_stale(&loaded).await
+        {
             // A key created a moment ago by another process: use it now
             // rather than after the next watcher tick.
             self.projects.invalidate(project_id).await;
@@ -162,7 +171,10 @@ impl Authenticator {
         self.projects.invalidate(project_id).await;
         let owned = project_id.to_owned();
         // Only fails if closures were not enabled at build time; they are.
-        if let Err(e) = self.verified.invalidate_entries_if(move |_, v| v.project == owned) {
+        if let Err(e) = self
+            .verified
+            .invalidate_entries_if(move |_, v| v.project == owned)
+        {
             tracing::error!(error = %e, "could not drop cached tokens");
             self.verified.invalidate_all();
         }
@@ -223,7 +235,10 @@ impl Authenticator {
     /// Write `last_used_at` at most once per interval per key, off the
     /// request path.
     fn record_use(&self, project: &str, kid: &str, now: u64) {
-        let entry = self.usage.entry((project.to_owned(), kid.to_owned())).or_insert(());
+        let entry = self
+            .usage
+            .entry((project.to_owned(), kid.to_owned()))
+            .or_insert(());
         if !entry.is_fresh() {
             return;
         }

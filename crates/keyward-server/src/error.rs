@@ -34,7 +34,9 @@ impl ApiError {
             ApiError::ProjectNotFound(_) => (StatusCode::NOT_FOUND, "project_not_found"),
             ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
-            ApiError::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+            ApiError::UnsupportedMediaType => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+            }
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             ApiError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
         }
@@ -84,9 +86,12 @@ fn www_authenticate(e: &TokenError) -> HeaderValue {
             .chars()
             .filter(|c| *c != '"' && *c != '\\' && (' '..='~').contains(c))
             .collect();
-        format!(r#"Bearer realm="keyward", error="invalid_token", error_description="{description}""#)
+        format!(
+            r#"Bearer realm="keyward", error="invalid_token", error_description="{description}""#
+        )
     };
-    HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static(r#"Bearer realm="keyward""#))
+    HeaderValue::from_str(&value)
+        .unwrap_or_else(|_| HeaderValue::from_static(r#"Bearer realm="keyward""#))
 }
 
 impl IntoResponse for ApiError {
@@ -95,10 +100,14 @@ impl IntoResponse for ApiError {
         let body = serde_json::json!({ "error": { "reason": reason, "message": self.message() } });
         let mut response = (status, axum::Json(body)).into_response();
         if let ApiError::Unauthorized(e) = &self {
-            response.headers_mut().insert(header::WWW_AUTHENTICATE, www_authenticate(e));
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, www_authenticate(e));
         }
         if status == StatusCode::SERVICE_UNAVAILABLE {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
         response
     }
@@ -109,7 +118,10 @@ mod tests {
     use super::*;
 
     fn token_error(reason: Reason) -> TokenError {
-        TokenError { reason, message: "the token has expired".into() }
+        TokenError {
+            reason,
+            message: "the token has expired".into(),
+        }
     }
 
     #[test]
@@ -125,22 +137,50 @@ mod tests {
     #[test]
     fn missing_credentials_challenge_has_no_error() {
         let r = ApiError::Unauthorized(token_error(Reason::MissingCredentials)).into_response();
-        assert_eq!(r.headers()[header::WWW_AUTHENTICATE], r#"Bearer realm="keyward""#);
+        assert_eq!(
+            r.headers()[header::WWW_AUTHENTICATE],
+            r#"Bearer realm="keyward""#
+        );
     }
 
     #[test]
     fn challenge_strips_quotes() {
-        let e = TokenError { reason: Reason::MalformedToken, message: "a \"b\" \\ c\n".into() };
+        let e = TokenError {
+            reason: Reason::MalformedToken,
+            message: "a \"b\" \\ c\n".into(),
+        };
         let v = www_authenticate(&e);
-        assert!(v.to_str().unwrap().ends_with(r#"error_description="a b  c""#), "{v:?}");
+        assert!(
+            v.to_str()
+                .unwrap()
+                .ends_with(r#"error_description="a b  c""#),
+            "{v:?}"
+        );
     }
 
     #[test]
     fn statuses() {
-        assert_eq!(ApiError::ProjectNotFound("x".into()).into_response().status(), StatusCode::NOT_FOUND);
-        assert_eq!(ApiError::PayloadTooLarge(1).into_response().status(), StatusCode::PAYLOAD_TOO_LARGE);
-        assert_eq!(ApiError::UnsupportedMediaType.into_response().status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
-        assert_eq!(ApiError::BadRequest("x".into()).into_response().status(), StatusCode::BAD_REQUEST);
-        assert_eq!(ApiError::Unavailable.into_response().status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            ApiError::ProjectNotFound("x".into())
+                .into_response()
+                .status(),
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            ApiError::PayloadTooLarge(1).into_response().status(),
+            StatusCode::PAYLOAD_TOO_LARGE
+        );
+        assert_eq!(
+            ApiError::UnsupportedMediaType.into_response().status(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE
+        );
+        assert_eq!(
+            ApiError::BadRequest("x".into()).into_response().status(),
+            StatusCode::BAD_REQUEST
+        );
+        assert_eq!(
+            ApiError::Unavailable.into_response().status(),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
     }
 }

@@ -119,7 +119,11 @@ impl ServerHandle {
 }
 
 /// Serve the Admin API on `listener` until [`ServerHandle::shutdown`].
-pub async fn start(config: Config, store: Store, listener: TcpListener) -> std::io::Result<ServerHandle> {
+pub async fn start(
+    config: Config,
+    store: Store,
+    listener: TcpListener,
+) -> std::io::Result<ServerHandle> {
     let addr = listener.local_addr()?;
     let state = AppState::new(config, store);
     let watcher = tokio::spawn(watch::run(state.clone()));

@@ -51,8 +51,16 @@ impl Metrics {
         let cache_misses = Counter::default();
         // 0.1 ms … ~1.6 s
         let latency = Histogram::new(exponential_buckets(0.0001, 2.0, 15));
-        registry.register("keyward_http_requests", "HTTP requests by status code", requests.clone());
-        registry.register("keyward_auth_failures", "Refused Admin API tokens by reason", auth_failures.clone());
+        registry.register(
+            "keyward_http_requests",
+            "HTTP requests by status code",
+            requests.clone(),
+        );
+        registry.register(
+            "keyward_auth_failures",
+            "Refused Admin API tokens by reason",
+            auth_failures.clone(),
+        );
         registry.register(
             "keyward_token_cache_hits",
             "Admin API tokens accepted from the verified-token cache",
@@ -70,7 +78,9 @@ impl Metrics {
         );
         // Every reason appears from the start, so dashboards see zeros.
         for reason in Reason::ALL {
-            let _ = auth_failures.get_or_create(&ReasonLabels { reason: reason.code() });
+            let _ = auth_failures.get_or_create(&ReasonLabels {
+                reason: reason.code(),
+            });
         }
         Metrics {
             inner: Arc::new(Inner {
@@ -99,7 +109,9 @@ impl Metrics {
     pub fn auth_failure(&self, reason: Reason) {
         self.inner
             .auth_failures
-            .get_or_create(&ReasonLabels { reason: reason.code() })
+            .get_or_create(&ReasonLabels {
+                reason: reason.code(),
+            })
             .inc();
     }
 

@@ -31,9 +31,18 @@ mod tests {
 
     #[test]
     fn host_forms() {
-        assert_eq!(from_host("myapp.localhost:3000", "localhost").as_deref(), Some("myapp"));
-        assert_eq!(from_host("myapp.localhost", "localhost").as_deref(), Some("myapp"));
-        assert_eq!(from_host("MyApp.LocalHost.", "localhost").as_deref(), Some("myapp"));
+        assert_eq!(
+            from_host("myapp.localhost:3000", "localhost").as_deref(),
+            Some("myapp")
+        );
+        assert_eq!(
+            from_host("myapp.localhost", "localhost").as_deref(),
+            Some("myapp")
+        );
+        assert_eq!(
+            from_host("MyApp.LocalHost.", "localhost").as_deref(),
+            Some("myapp")
+        );
         assert_eq!(
             from_host("acme.keyward.example.com", "keyward.example.com").as_deref(),
             Some("acme")

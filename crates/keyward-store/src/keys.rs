@@ -70,7 +70,16 @@ fn status_str<S: serde::Serializer>(s: &KeyStatus, ser: S) -> std::result::Resul
     ser.serialize_str(s.as_str())
 }
 
-type KeyRow = (String, String, String, String, String, i64, i64, Option<i64>);
+type KeyRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    Option<i64>,
+);
 
 const KEY_COLUMNS: &str = "project_id, kid, label, origin, status, bits, created_at, last_used_at";
 
@@ -81,7 +90,8 @@ fn key_from_row(row: KeyRow) -> Result<ApiKey> {
         kid,
         label,
         origin: KeyOrigin::parse(&origin)?,
-        status: KeyStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(format!("key status `{status}`")))?,
+        status: KeyStatus::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("key status `{status}`")))?,
         bits,
         created_at,
         last_used_at,
@@ -148,18 +158,31 @@ impl Store {
         let kid = uuid::Uuid::new_v4().to_string();
         let sealed = master.seal(project, &kid, pair.private_pkcs8_der())?;
         let key = self
-            .insert_key(project, &kid, label, KeyOrigin::Generated, pair.public_key(), Some(&sealed))
+            .insert_key(
+                project,
+                &kid,
+                label,
+                KeyOrigin::Generated,
+                pair.public_key(),
+                Some(&sealed),
+            )
             .await?;
         Ok((key, pair.private_key_pem()))
     }
 
     /// Register a public key (SPKI or PKCS#1 PEM, or a JWK). The private key
     /// never reaches keyward, so it cannot be downloaded later.
-    pub async fn register_public_key(&self, project: &str, input: &[u8], label: &str) -> Result<ApiKey> {
+    pub async fn register_public_key(
+        &self,
+        project: &str,
+        input: &[u8],
+        label: &str,
+    ) -> Result<ApiKey> {
         validate_label(label)?;
         let public = PublicKey::parse(input)?;
         let kid = uuid::Uuid::new_v4().to_string();
-        self.insert_key(project, &kid, label, KeyOrigin::Uploaded, &public, None).await
+        self.insert_key(project, &kid, label, KeyOrigin::Uploaded, &public, None)
+            .await
     }
 
     async fn insert_key(
@@ -243,7 +266,13 @@ impl Store {
 
     /// Disable (reversible) or enable a key. Disabling the last active key
     /// needs `force`.
-    pub async fn set_key_status(&self, project: &str, kid: &str, status: KeyStatus, force: bool) -> Result<ApiKey> {
+    pub async fn set_key_status(
+        &self,
+        project: &str,
+        kid: &str,
+        status: KeyStatus,
+        force: bool,
+    ) -> Result<ApiKey> {
         let mut tx = self.pool.begin().await?;
         let changed = sqlx::query(
             "UPDATE admin_api_keys SET status = ? \
@@ -307,13 +336,19 @@ impl Store {
     }
 
     /// The private key of a generated key, as PKCS#8 PEM.
-    pub async fn private_key_pem(&self, project: &str, kid: &str, master: &MasterKey) -> Result<Zeroizing<String>> {
-        let row: Option<(Option<Vec<u8>>,)> =
-            sqlx::query_as("SELECT private_key_sealed FROM admin_api_keys WHERE project_id = ? AND kid = ?")
-                .bind(project)
-                .bind(kid)
-                .fetch_optional(&self.pool)
-                .await?;
+    pub async fn private_key_pem(
+        &self,
+        project: &str,
+        kid: &str,
+        master: &MasterKey,
+    ) -> Result<Zeroizing<String>> {
+        let row: Option<(Option<Vec<u8>>,)> = sqlx::query_as(
+            "SELECT private_key_sealed FROM admin_api_keys WHERE project_id = ? AND kid = ?",
+        )
+        .bind(project)
+        .bind(kid)
+        .fetch_optional(&self.pool)
+        .await?;
         let sealed = match row {
             None => return Err(self.missing_key(project, kid).await),
             Some((None,)) => return Err(StoreError::NoPrivateKey(kid.to_owned())),
@@ -353,20 +388,23 @@ impl Store {
         let Some((id, created_at, max_token_lifetime_secs, version)) = head else {
             return Ok(None);
         };
-        let rows: Vec<(String, String, Vec<u8>)> =
-            sqlx::query_as("SELECT kid, status, public_key_der FROM admin_api_keys WHERE project_id = ?")
-                .bind(project)
-                .fetch_all(&mut *tx)
-                .await?;
+        let rows: Vec<(String, String, Vec<u8>)> = sqlx::query_as(
+            "SELECT kid, status, public_key_der FROM admin_api_keys WHERE project_id = ?",
+        )
+        .bind(project)
+        .fetch_all(&mut *tx)
+        .await?;
         tx.commit().await?;
         let mut keys = KeySet::new();
         for (kid, status, der) in rows {
-            let status =
-                KeyStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(format!("key status `{status}`")))?;
+            let status = KeyStatus::parse(&status)
+                .ok_or_else(|| StoreError::Corrupt(format!("key status `{status}`")))?;
             match PublicKey::from_der(&der) {
                 Ok(key) => keys.insert(kid, Arc::new(key), status),
                 // One unreadable row must not lock out the project's other keys.
-                Err(e) => tracing::error!(project, kid, error = %e, "stored public key does not parse; key ignored"),
+                Err(e) => {
+                    tracing::error!(project, kid, error = %e, "stored public key does not parse; key ignored")
+                }
             }
         }
         Ok(Some(ProjectKeys {

@@ -27,7 +27,9 @@ mod migrations;
 use std::str::FromStr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 
 pub use error::{Result, StoreError};
 pub use keys::{ApiKey, KeyOrigin, ProjectKeys};
@@ -67,7 +69,8 @@ impl Store {
     pub async fn open(url: &str, options: StoreOptions) -> Result<Store> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             return Err(StoreError::Unsupported(
-                "PostgreSQL is not supported by this build yet; use a sqlite:// URL or the default".into(),
+                "PostgreSQL is not supported by this build yet; use a sqlite:// URL or the default"
+                    .into(),
             ));
         }
         if !url.starts_with("sqlite:") {
@@ -111,17 +114,21 @@ impl Store {
     /// Servers poll it (one indexed single-row read) to notice changes made
     /// elsewhere, then call [`Store::key_versions`].
     pub async fn key_generation(&self) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT key_generation FROM store_state WHERE id = 1")
-            .fetch_one(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT key_generation FROM store_state WHERE id = 1")
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 
     /// One project's key version, if the project exists.
     pub async fn key_version(&self, project: &str) -> Result<Option<i64>> {
-        Ok(sqlx::query_scalar("SELECT key_version FROM projects WHERE id = ?")
-            .bind(project)
-            .fetch_optional(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT key_version FROM projects WHERE id = ?")
+                .bind(project)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     /// Every project's key version.

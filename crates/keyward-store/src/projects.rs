@@ -64,20 +64,22 @@ impl Store {
 
     /// One project, if it exists.
     pub async fn project(&self, id: &str) -> Result<Option<Project>> {
-        let row: Option<ProjectRow> =
-            sqlx::query_as("SELECT id, created_at, max_token_lifetime_secs FROM projects WHERE id = ?")
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?;
+        let row: Option<ProjectRow> = sqlx::query_as(
+            "SELECT id, created_at, max_token_lifetime_secs FROM projects WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(row.map(from_row))
     }
 
     /// All projects, by ID.
     pub async fn projects(&self) -> Result<Vec<Project>> {
-        let rows: Vec<ProjectRow> =
-            sqlx::query_as("SELECT id, created_at, max_token_lifetime_secs FROM projects ORDER BY id")
-                .fetch_all(&self.pool)
-                .await?;
+        let rows: Vec<ProjectRow> = sqlx::query_as(
+            "SELECT id, created_at, max_token_lifetime_secs FROM projects ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
         Ok(rows.into_iter().map(from_row).collect())
     }
 
@@ -119,7 +121,18 @@ mod tests {
         for ok in ["a", "myapp", "my-app", "a1", "0", &"a".repeat(63)] {
             validate_project_id(ok).unwrap();
         }
-        for bad in ["", "-a", "a-", "MyApp", "my_app", "my.app", "a b", "é", &"a".repeat(64), "../x"] {
+        for bad in [
+            "",
+            "-a",
+            "a-",
+            "MyApp",
+            "my_app",
+            "my.app",
+            "a b",
+            "é",
+            &"a".repeat(64),
+            "../x",
+        ] {
             assert!(validate_project_id(bad).is_err(), "{bad}");
         }
     }

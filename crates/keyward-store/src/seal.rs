@@ -34,7 +34,8 @@ impl MasterKey {
         if bytes.len() != MASTER_KEY_LEN {
             return Err(StoreError::InvalidMasterKey);
         }
-        let unbound = UnboundKey::new(&AES_256_GCM, bytes).map_err(|_| StoreError::InvalidMasterKey)?;
+        let unbound =
+            UnboundKey::new(&AES_256_GCM, bytes).map_err(|_| StoreError::InvalidMasterKey)?;
         Ok(MasterKey {
             key: LessSafeKey::new(unbound),
         })
@@ -66,7 +67,11 @@ impl MasterKey {
             .map_err(|_| StoreError::Corrupt("random nonce".into()))?;
         let mut buf = plaintext.to_vec();
         self.key
-            .seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(aad(project, kid)), &mut buf)
+            .seal_in_place_append_tag(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(aad(project, kid)),
+                &mut buf,
+            )
             .map_err(|_| StoreError::Corrupt("sealing failed".into()))?;
         let mut out = Vec::with_capacity(1 + NONCE_LEN + buf.len());
         out.push(VERSION);
@@ -75,7 +80,12 @@ impl MasterKey {
         Ok(out)
     }
 
-    pub(crate) fn open(&self, project: &str, kid: &str, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+    pub(crate) fn open(
+        &self,
+        project: &str,
+        kid: &str,
+        sealed: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>> {
         let (version, rest) = sealed
             .split_first()
             .ok_or_else(|| StoreError::Corrupt("empty sealed key".into()))?;
@@ -111,11 +121,20 @@ mod tests {
         assert!(!sealed.windows(6).any(|w| w == b"secret"));
         assert_eq!(key.open("p", "k", &sealed).unwrap().as_slice(), b"secret");
         // Bound to its row.
-        assert!(matches!(key.open("p", "k2", &sealed), Err(StoreError::MasterKeyMismatch)));
-        assert!(matches!(key.open("q", "k", &sealed), Err(StoreError::MasterKeyMismatch)));
+        assert!(matches!(
+            key.open("p", "k2", &sealed),
+            Err(StoreError::MasterKeyMismatch)
+        ));
+        assert!(matches!(
+            key.open("q", "k", &sealed),
+            Err(StoreError::MasterKeyMismatch)
+        ));
         // Another master key cannot open it.
         let other = MasterKey::from_bytes(&[7u8; 32]).unwrap();
-        assert!(matches!(other.open("p", "k", &sealed), Err(StoreError::MasterKeyMismatch)));
+        assert!(matches!(
+            other.open("p", "k", &sealed),
+            Err(StoreError::MasterKeyMismatch)
+        ));
         // Two seals of the same plaintext differ (random nonce).
         assert_ne!(sealed, key.seal("p", "k", b"secret").unwrap());
     }

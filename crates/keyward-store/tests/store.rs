@@ -15,7 +15,11 @@ async fn open(options: StoreOptions) -> Db {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("keyward.db").display());
     let store = Store::open(&url, options).await.unwrap();
-    Db { store, url, _dir: dir }
+    Db {
+        store,
+        url,
+        _dir: dir,
+    }
 }
 
 fn master() -> MasterKey {
@@ -28,10 +32,23 @@ async fn projects_create_list_and_refuse_bad_ids() {
     let p = db.store.create_project("myapp").await.unwrap();
     assert_eq!(p.id, "myapp");
     assert_eq!(p.max_token_lifetime_secs, 3600);
-    assert!(matches!(db.store.create_project("myapp").await, Err(StoreError::ProjectExists(_))));
-    assert!(matches!(db.store.create_project("My_App").await, Err(StoreError::InvalidProjectId(_))));
+    assert!(matches!(
+        db.store.create_project("myapp").await,
+        Err(StoreError::ProjectExists(_))
+    ));
+    assert!(matches!(
+        db.store.create_project("My_App").await,
+        Err(StoreError::InvalidProjectId(_))
+    ));
     db.store.create_project("another").await.unwrap();
-    let ids: Vec<String> = db.store.projects().await.unwrap().into_iter().map(|p| p.id).collect();
+    let ids: Vec<String> = db
+        .store
+        .projects()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
     assert_eq!(ids, ["another", "myapp"]);
     assert!(db.store.project("nope").await.unwrap().is_none());
 }
@@ -40,7 +57,11 @@ async fn projects_create_list_and_refuse_bad_ids() {
 async fn generated_key_roundtrip_and_download() {
     let db = open(StoreOptions::default()).await;
     db.store.create_project("myapp").await.unwrap();
-    let (key, pem) = db.store.generate_key("myapp", 2048, "backend", &master()).await.unwrap();
+    let (key, pem) = db
+        .store
+        .generate_key("myapp", 2048, "backend", &master())
+        .await
+        .unwrap();
     assert_eq!(key.origin, KeyOrigin::Generated);
     assert_eq!(key.status, KeyStatus::Active);
     assert_eq!(key.bits, 2048);
@@ -48,7 +69,11 @@ async fn generated_key_roundtrip_and_download() {
     assert!(uuid::Uuid::parse_str(&key.kid).is_ok());
     assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----"));
 
-    let again = db.store.private_key_pem("myapp", &key.kid, &master()).await.unwrap();
+    let again = db
+        .store
+        .private_key_pem("myapp", &key.kid, &master())
+        .await
+        .unwrap();
     assert_eq!(*again, *pem);
     SigningKey::from_pem(again.as_bytes()).unwrap();
 
@@ -69,7 +94,11 @@ async fn uploaded_key_cannot_be_downloaded() {
     db.store.create_project("myapp").await.unwrap();
     let pair = keyward_token::GeneratedKeyPair::generate(2048).unwrap();
     let spki = pair.public_key().to_spki_pem();
-    let key = db.store.register_public_key("myapp", spki.as_bytes(), "").await.unwrap();
+    let key = db
+        .store
+        .register_public_key("myapp", spki.as_bytes(), "")
+        .await
+        .unwrap();
     assert_eq!(key.origin, KeyOrigin::Uploaded);
     assert!(matches!(
         db.store.private_key_pem("myapp", &key.kid, &master()).await,
@@ -77,10 +106,15 @@ async fn uploaded_key_cannot_be_downloaded() {
     ));
     // The JWK form registers too; a private key is refused.
     let jwk = pair.public_key().to_jwk("x").to_string();
-    db.store.register_public_key("myapp", jwk.as_bytes(), "jwk").await.unwrap();
+    db.store
+        .register_public_key("myapp", jwk.as_bytes(), "jwk")
+        .await
+        .unwrap();
     let private = pair.private_key_pem();
     assert!(matches!(
-        db.store.register_public_key("myapp", private.as_bytes(), "").await,
+        db.store
+            .register_public_key("myapp", private.as_bytes(), "")
+            .await,
         Err(StoreError::Key(keyward_token::KeyError::PrivateKeyGiven))
     ));
     let keys = db.store.project_keys("myapp").await.unwrap().unwrap();
@@ -99,13 +133,27 @@ async fn key_limit_holds_and_says_how_to_free_a_slot() {
     })
     .await;
     db.store.create_project("myapp").await.unwrap();
-    let (k1, _) = db.store.generate_key("myapp", 2048, "", &master()).await.unwrap();
-    db.store.generate_key("myapp", 2048, "", &master()).await.unwrap();
-    let err = db.store.generate_key("myapp", 2048, "", &master()).await.unwrap_err();
+    let (k1, _) = db
+        .store
+        .generate_key("myapp", 2048, "", &master())
+        .await
+        .unwrap();
+    db.store
+        .generate_key("myapp", 2048, "", &master())
+        .await
+        .unwrap();
+    let err = db
+        .store
+        .generate_key("myapp", 2048, "", &master())
+        .await
+        .unwrap_err();
     assert!(matches!(err, StoreError::KeyLimitReached { limit: 2, .. }));
     assert!(err.to_string().contains("keyward key delete"));
     db.store.delete_key("myapp", &k1.kid, false).await.unwrap();
-    db.store.generate_key("myapp", 2048, "", &master()).await.unwrap();
+    db.store
+        .generate_key("myapp", 2048, "", &master())
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -119,7 +167,9 @@ async fn key_limit_holds_under_concurrency() {
         let store = db.store.clone();
         let spki = spki.clone();
         tasks.push(tokio::spawn(async move {
-            store.register_public_key("myapp", spki.as_bytes(), "").await
+            store
+                .register_public_key("myapp", spki.as_bytes(), "")
+                .await
         }));
     }
     let mut ok = 0;
@@ -138,25 +188,53 @@ async fn key_limit_holds_under_concurrency() {
 async fn last_active_key_needs_force() {
     let db = open(StoreOptions::default()).await;
     db.store.create_project("myapp").await.unwrap();
-    let (k1, _) = db.store.generate_key("myapp", 2048, "", &master()).await.unwrap();
+    let (k1, _) = db
+        .store
+        .generate_key("myapp", 2048, "", &master())
+        .await
+        .unwrap();
     assert!(matches!(
-        db.store.set_key_status("myapp", &k1.kid, KeyStatus::Disabled, false).await,
+        db.store
+            .set_key_status("myapp", &k1.kid, KeyStatus::Disabled, false)
+            .await,
         Err(StoreError::LastActiveKey { .. })
     ));
     assert!(matches!(
         db.store.delete_key("myapp", &k1.kid, false).await,
         Err(StoreError::LastActiveKey { .. })
     ));
-    let (k2, _) = db.store.generate_key("myapp", 2048, "", &master()).await.unwrap();
-    let k1 = db.store.set_key_status("myapp", &k1.kid, KeyStatus::Disabled, false).await.unwrap();
+    let (k2, _) = db
+        .store
+        .generate_key("myapp", 2048, "", &master())
+        .await
+        .unwrap();
+    let k1 = db
+        .store
+        .set_key_status("myapp", &k1.kid, KeyStatus::Disabled, false)
+        .await
+        .unwrap();
     assert_eq!(k1.status, KeyStatus::Disabled);
     // Disabling twice is a no-op, not an error.
-    db.store.set_key_status("myapp", &k1.kid, KeyStatus::Disabled, false).await.unwrap();
+    db.store
+        .set_key_status("myapp", &k1.kid, KeyStatus::Disabled, false)
+        .await
+        .unwrap();
     // k2 is now the last active key.
-    assert!(db.store.set_key_status("myapp", &k2.kid, KeyStatus::Disabled, false).await.is_err());
-    db.store.set_key_status("myapp", &k2.kid, KeyStatus::Disabled, true).await.unwrap();
+    assert!(
+        db.store
+            .set_key_status("myapp", &k2.kid, KeyStatus::Disabled, false)
+            .await
+            .is_err()
+    );
+    db.store
+        .set_key_status("myapp", &k2.kid, KeyStatus::Disabled, true)
+        .await
+        .unwrap();
     // Re-enable, and a disabled key deletes without force.
-    db.store.set_key_status("myapp", &k2.kid, KeyStatus::Active, false).await.unwrap();
+    db.store
+        .set_key_status("myapp", &k2.kid, KeyStatus::Active, false)
+        .await
+        .unwrap();
     db.store.delete_key("myapp", &k1.kid, false).await.unwrap();
     db.store.delete_key("myapp", &k2.kid, true).await.unwrap();
     assert!(db.store.keys("myapp").await.unwrap().is_empty());
@@ -177,35 +255,56 @@ async fn changes_bump_versions_seen_by_other_handles() {
     let other = Store::open(&db.url, StoreOptions::default()).await.unwrap();
     db.store.create_project("myapp").await.unwrap();
     let g0 = other.key_generation().await.unwrap();
-    let (k, _) = db.store.generate_key("myapp", 2048, "", &master()).await.unwrap();
+    let (k, _) = db
+        .store
+        .generate_key("myapp", 2048, "", &master())
+        .await
+        .unwrap();
     let g1 = other.key_generation().await.unwrap();
     assert!(g1 > g0);
     let v1 = other.project_keys("myapp").await.unwrap().unwrap();
     assert!(v1.keys.is_active(&k.kid));
-    db.store.set_key_status("myapp", &k.kid, KeyStatus::Disabled, true).await.unwrap();
+    db.store
+        .set_key_status("myapp", &k.kid, KeyStatus::Disabled, true)
+        .await
+        .unwrap();
     assert!(other.key_generation().await.unwrap() > g1);
     let v2 = other.project_keys("myapp").await.unwrap().unwrap();
     assert!(v2.version > v1.version);
     assert!(!v2.keys.is_active(&k.kid));
-    assert_eq!(other.key_versions().await.unwrap(), vec![("myapp".to_owned(), v2.version)]);
+    assert_eq!(
+        other.key_versions().await.unwrap(),
+        vec![("myapp".to_owned(), v2.version)]
+    );
 }
 
 #[tokio::test]
 async fn last_used_never_moves_backwards() {
     let db = open(StoreOptions::default()).await;
     db.store.create_project("myapp").await.unwrap();
-    let (k, _) = db.store.generate_key("myapp", 2048, "", &master()).await.unwrap();
+    let (k, _) = db
+        .store
+        .generate_key("myapp", 2048, "", &master())
+        .await
+        .unwrap();
     assert_eq!(k.last_used_at, None);
     db.store.touch_key("myapp", &k.kid, 2000).await.unwrap();
     db.store.touch_key("myapp", &k.kid, 1000).await.unwrap();
-    assert_eq!(db.store.key("myapp", &k.kid).await.unwrap().last_used_at, Some(2000));
+    assert_eq!(
+        db.store.key("myapp", &k.kid).await.unwrap().last_used_at,
+        Some(2000)
+    );
 }
 
 #[tokio::test]
 async fn data_survives_reopen() {
     let db = open(StoreOptions::default()).await;
     db.store.create_project("myapp").await.unwrap();
-    let (k, _) = db.store.generate_key("myapp", 2048, "x", &master()).await.unwrap();
+    let (k, _) = db
+        .store
+        .generate_key("myapp", 2048, "x", &master())
+        .await
+        .unwrap();
     db.store.close().await;
     let reopened = Store::open(&db.url, StoreOptions::default()).await.unwrap();
     assert_eq!(reopened.keys("myapp").await.unwrap(), vec![k]);
@@ -213,9 +312,13 @@ async fn data_survives_reopen() {
 
 #[tokio::test]
 async fn bad_urls_and_labels_fail_clearly() {
-    let err = Store::open("postgres://x/y", StoreOptions::default()).await.unwrap_err();
+    let err = Store::open("postgres://x/y", StoreOptions::default())
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), "store.unsupported");
-    let err = Store::open("mysql://x/y", StoreOptions::default()).await.unwrap_err();
+    let err = Store::open("mysql://x/y", StoreOptions::default())
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), "store.unsupported");
     let db = open(StoreOptions::default()).await;
     db.store.create_project("myapp").await.unwrap();

@@ -12,7 +12,10 @@ pub const MAX_NUMERIC_DATE: f64 = 253_402_300_799.0;
 /// Read an optional NumericDate claim (RFC 7519 §2): a non-negative JSON number,
 /// integer or decimal, no later than year 9999. Strings, booleans, null,
 /// negatives and larger values are malformed.
-pub fn numeric_date(claims: &Map<String, Value>, name: &'static str) -> Result<Option<f64>, TokenError> {
+pub fn numeric_date(
+    claims: &Map<String, Value>,
+    name: &'static str,
+) -> Result<Option<f64>, TokenError> {
     match claims.get(name) {
         None => Ok(None),
         Some(Value::Number(n)) => match n.as_f64() {
@@ -68,8 +71,10 @@ mod tests {
 
     #[test]
     fn numeric_date_wrong_types_fail() {
-        let c = obj(json!({"s": "10", "b": true, "n": null, "neg": -1, "big": 253402300800u64,
-            "huge": u64::MAX, "arr": [1], "o": {}}));
+        let c = obj(
+            json!({"s": "10", "b": true, "n": null, "neg": -1, "big": 253402300800u64,
+            "huge": u64::MAX, "arr": [1], "o": {}}),
+        );
         for k in ["s", "b", "n", "neg", "big", "huge", "arr", "o"] {
             let e = numeric_date(&c, k).unwrap_err();
             assert_eq!(e.reason, crate::Reason::MalformedToken, "{k}");
@@ -78,8 +83,14 @@ mod tests {
 
     #[test]
     fn audience_forms() {
-        assert_eq!(audience(&obj(json!({"aud": "p"}))).unwrap(), Some(vec!["p"]));
-        assert_eq!(audience(&obj(json!({"aud": ["p", "q"]}))).unwrap(), Some(vec!["p", "q"]));
+        assert_eq!(
+            audience(&obj(json!({"aud": "p"}))).unwrap(),
+            Some(vec!["p"])
+        );
+        assert_eq!(
+            audience(&obj(json!({"aud": ["p", "q"]}))).unwrap(),
+            Some(vec!["p", "q"])
+        );
         assert_eq!(audience(&obj(json!({}))).unwrap(), None);
         assert!(audience(&obj(json!({"aud": 1}))).is_err());
         assert!(audience(&obj(json!({"aud": ["p", 1]}))).is_err());

@@ -37,14 +37,17 @@ pub fn parse(token: &str) -> Result<CompactJws<'_>, TokenError> {
         )));
     }
     let mut parts = token.split('.');
-    let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(h), Some(p), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(TokenError::malformed(
             "a token must have exactly three dot-separated segments",
         ));
     };
     if h.is_empty() || s.is_empty() {
-        return Err(TokenError::malformed("token has an empty header or signature"));
+        return Err(TokenError::malformed(
+            "token has an empty header or signature",
+        ));
     }
     let header_bytes = decode_segment(h, "header")?;
     let payload = decode_segment(p, "payload")?;
@@ -60,11 +63,9 @@ pub fn parse(token: &str) -> Result<CompactJws<'_>, TokenError> {
 
 /// Decode one base64url segment without padding.
 pub fn decode_segment(segment: &str, what: &'static str) -> Result<Vec<u8>, TokenError> {
-    URL_SAFE_NO_PAD.decode(segment).map_err(|_| {
-        TokenError::malformed(format!(
-            "the {what} segment is not unpadded base64url"
-        ))
-    })
+    URL_SAFE_NO_PAD
+        .decode(segment)
+        .map_err(|_| TokenError::malformed(format!("the {what} segment is not unpadded base64url")))
 }
 
 /// Parse a JSON object, refusing duplicate member names at the top level (a

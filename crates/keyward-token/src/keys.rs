@@ -132,15 +132,23 @@ impl PublicKey {
             ));
         }
         let decode = |v: Option<String>, name: &str| {
-            v.and_then(|s| URL_SAFE_NO_PAD.decode(s).ok()).ok_or_else(|| {
-                KeyError::Unreadable(format!("the JWK member `{name}` is missing or not base64url").into())
-            })
+            v.and_then(|s| URL_SAFE_NO_PAD.decode(s).ok())
+                .ok_or_else(|| {
+                    KeyError::Unreadable(
+                        format!("the JWK member `{name}` is missing or not base64url").into(),
+                    )
+                })
         };
         let n = decode(jwk.n, "n")?;
         let e = decode(jwk.e, "e")?;
-        let components = PublicKeyComponents { n: n.as_slice(), e: e.as_slice() };
-        let der = AsDer::<aws_lc_rs::encoding::PublicKeyX509Der>::as_der(&components)
-            .map_err(|_| KeyError::Unreadable("the JWK `n` and `e` do not form an RSA key".into()))?;
+        let components = PublicKeyComponents {
+            n: n.as_slice(),
+            e: e.as_slice(),
+        };
+        let der =
+            AsDer::<aws_lc_rs::encoding::PublicKeyX509Der>::as_der(&components).map_err(|_| {
+                KeyError::Unreadable("the JWK `n` and `e` do not form an RSA key".into())
+            })?;
         Self::from_der(der.as_ref())
     }
 
@@ -267,7 +275,11 @@ pub struct GeneratedKeyPair {
 
 impl fmt::Debug for GeneratedKeyPair {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "GeneratedKeyPair({:?}, private key redacted)", self.public)
+        write!(
+            f,
+            "GeneratedKeyPair({:?}, private key redacted)",
+            self.public
+        )
     }
 }
 
@@ -397,7 +409,10 @@ mod tests {
     fn private_key_given_as_public_fails() {
         let pair = GeneratedKeyPair::generate(2048).unwrap();
         let pem = pair.private_key_pem();
-        assert_eq!(PublicKey::parse(pem.as_bytes()).unwrap_err(), KeyError::PrivateKeyGiven);
+        assert_eq!(
+            PublicKey::parse(pem.as_bytes()).unwrap_err(),
+            KeyError::PrivateKeyGiven
+        );
         let mut jwk = pair.public_key().to_jwk("k");
         jwk["d"] = serde_json::json!("AQAB");
         assert_eq!(
@@ -411,18 +426,30 @@ mod tests {
         // A 1024-bit modulus and a 2048-bit one with e = 3, built as JWKs.
         let n1024 = URL_SAFE_NO_PAD.encode([0xC5u8; 128]);
         let jwk = serde_json::json!({"kty":"RSA","n":n1024,"e":"AQAB"}).to_string();
-        assert_eq!(PublicKey::parse(jwk.as_bytes()).unwrap_err(), KeyError::BadSize(1024));
+        assert_eq!(
+            PublicKey::parse(jwk.as_bytes()).unwrap_err(),
+            KeyError::BadSize(1024)
+        );
 
         let pair = GeneratedKeyPair::generate(2048).unwrap();
         let mut jwk = pair.public_key().to_jwk("k");
         jwk["e"] = serde_json::json!("Aw");
-        assert_eq!(PublicKey::parse(jwk.to_string().as_bytes()).unwrap_err(), KeyError::BadExponent);
+        assert_eq!(
+            PublicKey::parse(jwk.to_string().as_bytes()).unwrap_err(),
+            KeyError::BadExponent
+        );
     }
 
     #[test]
     fn garbage_and_wrong_kinds_fail() {
-        assert!(matches!(PublicKey::parse(b"hello"), Err(KeyError::Unreadable(_))));
-        assert!(matches!(PublicKey::parse(b"\xff\xfe"), Err(KeyError::Unreadable(_))));
+        assert!(matches!(
+            PublicKey::parse(b"hello"),
+            Err(KeyError::Unreadable(_))
+        ));
+        assert!(matches!(
+            PublicKey::parse(b"\xff\xfe"),
+            Err(KeyError::Unreadable(_))
+        ));
         assert!(matches!(
             PublicKey::parse(br#"{"kty":"EC","crv":"P-256"}"#),
             Err(KeyError::NotRsa(_))

@@ -37,5 +37,6 @@ pub fn sign(claims: &AdminClaims, kid: &str, key: &SigningKey) -> Result<String,
     }
     let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
     header.kid = Some(kid.to_owned());
-    jsonwebtoken::encode(&header, claims, &key.encoding).map_err(|e| SignError::Signing(e.to_string()))
+    jsonwebtoken::encode(&header, claims, &key.encoding)
+        .map_err(|e| SignError::Signing(e.to_string()))
 }

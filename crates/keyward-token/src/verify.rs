@@ -144,7 +144,11 @@ fn check_header(header: &Map<String, Value>) -> Result<&str, TokenError> {
     match header.get("typ") {
         None => {}
         Some(Value::String(t)) if t.eq_ignore_ascii_case("JWT") => {}
-        Some(_) => return Err(TokenError::malformed("header `typ`, when present, must be JWT")),
+        Some(_) => {
+            return Err(TokenError::malformed(
+                "header `typ`, when present, must be JWT",
+            ));
+        }
     }
     match header.get("kid") {
         Some(Value::String(kid)) if !kid.is_empty() && kid.len() <= MAX_KID_BYTES => Ok(kid),
@@ -191,23 +195,22 @@ fn check_claims(
     let now = now as f64;
     let leeway = policy.leeway_secs as f64;
     if now >= exp + leeway {
-        return Err(TokenError::new(Reason::TokenExpired, "the token has expired"));
+        return Err(TokenError::new(
+            Reason::TokenExpired,
+            "the token has expired",
+        ));
     }
-    if let Some(nbf) = nbf {
-        if now + leeway < nbf {
-            return Err(TokenError::new(
-                Reason::TokenNotYetValid,
-                "the token is not valid yet (nbf)",
-            ));
-        }
+    if nbf.is_some_and(|nbf| now + leeway < nbf) {
+        return Err(TokenError::new(
+            Reason::TokenNotYetValid,
+            "the token is not valid yet (nbf)",
+        ));
     }
-    if let Some(iat) = iat {
-        if iat > now + leeway {
-            return Err(TokenError::new(
-                Reason::IssuedInFuture,
-                "the token's iat is in the future; check the client's clock",
-            ));
-        }
+    if iat.is_some_and(|iat| iat > now + leeway) {
+        return Err(TokenError::new(
+            Reason::IssuedInFuture,
+            "the token's iat is in the future; check the client's clock",
+        ));
     }
     let max = policy.max_lifetime_secs as f64;
     let too_long = match iat {

@@ -3,6 +3,7 @@
 //! signature layer (`verify_signature`, rules 1–8) and must get the expected
 //! result; RSA cases for other algorithms must be refused as
 //! `unsupported_algorithm` even where they are valid for their own algorithm.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::Arc;
 
@@ -49,14 +50,23 @@ fn wycheproof_rs256_cases() {
             let id = &case["tcId"];
             let got = verify_signature(jws, &keys);
             match case["result"].as_str() {
-                Some("valid") => assert!(got.is_ok(), "tcId {id} ({}) refused: {got:?}", case["comment"]),
-                Some("invalid") => assert!(got.is_err(), "tcId {id} ({}) accepted", case["comment"]),
+                Some("valid") => assert!(
+                    got.is_ok(),
+                    "tcId {id} ({}) refused: {got:?}",
+                    case["comment"]
+                ),
+                Some("invalid") => {
+                    assert!(got.is_err(), "tcId {id} ({}) accepted", case["comment"])
+                }
                 other => panic!("tcId {id}: unexpected result {other:?}"),
             }
             run += 1;
         }
     }
-    assert_eq!(in_main_group, 226, "the 226-case RS256 group must be present");
+    assert_eq!(
+        in_main_group, 226,
+        "the 226-case RS256 group must be present"
+    );
     assert!(run >= 226, "ran {run}");
 }
 
@@ -64,15 +74,23 @@ fn wycheproof_rs256_cases() {
 fn wycheproof_other_rsa_algorithms_refused() {
     let mut refused = 0;
     for group in groups() {
-        let alg = group["public"]["alg"].as_str().unwrap_or_default().to_owned();
+        let alg = group["public"]["alg"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
         if alg == "RS256" {
             continue;
         }
-        let Some(keys) = keyset_for(&group) else { continue };
+        let Some(keys) = keyset_for(&group) else {
+            continue;
+        };
         // A key declared for another algorithm cannot be registered at all…
         if !alg.is_empty() {
             let declared = group["public"].to_string();
-            assert!(PublicKey::from_jwk(&declared).is_err(), "{alg} key registered");
+            assert!(
+                PublicKey::from_jwk(&declared).is_err(),
+                "{alg} key registered"
+            );
         }
         // …and tokens whose header names another algorithm are refused before
         // any signature check, whatever key they name.
@@ -85,7 +103,11 @@ fn wycheproof_other_rsa_algorithms_refused() {
             let got = verify_signature(jws, &keys);
             assert!(got.is_err(), "{alg} tcId {} accepted", case["tcId"]);
             if case["result"] == "valid" {
-                assert_eq!(got.unwrap_err().reason, Reason::UnsupportedAlgorithm, "{alg}");
+                assert_eq!(
+                    got.unwrap_err().reason,
+                    Reason::UnsupportedAlgorithm,
+                    "{alg}"
+                );
             }
             refused += 1;
         }

@@ -15,14 +15,19 @@ pub enum IfMissing {
     Fail,
 }
 
-pub fn load(env_value: Option<String>, file: &Path, if_missing: IfMissing) -> anyhow::Result<MasterKey> {
+pub fn load(
+    env_value: Option<String>,
+    file: &Path,
+    if_missing: IfMissing,
+) -> anyhow::Result<MasterKey> {
     if let Some(value) = env_value.filter(|v| !v.trim().is_empty()) {
         return MasterKey::from_base64(&value).context("KEYWARD_MASTER_KEY is not usable");
     }
     match std::fs::read_to_string(file) {
         Ok(text) => {
             warn_if_readable_by_others(file);
-            MasterKey::from_base64(&text).with_context(|| format!("master key file {}", file.display()))
+            MasterKey::from_base64(&text)
+                .with_context(|| format!("master key file {}", file.display()))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             if if_missing == IfMissing::Fail {
@@ -63,7 +68,10 @@ pub fn create_private_file(path: &Path) -> anyhow::Result<std::fs::File> {
     }
     options.open(path).with_context(|| {
         if path.exists() {
-            format!("{} already exists; refusing to overwrite it (choose another path with --out)", path.display())
+            format!(
+                "{} already exists; refusing to overwrite it (choose another path with --out)",
+                path.display()
+            )
         } else {
             format!("cannot create {}", path.display())
         }
@@ -74,10 +82,10 @@ fn warn_if_readable_by_others(file: &Path) {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        if let Ok(meta) = std::fs::metadata(file) {
-            if meta.permissions().mode() & 0o077 != 0 {
-                tracing::warn!(path = %file.display(), "master key file is readable by other users; chmod 600 it");
-            }
+        if let Ok(meta) = std::fs::metadata(file)
+            && meta.permissions().mode() & 0o077 != 0
+        {
+            tracing::warn!(path = %file.display(), "master key file is readable by other users; chmod 600 it");
         }
     }
 }

@@ -13,18 +13,45 @@ use common::*;
 fn rotation_end_to_end_with_the_cli() {
     let env = Env::new();
     env.ok(&["project", "create", "myapp"]);
-    let kid1 = env.ok(&["key", "create", "--project", "myapp", "--out", "k1.pem", "--label", "first"]);
+    let kid1 = env.ok(&[
+        "key",
+        "create",
+        "--project",
+        "myapp",
+        "--out",
+        "k1.pem",
+        "--label",
+        "first",
+    ]);
     assert_eq!(kid1.lines().count(), 1, "stdout is just the kid: {kid1:?}");
     assert_private_file(&env.path("k1.pem"));
 
     let server = env.serve();
     let rt = runtime();
-    let token1 = env.ok(&["token", "--project", "myapp", "--kid", &kid1, "--key", "k1.pem"]);
+    let token1 = env.ok(&[
+        "token",
+        "--project",
+        "myapp",
+        "--kid",
+        &kid1,
+        "--key",
+        "k1.pem",
+    ]);
     assert_eq!(rt.block_on(server.outcome(&token1)), "ok");
 
     // Second key, created by the CLI while the server runs: accepted at once.
     let kid2 = env.ok(&["key", "create", "--project", "myapp", "--out", "k2.pem"]);
-    let token2 = env.ok(&["token", "--project", "myapp", "--kid", &kid2, "--key", "k2.pem", "--ttl", "600"]);
+    let token2 = env.ok(&[
+        "token",
+        "--project",
+        "myapp",
+        "--kid",
+        &kid2,
+        "--key",
+        "k2.pem",
+        "--ttl",
+        "600",
+    ]);
     assert_eq!(rt.block_on(server.outcome(&token2)), "ok");
     assert_eq!(rt.block_on(server.outcome(&token1)), "ok");
 
@@ -37,7 +64,10 @@ fn rotation_end_to_end_with_the_cli() {
             break;
         }
         assert_eq!(outcome, "ok");
-        assert!(started.elapsed() < Duration::from_secs(2), "deleted key still accepted after 2 s");
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "deleted key still accepted after 2 s"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     eprintln!("deleted key refused after {:?}", started.elapsed());
@@ -48,7 +78,8 @@ fn rotation_end_to_end_with_the_cli() {
     assert!(err.contains("--force"), "{err}");
 
     // The list shows what happened, as stable JSON.
-    let list: serde_json::Value = serde_json::from_str(&env.ok(&["key", "list", "--project", "myapp", "--json"])).unwrap();
+    let list: serde_json::Value =
+        serde_json::from_str(&env.ok(&["key", "list", "--project", "myapp", "--json"])).unwrap();
     let keys = list.as_array().unwrap();
     assert_eq!(keys.len(), 1);
     assert_eq!(keys[0]["kid"], kid2.as_str());
@@ -66,18 +97,39 @@ fn token_is_shaped_like_the_seed_sample() {
     env.ok(&["project", "create", "myapp"]);
     let kid = env.ok(&["key", "create", "--project", "myapp"]);
     assert_private_file(&env.path("private-key.pem"));
-    let token = env.ok(&["token", "--project", "myapp", "--kid", &kid, "--key", "private-key.pem", "--ttl", "120"]);
+    let token = env.ok(&[
+        "token",
+        "--project",
+        "myapp",
+        "--kid",
+        &kid,
+        "--key",
+        "private-key.pem",
+        "--ttl",
+        "120",
+    ]);
     let parts: Vec<&str> = token.split('.').collect();
     assert_eq!(parts.len(), 3);
     let decode = |s: &str| -> serde_json::Value {
-        serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(s).unwrap()).unwrap()
+        serde_json::from_slice(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(s)
+                .unwrap(),
+        )
+        .unwrap()
     };
     let header = decode(parts[0]);
-    assert_eq!(header, serde_json::json!({ "alg": "RS256", "kid": kid, "typ": "JWT" }));
+    assert_eq!(
+        header,
+        serde_json::json!({ "alg": "RS256", "kid": kid, "typ": "JWT" })
+    );
     let claims = decode(parts[1]);
     assert_eq!(claims["aud"], serde_json::json!(["myapp"]));
     assert_eq!(claims.as_object().unwrap().len(), 3);
-    assert_eq!(claims["exp"].as_u64().unwrap() - claims["iat"].as_u64().unwrap(), 120);
+    assert_eq!(
+        claims["exp"].as_u64().unwrap() - claims["iat"].as_u64().unwrap(),
+        120
+    );
 }
 
 #[test]
@@ -87,25 +139,56 @@ fn uploaded_keys_and_downloads() {
     let generated = env.ok(&["key", "create", "--project", "myapp", "--out", "gen.pem"]);
     // Download again: same PEM as written at creation.
     let downloaded = env.ok_raw(&["key", "download", "--project", "myapp", "--kid", &generated]);
-    assert_eq!(downloaded, std::fs::read_to_string(env.path("gen.pem")).unwrap());
-    env.ok(&["key", "download", "--project", "myapp", "--kid", &generated, "--out", "again.pem"]);
+    assert_eq!(
+        downloaded,
+        std::fs::read_to_string(env.path("gen.pem")).unwrap()
+    );
+    env.ok(&[
+        "key",
+        "download",
+        "--project",
+        "myapp",
+        "--kid",
+        &generated,
+        "--out",
+        "again.pem",
+    ]);
     assert_private_file(&env.path("again.pem"));
 
     // Register a public key made elsewhere (here: keyward-token, as openssl would).
     let pair = keyward_token::GeneratedKeyPair::generate(2048).unwrap();
     std::fs::write(env.path("pub.pem"), pair.public_key().to_spki_pem()).unwrap();
-    let uploaded = env.ok(&["key", "add", "--project", "myapp", "--public-key", "pub.pem", "--label", "ci"]);
+    let uploaded = env.ok(&[
+        "key",
+        "add",
+        "--project",
+        "myapp",
+        "--public-key",
+        "pub.pem",
+        "--label",
+        "ci",
+    ]);
     let err = env.fail(&["key", "download", "--project", "myapp", "--kid", &uploaded]);
     assert!(err.contains("never had its private key"), "{err}");
 
     // A private key is refused as a public key, with advice.
-    let err = env.fail(&["key", "add", "--project", "myapp", "--public-key", "gen.pem"]);
+    let err = env.fail(&[
+        "key",
+        "add",
+        "--project",
+        "myapp",
+        "--public-key",
+        "gen.pem",
+    ]);
     assert!(err.contains("private key"), "{err}");
 
     // The wrong master key cannot open stored keys.
     let err = env.fail_with_env(
         &["key", "download", "--project", "myapp", "--kid", &generated],
-        &[("KEYWARD_MASTER_KEY", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")],
+        &[(
+            "KEYWARD_MASTER_KEY",
+            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+        )],
     );
     assert!(err.contains("master key"), "{err}");
 }
@@ -116,9 +199,26 @@ fn errors_are_one_line_and_nonzero() {
     for args in [
         &["key", "list", "--project", "nope"][..],
         &["project", "create", "Bad_ID"],
-        &["token", "--project", "p", "--kid", "k", "--key", "missing.pem"],
+        &[
+            "token",
+            "--project",
+            "p",
+            "--kid",
+            "k",
+            "--key",
+            "missing.pem",
+        ],
         &["key", "create", "--project", "nope", "--out", "x.pem"],
-        &["key", "create", "--project", "nope", "--bits", "1024", "--out", "y.pem"],
+        &[
+            "key",
+            "create",
+            "--project",
+            "nope",
+            "--bits",
+            "1024",
+            "--out",
+            "y.pem",
+        ],
     ] {
         let err = env.fail(args);
         assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
@@ -129,7 +229,10 @@ fn errors_are_one_line_and_nonzero() {
     env.ok(&["project", "create", "myapp"]);
     let err = env.fail(&["project", "create", "myapp"]);
     assert!(err.contains("already exists"), "{err}");
-    let err = env.fail_with_env(&["project", "list"], &[("KEYWARD_DATABASE_URL", "mysql://localhost/x")]);
+    let err = env.fail_with_env(
+        &["project", "list"],
+        &[("KEYWARD_DATABASE_URL", "mysql://localhost/x")],
+    );
     assert!(err.contains("unsupported database URL"), "{err}");
 }
 
@@ -138,17 +241,41 @@ fn key_limit_is_enforced_with_advice() {
     let env = Env::new();
     env.ok(&["project", "create", "myapp"]);
     for i in 0..2 {
-        env.ok(&["key", "create", "--project", "myapp", "--out", &format!("k{i}.pem"), "--max-keys-per-project", "2"]);
+        env.ok(&[
+            "key",
+            "create",
+            "--project",
+            "myapp",
+            "--out",
+            &format!("k{i}.pem"),
+            "--max-keys-per-project",
+            "2",
+        ]);
     }
-    let err = env.fail(&["key", "create", "--project", "myapp", "--out", "k9.pem", "--max-keys-per-project", "2"]);
-    assert!(err.contains("maximum") && err.contains("keyward key delete"), "{err}");
+    let err = env.fail(&[
+        "key",
+        "create",
+        "--project",
+        "myapp",
+        "--out",
+        "k9.pem",
+        "--max-keys-per-project",
+        "2",
+    ]);
+    assert!(
+        err.contains("maximum") && err.contains("keyward key delete"),
+        "{err}"
+    );
 }
 
 #[test]
 fn quickstart_prints_a_working_curl_line() {
     let env = Env::new();
     let (server, curl_line) = env.quickstart();
-    assert!(curl_line.starts_with("curl -s http://myapp.localhost:"), "{curl_line}");
+    assert!(
+        curl_line.starts_with("curl -s http://myapp.localhost:"),
+        "{curl_line}"
+    );
     let token = curl_line
         .split("Bearer ")
         .nth(1)
@@ -158,17 +285,29 @@ fn quickstart_prints_a_working_curl_line() {
     let rt = runtime();
     assert_eq!(rt.block_on(server.outcome(&token)), "ok");
     // Run the printed line itself when curl is installed (it resolves *.localhost to loopback).
-    if std::process::Command::new("curl").arg("--version").output().is_ok() {
-        let out = std::process::Command::new("sh").arg("-c").arg(&curl_line).output().unwrap();
+    if std::process::Command::new("curl")
+        .arg("--version")
+        .output()
+        .is_ok()
+    {
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(&curl_line)
+            .output()
+            .unwrap();
         let body = String::from_utf8_lossy(&out.stdout);
-        assert!(body.contains(r#"{"data":{"project":{"id":"myapp"}}}"#), "{body}");
+        assert!(
+            body.contains(r#"{"data":{"project":{"id":"myapp"}}}"#),
+            "{body}"
+        );
     }
     server.stop_gracefully();
 
     // A second quickstart reuses the project and key.
     let (server, again) = env.quickstart();
     assert!(again.starts_with("curl "));
-    let keys: serde_json::Value = serde_json::from_str(&env.ok(&["key", "list", "--project", "myapp", "--json"])).unwrap();
+    let keys: serde_json::Value =
+        serde_json::from_str(&env.ok(&["key", "list", "--project", "myapp", "--json"])).unwrap();
     assert_eq!(keys.as_array().unwrap().len(), 1);
     server.stop_gracefully();
 }

@@ -26,9 +26,22 @@ fn venv_python() -> Option<PathBuf> {
     if ready(&python) {
         return Some(python);
     }
-    let created = Command::new("python3").arg("-m").arg("venv").arg(&target).status().is_ok_and(|s| s.success())
+    let created = Command::new("python3")
+        .arg("-m")
+        .arg("venv")
+        .arg(&target)
+        .status()
+        .is_ok_and(|s| s.success())
         && Command::new(&python)
-            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "PyJWT>=2.8,<3", "cryptography>=42"])
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "PyJWT>=2.8,<3",
+                "cryptography>=42",
+            ])
             .status()
             .is_ok_and(|s| s.success());
     (created && ready(&python)).then_some(python)
@@ -40,7 +53,9 @@ fn pyjwt_tokens_accepted_and_forgeries_refused() {
         if std::env::var_os("KEYWARD_REQUIRE_INTEROP").is_some() {
             panic!("could not set up the PyJWT virtualenv");
         }
-        eprintln!("SKIPPED: no PyJWT virtualenv (python3 -m venv + pip install PyJWT cryptography failed)");
+        eprintln!(
+            "SKIPPED: no PyJWT virtualenv (python3 -m venv + pip install PyJWT cryptography failed)"
+        );
         return;
     };
     let env = Env::new();
@@ -49,7 +64,10 @@ fn pyjwt_tokens_accepted_and_forgeries_refused() {
     let server = env.serve();
 
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/interop/pyjwt_tokens.py");
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
     let out = Command::new(&python)
         .arg(&script)
         .arg(env.path("private-key.pem"))
@@ -58,7 +76,11 @@ fn pyjwt_tokens_accepted_and_forgeries_refused() {
         .arg(now.to_string())
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let tokens: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
 
     let expected = [
@@ -77,7 +99,9 @@ fn pyjwt_tokens_accepted_and_forgeries_refused() {
     ];
     let rt = runtime();
     for (case, outcome) in expected {
-        let token = tokens[case].as_str().unwrap_or_else(|| panic!("script gave no {case}"));
+        let token = tokens[case]
+            .as_str()
+            .unwrap_or_else(|| panic!("script gave no {case}"));
         assert_eq!(rt.block_on(server.outcome(token)), outcome, "{case}");
     }
     assert_eq!(tokens.as_object().unwrap().len(), expected.len());

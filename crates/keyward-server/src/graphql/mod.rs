@@ -28,7 +28,10 @@ pub struct Query;
 #[Object]
 impl Query {
     /// The project this request is authenticated for.
-    async fn project(&self, ctx: &async_graphql::Context<'_>) -> async_graphql::Result<ProjectNode> {
+    async fn project(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+    ) -> async_graphql::Result<ProjectNode> {
         let caller = ctx.data::<AdminCaller>()?;
         Ok(ProjectNode::from_caller(caller))
     }

@@ -20,7 +20,12 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/projects/{project}/_api/admin/graphql", post(by_path))
 }
 
-async fn by_host(State(state): State<AppState>, uri: Uri, headers: HeaderMap, body: Body) -> Response {
+async fn by_host(
+    State(state): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -52,7 +57,12 @@ async fn serve(state: AppState, project: String, headers: HeaderMap, body: Body)
         .unwrap_or_else(IntoResponse::into_response)
 }
 
-async fn handle(state: AppState, project: String, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
+async fn handle(
+    state: AppState,
+    project: String,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
     let limit = state.config().max_body_bytes;
     let declared = headers
         .get(header::CONTENT_LENGTH)
@@ -84,7 +94,13 @@ fn parse_request(headers: &HeaderMap, body: &[u8]) -> Result<async_graphql::Requ
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase());
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+        });
     match content_type.as_deref() {
         None | Some("application/json") => serde_json::from_slice::<async_graphql::Request>(body).map_err(|e| {
             ApiError::BadRequest(format!(

@@ -22,7 +22,9 @@ async fn healthz() -> impl IntoResponse {
 /// Ready: the store answers.
 async fn readyz(State(state): State<AppState>) -> Response {
     match state.store().ping().await {
-        Ok(()) => axum::Json(serde_json::json!({ "status": "ready", "database": "ok" })).into_response(),
+        Ok(()) => {
+            axum::Json(serde_json::json!({ "status": "ready", "database": "ok" })).into_response()
+        }
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
             ApiError::Unavailable.into_response()
@@ -33,7 +35,10 @@ async fn readyz(State(state): State<AppState>) -> Response {
 async fn metrics(State(state): State<AppState>) -> Response {
     (
         StatusCode::OK,
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         state.metrics().render(),
     )
         .into_response()

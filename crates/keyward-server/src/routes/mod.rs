@@ -23,7 +23,10 @@ pub fn router(state: AppState) -> Router {
         .merge(graphql::router())
         .merge(health::router())
         .fallback(|| async { ApiError::NotFound.into_response() })
-        .layer(middleware::from_fn_with_state(state.clone(), record_metrics))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            record_metrics,
+        ))
         // The default span holds method, path and version: never headers,
         // so a token cannot reach the logs.
         .layer(TraceLayer::new_for_http())

@@ -23,47 +23,105 @@ async fn every_reason_is_a_401_with_challenge() {
         ("malformed_token", forge(pem, &header(kid), "[]")),
         (
             "unsupported_algorithm",
-            forge(pem, &format!(r#"{{"alg":"RS512","kid":"{kid}"}}"#), &claims(PROJECT, now, now + 60)),
+            forge(
+                pem,
+                &format!(r#"{{"alg":"RS512","kid":"{kid}"}}"#),
+                &claims(PROJECT, now, now + 60),
+            ),
         ),
         (
             "forbidden_header",
-            forge(pem, &format!(r#"{{"alg":"RS256","kid":"{kid}","jku":"http://127.0.0.1:1/"}}"#), &claims(PROJECT, now, now + 60)),
+            forge(
+                pem,
+                &format!(r#"{{"alg":"RS256","kid":"{kid}","jku":"http://127.0.0.1:1/"}}"#),
+                &claims(PROJECT, now, now + 60),
+            ),
         ),
-        ("unknown_key", forge(pem, &header("nope"), &claims(PROJECT, now, now + 60))),
-        ("invalid_signature", forge(&other_pem, &header(kid), &claims(PROJECT, now, now + 60))),
-        ("invalid_audience", forge(pem, &header(kid), &claims("otherapp", now, now + 60))),
-        ("token_expired", forge(pem, &header(kid), &claims(PROJECT, now - 600, now - 300))),
+        (
+            "unknown_key",
+            forge(pem, &header("nope"), &claims(PROJECT, now, now + 60)),
+        ),
+        (
+            "invalid_signature",
+            forge(&other_pem, &header(kid), &claims(PROJECT, now, now + 60)),
+        ),
+        (
+            "invalid_audience",
+            forge(pem, &header(kid), &claims("otherapp", now, now + 60)),
+        ),
+        (
+            "token_expired",
+            forge(pem, &header(kid), &claims(PROJECT, now - 600, now - 300)),
+        ),
         (
             "token_not_yet_valid",
-            forge(pem, &header(kid), &format!(r#"{{"aud":"{PROJECT}","exp":{},"nbf":{}}}"#, now + 600, now + 300)),
+            forge(
+                pem,
+                &header(kid),
+                &format!(
+                    r#"{{"aud":"{PROJECT}","exp":{},"nbf":{}}}"#,
+                    now + 600,
+                    now + 300
+                ),
+            ),
         ),
-        ("issued_in_future", forge(pem, &header(kid), &claims(PROJECT, now + 300, now + 600))),
-        ("lifetime_too_long", forge(pem, &header(kid), &claims(PROJECT, now, now + 7200))),
+        (
+            "issued_in_future",
+            forge(pem, &header(kid), &claims(PROJECT, now + 300, now + 600)),
+        ),
+        (
+            "lifetime_too_long",
+            forge(pem, &header(kid), &claims(PROJECT, now, now + 7200)),
+        ),
     ];
     for (expected, token) in cases {
         let response = server.query(&token).await;
         assert_eq!(response.status(), 401, "{expected}");
-        let challenge = response.headers()["www-authenticate"].to_str().unwrap().to_owned();
+        let challenge = response.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .to_owned();
         assert!(
-            challenge.starts_with(r#"Bearer realm="keyward", error="invalid_token", error_description=""#),
+            challenge.starts_with(
+                r#"Bearer realm="keyward", error="invalid_token", error_description=""#
+            ),
             "{challenge}"
         );
         let body: serde_json::Value = response.json().await.unwrap();
         assert_eq!(body["error"]["reason"], expected, "{body}");
-        assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty())
+        );
     }
     let metrics = server.metrics().await;
-    assert!(metrics.contains(r#"keyward_auth_failures_total{reason="token_expired"} 1"#), "{metrics}");
-    assert!(metrics.contains(r#"keyward_auth_failures_total{reason="malformed_token"} 2"#), "{metrics}");
+    assert!(
+        metrics.contains(r#"keyward_auth_failures_total{reason="token_expired"} 1"#),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(r#"keyward_auth_failures_total{reason="malformed_token"} 2"#),
+        "{metrics}"
+    );
 }
 
 #[tokio::test]
 async fn missing_or_non_bearer_credentials() {
     let server = TestServer::spawn().await;
     let body = serde_json::json!({ "query": "{ project { id } }" });
-    let response = server.http.post(server.endpoint()).json(&body).send().await.unwrap();
+    let response = server
+        .http
+        .post(server.endpoint())
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 401);
-    assert_eq!(response.headers()["www-authenticate"], r#"Bearer realm="keyward""#);
+    assert_eq!(
+        response.headers()["www-authenticate"],
+        r#"Bearer realm="keyward""#
+    );
     let json: serde_json::Value = response.json().await.unwrap();
     assert_eq!(json["error"]["reason"], "missing_credentials");
 
@@ -108,7 +166,10 @@ async fn token_for_one_project_is_refused_by_another() {
     let token = server.token();
     let response = server
         .http
-        .post(format!("{}/projects/otherapp/_api/admin/graphql", server.url))
+        .post(format!(
+            "{}/projects/otherapp/_api/admin/graphql",
+            server.url
+        ))
         .bearer_auth(&token)
         .json(&serde_json::json!({ "query": "{ project { id } }" }))
         .send()
@@ -123,8 +184,17 @@ async fn hostile_tokens_never_500() {
     let server = TestServer::spawn().await;
     let long = "a".repeat(9000);
     let inputs = [
-        "", ".", "..", "...", "a.b.c", "e30.e30.", "e30.e30.e30", &long, "eyJhbGciOiJub25lIn0.e30.",
-        "\u{7f}", "Bearer x",
+        "",
+        ".",
+        "..",
+        "...",
+        "a.b.c",
+        "e30.e30.",
+        "e30.e30.e30",
+        &long,
+        "eyJhbGciOiJub25lIn0.e30.",
+        "\u{7f}",
+        "Bearer x",
     ];
     for token in inputs {
         let response = server

@@ -28,7 +28,10 @@ pub fn master() -> MasterKey {
 }
 
 pub fn now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
 }
 
 impl TestServer {
@@ -41,9 +44,14 @@ impl TestServer {
         let db_url = format!("sqlite://{}", dir.path().join("keyward.db").display());
         let store = Store::open(&db_url, StoreOptions::default()).await.unwrap();
         store.create_project(PROJECT).await.unwrap();
-        let (key, pem) = store.generate_key(PROJECT, 2048, "test", &master()).await.unwrap();
+        let (key, pem) = store
+            .generate_key(PROJECT, 2048, "test", &master())
+            .await
+            .unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let handle = keyward_server::start(config, store.clone(), listener).await.unwrap();
+        let handle = keyward_server::start(config, store.clone(), listener)
+            .await
+            .unwrap();
         let url = format!("http://{}", handle.addr);
         TestServer {
             handle: Some(handle),
@@ -60,7 +68,9 @@ impl TestServer {
     /// Another handle on the same database, standing in for the CLI or
     /// another process.
     pub async fn other_process(&self) -> Store {
-        Store::open(&self.db_url, StoreOptions::default()).await.unwrap()
+        Store::open(&self.db_url, StoreOptions::default())
+            .await
+            .unwrap()
     }
 
     pub fn endpoint(&self) -> String {
@@ -92,7 +102,14 @@ impl TestServer {
     }
 
     pub async fn metrics(&self) -> String {
-        self.http.get(format!("{}/metrics", self.url)).send().await.unwrap().text().await.unwrap()
+        self.http
+            .get(format!("{}/metrics", self.url))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
     }
 }
 
@@ -110,7 +127,13 @@ pub async fn outcome_of(response: reqwest::Response) -> String {
 }
 
 pub fn signer_for(kid: &str, pem: &str) -> TokenSigner {
-    TokenSigner::new(PROJECT, kid, SigningKey::from_pem(pem.as_bytes()).unwrap(), 300).unwrap()
+    TokenSigner::new(
+        PROJECT,
+        kid,
+        SigningKey::from_pem(pem.as_bytes()).unwrap(),
+        300,
+    )
+    .unwrap()
 }
 
 /// Sign arbitrary header and claims JSON with an RSA private key PEM.
@@ -123,7 +146,13 @@ pub fn forge(pem: &str, header: &str, claims: &str) -> String {
         URL_SAFE_NO_PAD.encode(claims.as_bytes())
     );
     let mut sig = vec![0; pair.public_modulus_len()];
-    pair.sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), input.as_bytes(), &mut sig).unwrap();
+    pair.sign(
+        &RSA_PKCS1_SHA256,
+        &SystemRandom::new(),
+        input.as_bytes(),
+        &mut sig,
+    )
+    .unwrap();
     format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig))
 }
 

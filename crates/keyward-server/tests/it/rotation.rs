@@ -15,13 +15,21 @@ async fn rotation_with_no_failed_request() {
     assert_eq!(server.outcome(&old.token().unwrap()).await, "ok");
 
     // 2. Generate a second key pair (as the CLI would, in another process).
-    let (new_key, new_pem) = cli.generate_key(PROJECT, 2048, "new", &master()).await.unwrap();
+    let (new_key, new_pem) = cli
+        .generate_key(PROJECT, 2048, "new", &master())
+        .await
+        .unwrap();
     let new = signer_for(&new_key.kid, &new_pem);
 
     // 3. Both keys are accepted, the new one at once (unknown kid → reload).
     assert_eq!(server.outcome(&new.token().unwrap()).await, "ok");
     assert_eq!(server.outcome(&old.token().unwrap()).await, "ok");
-    let body: serde_json::Value = server.query(&new.token().unwrap()).await.json().await.unwrap();
+    let body: serde_json::Value = server
+        .query(&new.token().unwrap())
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(body["data"]["project"]["keyId"], new_key.kid.as_str());
 
     // 4–5. Move to the new key, delete the old one through the other process.
@@ -40,35 +48,70 @@ async fn rotation_with_no_failed_request() {
 async fn disabled_key_refused_even_for_cached_token_then_reenabled() {
     let server = TestServer::spawn().await;
     let cli = server.other_process().await;
-    let (second, second_pem) = cli.generate_key(PROJECT, 2048, "", &master()).await.unwrap();
+    let (second, second_pem) = cli
+        .generate_key(PROJECT, 2048, "", &master())
+        .await
+        .unwrap();
     let token = server.token();
     // Twice: the second answer comes from the verified-token cache.
     assert_eq!(server.outcome(&token).await, "ok");
     assert_eq!(server.outcome(&token).await, "ok");
-    assert!(server.metrics().await.contains("keyward_token_cache_hits_total 1"));
+    assert!(
+        server
+            .metrics()
+            .await
+            .contains("keyward_token_cache_hits_total 1")
+    );
 
-    cli.set_key_status(PROJECT, &server.kid, KeyStatus::Disabled, false).await.unwrap();
-    within(Duration::from_secs(2), || async { server.outcome(&token).await == "key_disabled" })
+    cli.set_key_status(PROJECT, &server.kid, KeyStatus::Disabled, false)
         .await
-        .expect("disabled key still accepted after 2 s");
-    assert_eq!(server.outcome(&signer_for(&second.kid, &second_pem).token().unwrap()).await, "ok");
+        .unwrap();
+    within(Duration::from_secs(2), || async {
+        server.outcome(&token).await == "key_disabled"
+    })
+    .await
+    .expect("disabled key still accepted after 2 s");
+    assert_eq!(
+        server
+            .outcome(&signer_for(&second.kid, &second_pem).token().unwrap())
+            .await,
+        "ok"
+    );
 
-    cli.set_key_status(PROJECT, &server.kid, KeyStatus::Active, false).await.unwrap();
-    within(Duration::from_secs(2), || async { server.outcome(&token).await == "ok" })
+    cli.set_key_status(PROJECT, &server.kid, KeyStatus::Active, false)
         .await
-        .expect("re-enabled key still refused after 2 s");
+        .unwrap();
+    within(Duration::from_secs(2), || async {
+        server.outcome(&token).await == "ok"
+    })
+    .await
+    .expect("re-enabled key still refused after 2 s");
 }
 
 #[tokio::test]
 async fn last_used_is_recorded() {
     let server = TestServer::spawn().await;
-    assert_eq!(server.store.key(PROJECT, &server.kid).await.unwrap().last_used_at, None);
+    assert_eq!(
+        server
+            .store
+            .key(PROJECT, &server.kid)
+            .await
+            .unwrap()
+            .last_used_at,
+        None
+    );
     let before = now() as i64;
     for _ in 0..5 {
         assert_eq!(server.outcome(&server.token()).await, "ok");
     }
     within(Duration::from_secs(2), || async {
-        server.store.key(PROJECT, &server.kid).await.unwrap().last_used_at.is_some_and(|t| t >= before)
+        server
+            .store
+            .key(PROJECT, &server.kid)
+            .await
+            .unwrap()
+            .last_used_at
+            .is_some_and(|t| t >= before)
     })
     .await
     .expect("last_used_at not written");

@@ -56,7 +56,12 @@ fn sign_with(signer: &aws_lc_rs::rsa::KeyPair, header: &str, claims: &str) -> St
     let input = format!("{}.{}", b64(header.as_bytes()), b64(claims.as_bytes()));
     let mut sig = vec![0; signer.public_modulus_len()];
     signer
-        .sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), input.as_bytes(), &mut sig)
+        .sign(
+            &RSA_PKCS1_SHA256,
+            &SystemRandom::new(),
+            input.as_bytes(),
+            &mut sig,
+        )
         .unwrap();
     format!("{input}.{}", b64(&sig))
 }
@@ -126,7 +131,10 @@ fn bearer_scheme_case_insensitive_ok() {
 
 #[test]
 fn bearer_missing_fails() {
-    assert_eq!(bearer_token(None).unwrap_err().reason, Reason::MissingCredentials);
+    assert_eq!(
+        bearer_token(None).unwrap_err().reason,
+        Reason::MissingCredentials
+    );
 }
 
 #[test]
@@ -142,7 +150,13 @@ fn bearer_other_scheme_fails() {
 
 #[test]
 fn bearer_empty_or_spaced_token_fails() {
-    for h in ["Bearer", "Bearer ", "Bearer a b", "Bearer a\tb", "Bearer abc\t"] {
+    for h in [
+        "Bearer",
+        "Bearer ",
+        "Bearer a b",
+        "Bearer a\tb",
+        "Bearer abc\t",
+    ] {
         assert_eq!(
             bearer_token(Some(h.as_bytes())).unwrap_err().reason,
             Reason::MalformedToken,
@@ -236,9 +250,15 @@ fn header_not_json_object_fails() {
 fn header_duplicate_member_fails() {
     // A parser that keeps the first `kid` and one that keeps the last would disagree.
     let h = format!(r#"{{"alg":"RS256","kid":"{KID}","kid":"{OTHER_KID}"}}"#);
-    assert_eq!(reason(check(&token(&h, &good_claims()))), Reason::MalformedToken);
+    assert_eq!(
+        reason(check(&token(&h, &good_claims()))),
+        Reason::MalformedToken
+    );
     let h = format!(r#"{{"alg":"none","alg":"RS256","kid":"{KID}"}}"#);
-    assert_eq!(reason(check(&token(&h, &good_claims()))), Reason::MalformedToken);
+    assert_eq!(
+        reason(check(&token(&h, &good_claims()))),
+        Reason::MalformedToken
+    );
 }
 
 // ---- rule 2: alg ----
@@ -277,7 +297,10 @@ fn alg_hs256_keyed_with_public_key_fails() {
         fixture().public.spki_der().to_vec(),
     ] {
         let key = hmac::Key::new(hmac::HMAC_SHA256, &secret);
-        let t = format!("{input}.{}", b64(hmac::sign(&key, input.as_bytes()).as_ref()));
+        let t = format!(
+            "{input}.{}",
+            b64(hmac::sign(&key, input.as_bytes()).as_ref())
+        );
         assert_eq!(reason(check(&t)), Reason::UnsupportedAlgorithm);
     }
 }
@@ -289,7 +312,11 @@ fn alg_missing_or_not_string_fails() {
         format!(r#"{{"alg":null,"kid":"{KID}"}}"#),
         format!(r#"{{"alg":["RS256"],"kid":"{KID}"}}"#),
     ] {
-        assert_eq!(reason(check(&token(&h, &good_claims()))), Reason::MalformedToken, "{h}");
+        assert_eq!(
+            reason(check(&token(&h, &good_claims()))),
+            Reason::MalformedToken,
+            "{h}"
+        );
     }
 }
 
@@ -329,7 +356,11 @@ fn typ_absent_or_jwt_any_case_ok() {
 fn typ_other_fails() {
     for typ in [r#""JOSE""#, r#""at+jwt""#, r#""""#, "null", "1"] {
         let h = format!(r#"{{"alg":"RS256","kid":"{KID}","typ":{typ}}}"#);
-        assert_eq!(reason(check(&token(&h, &good_claims()))), Reason::MalformedToken, "{typ}");
+        assert_eq!(
+            reason(check(&token(&h, &good_claims()))),
+            Reason::MalformedToken,
+            "{typ}"
+        );
     }
 }
 
@@ -343,7 +374,11 @@ fn kid_missing_or_bad_type_fails() {
         r#"{"alg":"RS256","kid":1}"#.to_owned(),
         r#"{"alg":"RS256","kid":""}"#.to_owned(),
     ] {
-        assert_eq!(reason(check(&token(&h, &good_claims()))), Reason::MalformedToken, "{h}");
+        assert_eq!(
+            reason(check(&token(&h, &good_claims()))),
+            Reason::MalformedToken,
+            "{h}"
+        );
     }
 }
 
@@ -351,22 +386,50 @@ fn kid_missing_or_bad_type_fails() {
 fn kid_length_limit() {
     let at_limit = "k".repeat(256);
     let h = format!(r#"{{"alg":"RS256","kid":"{at_limit}"}}"#);
-    assert_eq!(reason(check(&token(&h, &good_claims()))), Reason::UnknownKey);
+    assert_eq!(
+        reason(check(&token(&h, &good_claims()))),
+        Reason::UnknownKey
+    );
     let over = "k".repeat(257);
     let h = format!(r#"{{"alg":"RS256","kid":"{over}"}}"#);
-    assert_eq!(reason(check(&token(&h, &good_claims()))), Reason::MalformedToken);
+    assert_eq!(
+        reason(check(&token(&h, &good_claims()))),
+        Reason::MalformedToken
+    );
 
     let mut ks = keyset();
-    ks.insert(at_limit.clone(), fixture().public.clone(), KeyStatus::Active);
+    ks.insert(
+        at_limit.clone(),
+        fixture().public.clone(),
+        KeyStatus::Active,
+    );
     let h = format!(r#"{{"alg":"RS256","kid":"{at_limit}"}}"#);
-    verify(&token(&h, &good_claims()), &ks, PROJECT, &Policy::default(), NOW).unwrap();
+    verify(
+        &token(&h, &good_claims()),
+        &ks,
+        PROJECT,
+        &Policy::default(),
+        NOW,
+    )
+    .unwrap();
 }
 
 #[test]
 fn kid_unknown_or_inexact_fails() {
-    for kid in ["nope", "KID-1", "kid-1 ", "kid-", "../kid-1", "kid-1' OR '1'='1"] {
+    for kid in [
+        "nope",
+        "KID-1",
+        "kid-1 ",
+        "kid-",
+        "../kid-1",
+        "kid-1' OR '1'='1",
+    ] {
         let h = format!(r#"{{"alg":"RS256","kid":"{kid}"}}"#);
-        assert_eq!(reason(check(&token(&h, &good_claims()))), Reason::UnknownKey, "{kid}");
+        assert_eq!(
+            reason(check(&token(&h, &good_claims()))),
+            Reason::UnknownKey,
+            "{kid}"
+        );
     }
 }
 
@@ -393,7 +456,12 @@ fn signature_over_modified_payload_fails() {
     let t = token(&good_header(), &good_claims());
     let parts: Vec<&str> = t.split('.').collect();
     let forged_claims = claims_at(NOW, NOW + 3000);
-    let forged = format!("{}.{}.{}", parts[0], b64(forged_claims.as_bytes()), parts[2]);
+    let forged = format!(
+        "{}.{}.{}",
+        parts[0],
+        b64(forged_claims.as_bytes()),
+        parts[2]
+    );
     assert_eq!(reason(check(&forged)), Reason::InvalidSignature);
 }
 
@@ -419,7 +487,11 @@ fn claims_not_json_object_fails() {
 
 #[test]
 fn claims_duplicate_member_fails() {
-    let c = format!(r#"{{"aud":"{PROJECT}","exp":{},"exp":{}}}"#, NOW - 1000, NOW + 100);
+    let c = format!(
+        r#"{{"aud":"{PROJECT}","exp":{},"exp":{}}}"#,
+        NOW - 1000,
+        NOW + 100
+    );
     assert_eq!(reason(check_claims_json(&c)), Reason::MalformedToken);
 }
 
@@ -449,7 +521,11 @@ fn aud_missing_or_wrong_fails() {
         format!(r#"{{"aud":[],"exp":{exp}}}"#),
         format!(r#"{{"aud":"myapp ","exp":{exp}}}"#),
     ] {
-        assert_eq!(reason(check_claims_json(&c)), Reason::InvalidAudience, "{c}");
+        assert_eq!(
+            reason(check_claims_json(&c)),
+            Reason::InvalidAudience,
+            "{c}"
+        );
     }
 }
 
@@ -458,7 +534,11 @@ fn aud_wrong_type_fails() {
     let exp = NOW + 60;
     for aud in ["1", "null", "true", r#"{"myapp":1}"#, r#"["myapp",1]"#] {
         let c = format!(r#"{{"aud":{aud},"exp":{exp}}}"#);
-        assert_eq!(reason(check_claims_json(&c)), Reason::MalformedToken, "{aud}");
+        assert_eq!(
+            reason(check_claims_json(&c)),
+            Reason::MalformedToken,
+            "{aud}"
+        );
     }
 }
 
@@ -474,13 +554,22 @@ fn exp_missing_fails() {
 fn exp_leeway_boundary() {
     // Expired when now ≥ exp + 60.
     check_claims_json(&claims_at(NOW - 100, NOW - 59)).unwrap();
-    assert_eq!(reason(check_claims_json(&claims_at(NOW - 100, NOW - 60))), Reason::TokenExpired);
-    assert_eq!(reason(check_claims_json(&claims_at(NOW - 500, NOW - 400))), Reason::TokenExpired);
+    assert_eq!(
+        reason(check_claims_json(&claims_at(NOW - 100, NOW - 60))),
+        Reason::TokenExpired
+    );
+    assert_eq!(
+        reason(check_claims_json(&claims_at(NOW - 500, NOW - 400))),
+        Reason::TokenExpired
+    );
 }
 
 #[test]
 fn exp_decimal_ok() {
-    let c = format!(r#"{{"aud":"{PROJECT}","exp":{}.75,"iat":{NOW}.25}}"#, NOW + 100);
+    let c = format!(
+        r#"{{"aud":"{PROJECT}","exp":{}.75,"iat":{NOW}.25}}"#,
+        NOW + 100
+    );
     let v = check_claims_json(&c).unwrap();
     assert_eq!(v.exp, (NOW + 100) as f64 + 0.75);
 }
@@ -501,9 +590,16 @@ fn numeric_date_malformed_fails() {
             let c = if claim == "exp" {
                 format!(r#"{{"aud":"{PROJECT}","exp":{bad}}}"#)
             } else {
-                format!(r#"{{"aud":"{PROJECT}","exp":{},"{claim}":{bad}}}"#, NOW + 60)
+                format!(
+                    r#"{{"aud":"{PROJECT}","exp":{},"{claim}":{bad}}}"#,
+                    NOW + 60
+                )
             };
-            assert_eq!(reason(check_claims_json(&c)), Reason::MalformedToken, "{claim}={bad}");
+            assert_eq!(
+                reason(check_claims_json(&c)),
+                Reason::MalformedToken,
+                "{claim}={bad}"
+            );
         }
     }
 }
@@ -515,7 +611,10 @@ fn nbf_leeway_boundary() {
     let c = |nbf: u64| format!(r#"{{"aud":"{PROJECT}","exp":{},"nbf":{nbf}}}"#, NOW + 300);
     check_claims_json(&c(NOW)).unwrap();
     check_claims_json(&c(NOW + 60)).unwrap();
-    assert_eq!(reason(check_claims_json(&c(NOW + 61))), Reason::TokenNotYetValid);
+    assert_eq!(
+        reason(check_claims_json(&c(NOW + 61))),
+        Reason::TokenNotYetValid
+    );
 }
 
 // ---- rule 13: iat ----
@@ -523,7 +622,10 @@ fn nbf_leeway_boundary() {
 #[test]
 fn iat_leeway_boundary() {
     check_claims_json(&claims_at(NOW + 60, NOW + 300)).unwrap();
-    assert_eq!(reason(check_claims_json(&claims_at(NOW + 61, NOW + 300))), Reason::IssuedInFuture);
+    assert_eq!(
+        reason(check_claims_json(&claims_at(NOW + 61, NOW + 300))),
+        Reason::IssuedInFuture
+    );
 }
 
 #[test]
@@ -551,12 +653,18 @@ fn lifetime_with_iat_boundary() {
 fn lifetime_without_iat_boundary() {
     let c = |exp: u64| format!(r#"{{"aud":"{PROJECT}","exp":{exp}}}"#);
     check_claims_json(&c(NOW + 3660)).unwrap();
-    assert_eq!(reason(check_claims_json(&c(NOW + 3661))), Reason::LifetimeTooLong);
+    assert_eq!(
+        reason(check_claims_json(&c(NOW + 3661))),
+        Reason::LifetimeTooLong
+    );
 }
 
 #[test]
 fn lifetime_per_project_policy() {
-    let policy = Policy { leeway_secs: 0, max_lifetime_secs: 300 };
+    let policy = Policy {
+        leeway_secs: 0,
+        max_lifetime_secs: 300,
+    };
     let ok = token(&good_header(), &claims_at(NOW, NOW + 300));
     verify(&ok, &keyset(), PROJECT, &policy, NOW).unwrap();
     let long = token(&good_header(), &claims_at(NOW, NOW + 301));
@@ -567,13 +675,21 @@ fn lifetime_per_project_policy() {
 
 #[test]
 fn leeway_configurable() {
-    let policy = Policy { leeway_secs: 0, ..Policy::default() };
+    let policy = Policy {
+        leeway_secs: 0,
+        ..Policy::default()
+    };
     let t = token(&good_header(), &claims_at(NOW - 100, NOW));
     assert_eq!(
-        verify(&t, &keyset(), PROJECT, &policy, NOW).unwrap_err().reason,
+        verify(&t, &keyset(), PROJECT, &policy, NOW)
+            .unwrap_err()
+            .reason,
         Reason::TokenExpired
     );
-    let policy = Policy { leeway_secs: 120, ..Policy::default() };
+    let policy = Policy {
+        leeway_secs: 120,
+        ..Policy::default()
+    };
     verify(&t, &keyset(), PROJECT, &policy, NOW + 119).unwrap();
 }
 

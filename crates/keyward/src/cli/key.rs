@@ -76,7 +76,12 @@ pub struct KeyTarget {
 pub async fn run(global: &Global, cmd: KeyCommand) -> anyhow::Result<()> {
     let store = global.store().await?;
     match cmd {
-        KeyCommand::Create { project, out, bits, label } => {
+        KeyCommand::Create {
+            project,
+            out,
+            bits,
+            label,
+        } => {
             // Fail on a typo before creating a master key file as a side effect.
             if store.project(&project).await?.is_none() {
                 return Err(keyward_store::StoreError::ProjectNotFound(project).into());
@@ -86,7 +91,11 @@ pub async fn run(global: &Global, cmd: KeyCommand) -> anyhow::Result<()> {
             eprintln!("wrote the private key to {}; keep it secret", out.display());
             println!("{kid}");
         }
-        KeyCommand::Add { project, public_key, label } => {
+        KeyCommand::Add {
+            project,
+            public_key,
+            label,
+        } => {
             let input = std::fs::read(&public_key)
                 .with_context(|| format!("cannot read public key file {}", public_key.display()))?;
             let key = store.register_public_key(&project, &input, &label).await?;
@@ -115,7 +124,18 @@ pub async fn run(global: &Global, cmd: KeyCommand) -> anyhow::Result<()> {
                         ]
                     })
                     .collect();
-                table(&["KID", "LABEL", "ORIGIN", "STATUS", "BITS", "CREATED", "LAST USED"], &rows);
+                table(
+                    &[
+                        "KID",
+                        "LABEL",
+                        "ORIGIN",
+                        "STATUS",
+                        "BITS",
+                        "CREATED",
+                        "LAST USED",
+                    ],
+                    &rows,
+                );
             }
         }
         KeyCommand::Download { project, kid, out } => {
@@ -132,11 +152,15 @@ pub async fn run(global: &Global, cmd: KeyCommand) -> anyhow::Result<()> {
             }
         }
         KeyCommand::Disable(t) => {
-            store.set_key_status(&t.project, &t.kid, KeyStatus::Disabled, t.force).await?;
+            store
+                .set_key_status(&t.project, &t.kid, KeyStatus::Disabled, t.force)
+                .await?;
             eprintln!("disabled key {} (servers refuse it within 2 s)", t.kid);
         }
         KeyCommand::Enable(t) => {
-            store.set_key_status(&t.project, &t.kid, KeyStatus::Active, t.force).await?;
+            store
+                .set_key_status(&t.project, &t.kid, KeyStatus::Active, t.force)
+                .await?;
             eprintln!("enabled key {}", t.kid);
         }
         KeyCommand::Delete(t) => {

@@ -30,7 +30,12 @@ pub struct Cli {
 #[derive(Debug, clap::Args)]
 pub struct Global {
     /// Directory for the SQLite database and the generated master key file.
-    #[arg(long, global = true, env = "KEYWARD_DATA_DIR", default_value = "./keyward-data")]
+    #[arg(
+        long,
+        global = true,
+        env = "KEYWARD_DATA_DIR",
+        default_value = "./keyward-data"
+    )]
     pub data_dir: PathBuf,
     /// Database URL (default: sqlite://<data-dir>/keyward.db).
     #[arg(long, global = true, env = "KEYWARD_DATABASE_URL")]
@@ -41,7 +46,12 @@ pub struct Global {
     #[arg(long, global = true, env = "KEYWARD_MASTER_KEY_FILE")]
     pub master_key_file: Option<PathBuf>,
     /// Most keys one project may hold.
-    #[arg(long, global = true, env = "KEYWARD_MAX_KEYS_PER_PROJECT", default_value_t = 5)]
+    #[arg(
+        long,
+        global = true,
+        env = "KEYWARD_MAX_KEYS_PER_PROJECT",
+        default_value_t = 5
+    )]
     pub max_keys_per_project: u32,
 }
 
@@ -149,7 +159,10 @@ mod tests {
 
     #[test]
     fn urls_lose_passwords() {
-        assert_eq!(redact_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(
+            redact_url("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
         assert_eq!(redact_url("sqlite://./x.db"), "sqlite://./x.db");
     }
 

@@ -40,14 +40,28 @@ pub async fn run(global: &Global, cmd: ProjectCommand) -> anyhow::Result<()> {
             } else {
                 let rows: Vec<Vec<String>> = projects
                     .iter()
-                    .map(|p| vec![p.id.clone(), time(p.created_at), p.max_token_lifetime_secs.to_string()])
+                    .map(|p| {
+                        vec![
+                            p.id.clone(),
+                            time(p.created_at),
+                            p.max_token_lifetime_secs.to_string(),
+                        ]
+                    })
                     .collect();
                 table(&["ID", "CREATED", "MAX TOKEN LIFETIME (S)"], &rows);
             }
         }
-        ProjectCommand::Update { id, max_token_lifetime } => {
-            let p = store.set_max_token_lifetime(&id, max_token_lifetime).await?;
-            eprintln!("project `{}` now accepts tokens living up to {} s", p.id, p.max_token_lifetime_secs);
+        ProjectCommand::Update {
+            id,
+            max_token_lifetime,
+        } => {
+            let p = store
+                .set_max_token_lifetime(&id, max_token_lifetime)
+                .await?;
+            eprintln!(
+                "project `{}` now accepts tokens living up to {} s",
+                p.id, p.max_token_lifetime_secs
+            );
         }
     }
     Ok(())

@@ -33,8 +33,12 @@ pub async fn run(global: &Global, args: QuickstartArgs) -> anyhow::Result<()> {
     }
 
     // Reuse the key from an earlier quickstart while it and its file exist.
-    let kid_file = global.data_dir.join(format!("quickstart-{}.kid", args.project));
-    let previous = std::fs::read_to_string(&kid_file).ok().map(|s| s.trim().to_owned());
+    let kid_file = global
+        .data_dir
+        .join(format!("quickstart-{}.kid", args.project));
+    let previous = std::fs::read_to_string(&kid_file)
+        .ok()
+        .map(|s| s.trim().to_owned());
     let reusable = match &previous {
         Some(kid) if args.key_out.exists() => store
             .key(&args.project, kid)
@@ -54,7 +58,15 @@ pub async fn run(global: &Global, args: QuickstartArgs) -> anyhow::Result<()> {
                     args.key_out.display()
                 );
             }
-            let kid = super::key::create(&store, &master, &args.project, &args.key_out, 2048, "quickstart").await?;
+            let kid = super::key::create(
+                &store,
+                &master,
+                &args.project,
+                &args.key_out,
+                2048,
+                "quickstart",
+            )
+            .await?;
             std::fs::write(&kid_file, format!("{kid}\n"))?;
             eprintln!("wrote the private key to {}", args.key_out.display());
             kid

@@ -30,7 +30,10 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!("keyward listening on http://{}", handle.addr);
     wait_for_signal().await;
     tracing::info!("shutting down; finishing requests in flight");
-    handle.shutdown().await.context("server stopped with an error")?;
+    handle
+        .shutdown()
+        .await
+        .context("server stopped with an error")?;
     store.close().await;
     Ok(())
 }

@@ -17,7 +17,9 @@ pub struct Env {
 
 impl Env {
     pub fn new() -> Env {
-        Env { dir: tempfile::tempdir().unwrap() }
+        Env {
+            dir: tempfile::tempdir().unwrap(),
+        }
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
@@ -62,7 +64,10 @@ impl Env {
             cmd.env(k, v);
         }
         let out = cmd.output().unwrap();
-        assert!(!out.status.success(), "keyward {args:?} unexpectedly succeeded");
+        assert!(
+            !out.status.success(),
+            "keyward {args:?} unexpectedly succeeded"
+        );
         assert!(out.stdout.is_empty(), "a failing command printed to stdout");
         String::from_utf8(out.stderr).unwrap()
     }
@@ -100,16 +105,19 @@ impl Env {
 
 /// Read lines on a thread until one contains `needle` (10 s at most); keep
 /// draining afterwards so the child never blocks on a full pipe.
-fn wait_for_line(stream: impl std::io::Read + Send + 'static, needle: &'static str) -> Option<String> {
+fn wait_for_line(
+    stream: impl std::io::Read + Send + 'static,
+    needle: &'static str,
+) -> Option<String> {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         let mut tx = Some(tx);
         for line in BufReader::new(stream).lines() {
             let Ok(line) = line else { break };
-            if line.contains(needle) {
-                if let Some(tx) = tx.take() {
-                    let _ = tx.send(line);
-                }
+            if line.contains(needle)
+                && let Some(tx) = tx.take()
+            {
+                let _ = tx.send(line);
             }
         }
     });
@@ -172,7 +180,10 @@ impl Drop for Server {
 }
 
 pub fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 pub fn assert_private_file(path: &Path) {
