@@ -22,6 +22,18 @@ async fn open(options: StoreOptions) -> Db {
     }
 }
 
+impl Db {
+    /// Generate a 2048-bit key for `myapp`.
+    async fn generate(&self, label: &str) -> (keyward_store::ApiKey, String) {
+        let (key, pem) = self
+            .store
+            .generate_key("myapp", 2048, label, &master())
+            .await
+            .unwrap();
+        (key, pem.to_string())
+    }
+}
+
 fn master() -> MasterKey {
     MasterKey::from_bytes(&[42u8; 32]).unwrap()
 }
@@ -57,11 +69,7 @@ async fn projects_create_list_and_refuse_bad_ids() {
 async fn generated_key_roundtrip_and_download() {
     let db = open(StoreOptions::default()).await;
     db.store.create_project("myapp").await.unwrap();
-    let (key, pem) = db
-        .store
-        .generate_key("myapp", 2048, "backend", &master())
-        .await
-        .unwrap();
+    let (key, pem) = db.generate("backend").await;
     assert_eq!(key.origin, KeyOrigin::Generated);
     assert_eq!(key.status, KeyStatus::Active);
     assert_eq!(key.bits, 2048);
@@ -74,7 +82,7 @@ async fn generated_key_roundtrip_and_download() {
         .private_key_pem("myapp", &key.kid, &master())
         .await
         .unwrap();
-    assert_eq!(*again, *pem);
+    assert_eq!(*again, pem);
     SigningKey::from_pem(again.as_bytes()).unwrap();
 
     let wrong = MasterKey::from_bytes(&[1u8; 32]).unwrap();
@@ -133,15 +141,8 @@ async fn key_limit_holds_and_says_how_to_free_a_slot() {
     })
     .await;
     db.store.create_project("myapp").await.unwrap();
-    let (k1, _) = db
-        .store
-        .generate_key("myapp", 2048, "", &master())
-        .await
-        .unwrap();
-    db.store
-        .generate_key("myapp", 2048, "", &master())
-        .await
-        .unwrap();
+    let (k1, _) = db.generate("").await;
+    db.generate("").await;
     let err = db
         .store
         .generate_key("myapp", 2048, "", &master())
@@ -150,10 +151,7 @@ async fn key_limit_holds_and_says_how_to_free_a_slot() {
     assert!(matches!(err, StoreError::KeyLimitReached { limit: 2, .. }));
     assert!(err.to_string().contains("keyward key delete"));
     db.store.delete_key("myapp", &k1.kid, false).await.unwrap();
-    db.store
-        .generate_key("myapp", 2048, "", &master())
-        .await
-        .unwrap();
+    db.generate("").await;
 }
 
 #[tokio::test]
@@ -188,11 +186,7 @@ async fn key_limit_holds_under_concurrency() {
 async fn last_active_key_needs_force() {
     let db = open(StoreOptions::default()).await;
     db.store.create_project("myapp").await.unwrap();
-    let (k1, _) = db
-        .store
-        .generate_key("myapp", 2048, "", &master())
-        .await
-        .unwrap();
+    let (k1, _) = db.generate("").await;
     assert!(matches!(
         db.store
             .set_key_status("myapp", &k1.kid, KeyStatus::Disabled, false)
@@ -203,11 +197,7 @@ async fn last_active_key_needs_force() {
         db.store.delete_key("myapp", &k1.kid, false).await,
         Err(StoreError::LastActiveKey { .. })
     ));
-    let (k2, _) = db
-        .store
-        .generate_key("myapp", 2048, "", &master())
-        .await
-        .unwrap();
+    let (k2, _) = db.generate("").await;
     let k1 = db
         .store
         .set_key_status("myapp", &k1.kid, KeyStatus::Disabled, false)
@@ -255,11 +245,7 @@ async fn changes_bump_versions_seen_by_other_handles() {
     let other = Store::open(&db.url, StoreOptions::default()).await.unwrap();
     db.store.create_project("myapp").await.unwrap();
     let g0 = other.key_generation().await.unwrap();
-    let (k, _) = db
-        .store
-        .generate_key("myapp", 2048, "", &master())
-        .await
-        .unwrap();
+    let (k, _) = db.generate("").await;
     let g1 = other.key_generation().await.unwrap();
     assert!(g1 > g0);
     let v1 = other.project_keys("myapp").await.unwrap().unwrap();
@@ -282,11 +268,7 @@ async fn changes_bump_versions_seen_by_other_handles() {
 async fn last_used_never_moves_backwards() {
     let db = open(StoreOptions::default()).await;
     db.store.create_project("myapp").await.unwrap();
-    let (k, _) = db
-        .store
-        .generate_key("myapp", 2048, "", &master())
-        .await
-        .unwrap();
+    let (k, _) = db.generate("").await;
     assert_eq!(k.last_used_at, None);
     db.store.touch_key("myapp", &k.kid, 2000).await.unwrap();
     db.store.touch_key("myapp", &k.kid, 1000).await.unwrap();
@@ -300,11 +282,7 @@ async fn last_used_never_moves_backwards() {
 async fn data_survives_reopen() {
     let db = open(StoreOptions::default()).await;
     db.store.create_project("myapp").await.unwrap();
-    let (k, _) = db
-        .store
-        .generate_key("myapp", 2048, "x", &master())
-        .await
-        .unwrap();
+    let (k, _) = db.generate("x").await;
     db.store.close().await;
     let reopened = Store::open(&db.url, StoreOptions::default()).await.unwrap();
     assert_eq!(reopened.keys("myapp").await.unwrap(), vec![k]);

@@ -25,6 +25,9 @@ fn rotation_end_to_end_with_the_cli() {
     ]);
     assert_eq!(kid1.lines().count(), 1, "stdout is just the kid: {kid1:?}");
     assert_private_file(&env.path("k1.pem"));
+    // No master key was supplied, so one was created, readable only by its owner.
+    assert_eq!(file_mode(&env.path("keyward-data/master.key")), 0o600);
+    assert_eq!(file_mode(&env.path("keyward-data")), 0o700);
 
     let server = env.serve();
     let rt = runtime();

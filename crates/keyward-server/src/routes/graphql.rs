@@ -94,22 +94,23 @@ fn parse_request(headers: &HeaderMap, body: &[u8]) -> Result<async_graphql::Requ
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or_default()
-                .trim()
-                .to_ascii_lowercase()
-        });
-    match content_type.as_deref() {
-        None | Some("application/json") => serde_json::from_slice::<async_graphql::Request>(body).map_err(|e| {
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let mut parts = content_type.split(';').map(str::trim);
+    let media_type = parts.next().unwrap_or_default();
+    // As Authgear: only UTF-8 bodies; a missing Content-Type is refused too.
+    let utf8 = parts
+        .filter_map(|p| p.strip_prefix("charset="))
+        .all(|c| c.trim_matches('"') == "utf-8");
+    match media_type {
+        "application/json" if utf8 => serde_json::from_slice::<async_graphql::Request>(body).map_err(|e| {
             ApiError::BadRequest(format!(
                 "the body must be a JSON object with `query` (and optional `variables`, `operationName`): {e}"
             ))
         }),
-        Some("application/graphql") => std::str::from_utf8(body)
+        "application/graphql" if utf8 => std::str::from_utf8(body)
             .map(async_graphql::Request::new)
             .map_err(|_| ApiError::BadRequest("the GraphQL document is not UTF-8".into())),
-        Some(_) => Err(ApiError::UnsupportedMediaType),
+        _ => Err(ApiError::UnsupportedMediaType),
     }
 }

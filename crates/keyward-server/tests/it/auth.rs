@@ -106,17 +106,25 @@ async fn every_reason_is_a_401_with_challenge() {
     );
 }
 
+/// POST `{ project { id } }` with these `Authorization` header values.
+async fn with_authorization(
+    server: &TestServer,
+    values: &[&str],
+) -> reqwest::Result<reqwest::Response> {
+    let mut request = server
+        .http
+        .post(server.endpoint())
+        .json(&serde_json::json!({ "query": "{ project { id } }" }));
+    for value in values {
+        request = request.header("authorization", *value);
+    }
+    request.send().await
+}
+
 #[tokio::test]
 async fn missing_or_non_bearer_credentials() {
     let server = TestServer::spawn().await;
-    let body = serde_json::json!({ "query": "{ project { id } }" });
-    let response = server
-        .http
-        .post(server.endpoint())
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+    let response = with_authorization(&server, &[]).await.unwrap();
     assert_eq!(response.status(), 401);
     assert_eq!(
         response.headers()["www-authenticate"],
@@ -125,38 +133,18 @@ async fn missing_or_non_bearer_credentials() {
     let json: serde_json::Value = response.json().await.unwrap();
     assert_eq!(json["error"]["reason"], "missing_credentials");
 
-    let response = server
-        .http
-        .post(server.endpoint())
-        .header("authorization", "Basic dXNlcjpwYXNz")
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(outcome_of(response).await, "missing_credentials");
-
-    // Scheme is case-insensitive.
-    let response = server
-        .http
-        .post(server.endpoint())
-        .header("authorization", format!("bearer {}", server.token()))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(outcome_of(response).await, "ok");
-
-    // Two Authorization headers are refused.
-    let response = server
-        .http
-        .post(server.endpoint())
-        .header("authorization", format!("Bearer {}", server.token()))
-        .header("authorization", format!("Bearer {}", server.token()))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(outcome_of(response).await, "malformed_token");
+    let bearer = format!("Bearer {}", server.token());
+    let lowercase = format!("bearer {}", server.token());
+    for (values, expected) in [
+        (vec!["Basic dXNlcjpwYXNz"], "missing_credentials"),
+        // The scheme is case-insensitive.
+        (vec![lowercase.as_str()], "ok"),
+        // Two Authorization headers are refused.
+        (vec![bearer.as_str(), bearer.as_str()], "malformed_token"),
+    ] {
+        let response = with_authorization(&server, &values).await.unwrap();
+        assert_eq!(outcome_of(response).await, expected, "{values:?}");
+    }
 }
 
 #[tokio::test]
@@ -197,14 +185,11 @@ async fn hostile_tokens_never_500() {
         "Bearer x",
     ];
     for token in inputs {
-        let response = server
-            .http
-            .post(server.endpoint())
-            .header("authorization", format!("Bearer {token}"))
-            .json(&serde_json::json!({ "query": "{ project { id } }" }))
-            .send()
-            .await;
-        let Ok(response) = response else { continue }; // reqwest refuses some header bytes itself
+        let value = format!("Bearer {token}");
+        // reqwest refuses some header bytes itself; those never reach the server.
+        let Ok(response) = with_authorization(&server, &[&value]).await else {
+            continue;
+        };
         assert_eq!(response.status(), 401, "{token:?}");
     }
 }

@@ -96,6 +96,38 @@ impl TestServer {
             .unwrap()
     }
 
+    /// POST a raw body to the project's endpoint, with an optional bearer
+    /// token and Content-Type.
+    pub async fn post(
+        &self,
+        token: Option<&str>,
+        content_type: Option<&str>,
+        body: impl Into<reqwest::Body>,
+    ) -> reqwest::Response {
+        let mut request = self.http.post(self.endpoint()).body(body);
+        if let Some(t) = token {
+            request = request.bearer_auth(t);
+        }
+        if let Some(ct) = content_type {
+            request = request.header("content-type", ct);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// POST a JSON GraphQL request with a bearer token; returns the status
+    /// and the JSON body.
+    pub async fn graphql(
+        &self,
+        token: &str,
+        request: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let response = self
+            .post(Some(token), Some("application/json"), request.to_string())
+            .await;
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap())
+    }
+
     /// The refusal reason of a 401, or "ok" for a 200 with data.
     pub async fn outcome(&self, token: &str) -> String {
         outcome_of(self.query(token).await).await

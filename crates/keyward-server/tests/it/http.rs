@@ -66,67 +66,58 @@ async fn body_limits_and_content_types() {
         "a".repeat(1024 * 1024)
     );
     for auth in [Some(token.as_str()), None] {
-        let mut request = server
-            .http
-            .post(server.endpoint())
-            .header("content-type", "application/json")
-            .body(big.clone());
-        if let Some(t) = auth {
-            request = request.bearer_auth(t);
-        }
-        let response = request.send().await.unwrap();
+        let response = server
+            .post(auth, Some("application/json"), big.clone())
+            .await;
         assert_eq!(response.status(), 413);
         let body: serde_json::Value = response.json().await.unwrap();
         assert_eq!(body["error"]["reason"], "payload_too_large");
     }
 
-    // application/graphql
-    let response = server
-        .http
-        .post(server.endpoint())
-        .bearer_auth(&token)
-        .header("content-type", "application/graphql")
-        .body("{ project { id } }")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(outcome_of(response).await, "ok");
+    // application/graphql, and JSON with any letter case and charset=utf-8.
+    let query = r#"{"query":"{ project { id } }"}"#;
+    for (content_type, body) in [
+        ("application/graphql", "{ project { id } }"),
+        ("Application/JSON; charset=UTF-8", query),
+    ] {
+        let response = server.post(Some(&token), Some(content_type), body).await;
+        assert_eq!(outcome_of(response).await, "ok", "{content_type}");
+    }
 
-    // Variables and operationName
-    let response = server
-        .http
-        .post(server.endpoint())
-        .bearer_auth(&token)
-        .json(&serde_json::json!({
-            "query": "query A { __typename } query B { project { id } }",
-            "operationName": "B",
-            "variables": {}
-        }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(outcome_of(response).await, "ok");
+    // Variables and operationName.
+    let (status, body) = server
+        .graphql(
+            &token,
+            serde_json::json!({
+                "query": "query A { __typename } query B($x: Boolean) { project @include(if: $x) { id } }",
+                "operationName": "B",
+                "variables": { "x": true }
+            }),
+        )
+        .await;
+    assert_eq!(
+        (status, &body["data"]["project"]["id"]),
+        (200, &serde_json::json!(PROJECT))
+    );
 
-    // Wrong media type, broken JSON.
+    // Missing or other media types and charsets: 415, after auth (as Authgear).
+    for content_type in [
+        None,
+        Some("text/plain"),
+        Some("application/json; charset=latin1"),
+    ] {
+        let response = server.post(Some(&token), content_type, query).await;
+        assert_eq!(response.status(), 415, "{content_type:?}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["error"]["reason"], "unsupported_media_type");
+    }
+    let response = server.post(None, Some("text/plain"), query).await;
+    assert_eq!(response.status(), 401);
+
+    // Broken JSON: 400.
     let response = server
-        .http
-        .post(server.endpoint())
-        .bearer_auth(&token)
-        .header("content-type", "text/plain")
-        .body("{ project { id } }")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 415);
-    let response = server
-        .http
-        .post(server.endpoint())
-        .bearer_auth(&token)
-        .header("content-type", "application/json")
-        .body("{not json")
-        .send()
-        .await
-        .unwrap();
+        .post(Some(&token), Some("application/json"), "{not json")
+        .await;
     assert_eq!(response.status(), 400);
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["error"]["reason"], "bad_request");
@@ -140,16 +131,13 @@ async fn body_limits_and_content_types() {
 async fn graphql_limits_and_errors_are_not_500() {
     let server = TestServer::spawn().await;
     let token = server.token();
-    let response = server
-        .http
-        .post(server.endpoint())
-        .bearer_auth(&token)
-        .json(&serde_json::json!({ "query": "{ __typename project { __typename id } }" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    let body: serde_json::Value = response.json().await.unwrap();
+    let (status, body) = server
+        .graphql(
+            &token,
+            serde_json::json!({ "query": "{ __typename project { __typename id } }" }),
+        )
+        .await;
+    assert_eq!(status, 200);
     assert_eq!(body["data"]["project"]["__typename"], "Project", "{body}");
 
     // Nested deeper than the limit via introspection.
@@ -158,32 +146,18 @@ async fn graphql_limits_and_errors_are_not_500() {
         q = format!("ofType {{ {q} }}");
     }
     let query = format!("{{ __type(name: \"Project\") {{ fields {{ type {{ {q} }} }} }} }}");
-    let response = server
-        .http
-        .post(server.endpoint())
-        .bearer_auth(&token)
-        .json(&serde_json::json!({ "query": query }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    let body: serde_json::Value = response.json().await.unwrap();
-    let message = body["errors"][0]["message"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let (status, body) = server
+        .graphql(&token, serde_json::json!({ "query": query }))
+        .await;
+    assert_eq!(status, 200);
+    let message = body["errors"][0]["message"].as_str().unwrap_or_default();
     assert!(message.contains("nested too deep"), "{body}");
 
-    let response = server
-        .http
-        .post(server.endpoint())
-        .bearer_auth(&token)
-        .json(&serde_json::json!({ "query": "{ nope }" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    let body: serde_json::Value = response.json().await.unwrap();
+    // An unknown field is a GraphQL error, not an HTTP failure.
+    let (status, body) = server
+        .graphql(&token, serde_json::json!({ "query": "{ nope }" }))
+        .await;
+    assert_eq!(status, 200);
     assert!(body["errors"][0]["message"].is_string(), "{body}");
 }
 
@@ -217,13 +191,49 @@ async fn health_ready_metrics() {
 }
 
 #[tokio::test]
-async fn shutdown_is_graceful() {
+async fn shutdown_finishes_requests_in_flight() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
     let mut server = TestServer::spawn().await;
-    assert_eq!(server.outcome(&server.token()).await, "ok");
     let handle = server.handle.take().unwrap();
     let addr = handle.addr;
-    handle.shutdown().await.unwrap();
+    let body = br#"{"query":"{ project { id } }"}"#;
+    let head = format!(
+        "POST /projects/{PROJECT}/_api/admin/graphql HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        server.token(),
+        body.len()
+    );
+    // Start a request and send only half of its body.
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&body[..10]).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+
+    // Ask the server to stop while that request is in flight.
+    let stopping = tokio::spawn(handle.shutdown());
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(
+        !stopping.is_finished(),
+        "shutdown did not wait for the request in flight"
+    );
+    // New connections are no longer accepted.
     assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+
+    // The request completes normally, then the server is gone.
+    stream.write_all(&body[10..]).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(
+        response.contains(r#"{"data":{"project":{"id":"myapp"}}}"#),
+        "{response}"
+    );
+    tokio::time::timeout(std::time::Duration::from_secs(5), stopping)
+        .await
+        .expect("shutdown finished")
+        .unwrap()
+        .unwrap();
 }
 
 #[test]

@@ -186,9 +186,13 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
-pub fn assert_private_file(path: &Path) {
+pub fn file_mode(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt as _;
-    let mode = std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+pub fn assert_private_file(path: &Path) {
+    let mode = file_mode(path);
     assert_eq!(mode, 0o600, "{} has mode {mode:o}", path.display());
     let text = std::fs::read_to_string(path).unwrap();
     assert!(text.starts_with("-----BEGIN PRIVATE KEY-----\n"), "{text}");
