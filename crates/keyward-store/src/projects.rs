@@ -1,10 +1,8 @@
-use serde::Serialize;
-
 use crate::error::{Result, StoreError};
 use crate::{Store, now_secs};
 
 /// A project: one tenant with its own Admin API and keys.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Project {
     /// DNS-label ID, e.g. `myapp`.
     pub id: String,

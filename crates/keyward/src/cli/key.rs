@@ -113,10 +113,7 @@ pub async fn run(global: &Global, cmd: KeyCommand) -> anyhow::Result<()> {
                         vec![
                             k.kid.clone(),
                             k.label.clone(),
-                            serde_json::to_value(k.origin)
-                                .ok()
-                                .and_then(|v| v.as_str().map(str::to_owned))
-                                .unwrap_or_default(),
+                            k.origin.as_str().to_owned(),
                             k.status.as_str().to_owned(),
                             k.bits.to_string(),
                             time(k.created_at),

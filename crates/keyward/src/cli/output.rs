@@ -23,7 +23,7 @@ pub fn key_json(k: &ApiKey) -> Value {
     json!({
         "kid": k.kid,
         "label": k.label,
-        "origin": k.origin,
+        "origin": k.origin.as_str(),
         "status": k.status.as_str(),
         "bits": k.bits,
         "created_at": time(k.created_at),
