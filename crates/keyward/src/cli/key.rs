@@ -14,6 +14,7 @@ use crate::master_key::{IfMissing, create_private_file};
 pub enum KeyCommand {
     /// Generate an RSA key pair; write the private key (PKCS#8 PEM, mode 0600) and print the kid.
     Create {
+        /// The project ID.
         #[arg(long)]
         project: String,
         /// Where to write the private key. Never overwritten.
@@ -28,16 +29,19 @@ pub enum KeyCommand {
     },
     /// Register an existing public key (SPKI or PKCS#1 PEM, or a JWK) and print the kid.
     Add {
+        /// The project ID.
         #[arg(long)]
         project: String,
         /// The public key file.
         #[arg(long)]
         public_key: PathBuf,
+        /// A note to tell keys apart.
         #[arg(long, default_value = "")]
         label: String,
     },
     /// List a project's keys.
     List {
+        /// The project ID.
         #[arg(long)]
         project: String,
         /// Print JSON instead of a table.
@@ -46,8 +50,10 @@ pub enum KeyCommand {
     },
     /// Download a generated key's private key (PKCS#8 PEM) again.
     Download {
+        /// The project ID.
         #[arg(long)]
         project: String,
+        /// The key ID (kid).
         #[arg(long)]
         kid: String,
         /// Write to this file (mode 0600) instead of stdout.
@@ -64,8 +70,10 @@ pub enum KeyCommand {
 
 #[derive(Debug, Args)]
 pub struct KeyTarget {
+    /// The project ID.
     #[arg(long)]
     project: String,
+    /// The key ID (kid).
     #[arg(long)]
     kid: String,
     /// Allow disabling or deleting the project's last active key (locks out every integration).
