@@ -184,10 +184,26 @@ async fn health_ready_metrics() {
     let r = get("/nope").await.unwrap();
     assert_eq!(r.status(), 404);
 
-    // Readiness follows the store.
+    // Readiness follows the store, and a store outage is a 503, not a 500.
+    server.store.create_project("otherapp").await.unwrap();
     server.store.close().await;
     let r = get("/readyz").await.unwrap();
     assert_eq!(r.status(), 503);
+    let r = server
+        .http
+        .post(format!(
+            "{}/projects/otherapp/_api/admin/graphql",
+            server.url
+        ))
+        .bearer_auth(server.token())
+        .json(&serde_json::json!({ "query": "{ project { id } }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 503);
+    assert_eq!(r.headers()["retry-after"], "1");
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["reason"], "unavailable");
 }
 
 #[tokio::test]

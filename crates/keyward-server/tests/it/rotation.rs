@@ -89,7 +89,7 @@ async fn disabled_key_refused_even_for_cached_token_then_reenabled() {
 }
 
 #[tokio::test]
-async fn last_used_is_recorded() {
+async fn last_used_is_recorded_but_not_on_every_request() {
     let server = TestServer::spawn().await;
     assert_eq!(
         server
@@ -115,4 +115,26 @@ async fn last_used_is_recorded() {
     })
     .await
     .expect("last_used_at not written");
+    let first = server
+        .store
+        .key(PROJECT, &server.kid)
+        .await
+        .unwrap()
+        .last_used_at;
+
+    // More use a second later, inside the one-minute window: no new write.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    for _ in 0..5 {
+        assert_eq!(server.outcome(&server.token()).await, "ok");
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        server
+            .store
+            .key(PROJECT, &server.kid)
+            .await
+            .unwrap()
+            .last_used_at,
+        first
+    );
 }
