@@ -5,7 +5,6 @@
 use std::sync::Arc;
 
 use keyward_token::{GeneratedKeyPair, KeySet, KeyStatus, Policy, PublicKey};
-use sqlx::{Sqlite, Transaction};
 use zeroize::Zeroizing;
 
 use crate::error::{Result, StoreError};
@@ -125,17 +124,6 @@ fn validate_label(label: &str) -> Result<()> {
     Ok(())
 }
 
-async fn bump_versions(tx: &mut Transaction<'_, Sqlite>, project: &str) -> Result<()> {
-    sqlx::query("UPDATE projects SET key_version = key_version + 1 WHERE id = ?")
-        .bind(project)
-        .execute(&mut **tx)
-        .await?;
-    sqlx::query("UPDATE store_state SET key_generation = key_generation + 1 WHERE id = 1")
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
-}
-
 impl Store {
     /// Generate an RSA key pair for `project`, seal the private key under
     /// `master`, store both halves, and return the key with its private PEM
@@ -191,31 +179,40 @@ impl Store {
         validate_project_id(project)?;
         let limit = self.options.max_keys_per_project;
         let now = now_secs();
-        let mut tx = self.pool.begin().await?;
-        // The count guard lives in the INSERT itself: one statement, so two
-        // concurrent creators cannot both take the last slot.
-        let inserted = sqlx::query(
-            "INSERT INTO admin_api_keys \
-                (project_id, kid, label, origin, status, bits, public_key_der, private_key_sealed, created_at) \
-             SELECT ?, ?, ?, ?, 'active', ?, ?, ?, ? \
-             WHERE EXISTS (SELECT 1 FROM projects WHERE id = ?) \
-               AND (SELECT COUNT(*) FROM admin_api_keys WHERE project_id = ?) < ?",
-        )
-        .bind(project)
-        .bind(kid)
-        .bind(label)
-        .bind(origin.as_str())
-        .bind(public.bits() as i64)
-        .bind(public.spki_der())
-        .bind(sealed)
-        .bind(now)
-        .bind(project)
-        .bind(project)
-        .bind(i64::from(limit))
-        .execute(&mut *tx)
-        .await?;
-        if inserted.rows_affected() == 0 {
-            drop(tx);
+        let inserted = on_pool!(self, |pool, pg| {
+            let mut tx = pool.begin().await?;
+            if pg {
+                // Serialize key changes per project: under READ COMMITTED two
+                // inserts could otherwise both see room for one more key.
+                lock_project!(tx, project);
+            }
+            // The count guard lives in the INSERT itself: one statement, so
+            // on SQLite (one writer at a time) no other writer can slip in.
+            let inserted = sqlx::query(
+                "INSERT INTO admin_api_keys \
+                    (project_id, kid, label, origin, status, bits, public_key_der, private_key_sealed, created_at) \
+                 SELECT $1, $2, $3, $4, 'active', $5, $6, $7, $8 \
+                 WHERE EXISTS (SELECT 1 FROM projects WHERE id = $1) \
+                   AND (SELECT COUNT(*) FROM admin_api_keys WHERE project_id = $1) < $9",
+            )
+            .bind(project)
+            .bind(kid)
+            .bind(label)
+            .bind(origin.as_str())
+            .bind(public.bits() as i64)
+            .bind(public.spki_der())
+            .bind(sealed)
+            .bind(now)
+            .bind(i64::from(limit))
+            .execute(&mut *tx)
+            .await?;
+            if inserted.rows_affected() == 1 {
+                bump_versions!(tx, pg, project);
+                tx.commit().await?;
+            }
+            inserted.rows_affected() == 1
+        });
+        if !inserted {
             return Err(match self.project(project).await? {
                 None => StoreError::ProjectNotFound(project.to_owned()),
                 Some(_) => StoreError::KeyLimitReached {
@@ -224,20 +221,20 @@ impl Store {
                 },
             });
         }
-        bump_versions(&mut tx, project).await?;
-        tx.commit().await?;
         self.key(project, kid).await
     }
 
     /// One key.
     pub async fn key(&self, project: &str, kid: &str) -> Result<ApiKey> {
-        let row: Option<KeyRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {KEY_COLUMNS} FROM admin_api_keys WHERE project_id = ? AND kid = ?"
-        )))
-        .bind(project)
-        .bind(kid)
-        .fetch_optional(&self.pool)
-        .await?;
+        let sql =
+            format!("SELECT {KEY_COLUMNS} FROM admin_api_keys WHERE project_id = $1 AND kid = $2");
+        let row: Option<KeyRow> = on_pool!(self, |pool, pg| {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(project)
+                .bind(kid)
+                .fetch_optional(pool)
+                .await?
+        });
         match row {
             Some(row) => key_from_row(row),
             None => Err(self.missing_key(project, kid).await),
@@ -249,12 +246,15 @@ impl Store {
         if self.project(project).await?.is_none() {
             return Err(StoreError::ProjectNotFound(project.to_owned()));
         }
-        let rows: Vec<KeyRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {KEY_COLUMNS} FROM admin_api_keys WHERE project_id = ? ORDER BY created_at, kid"
-        )))
-        .bind(project)
-        .fetch_all(&self.pool)
-        .await?;
+        let sql = format!(
+            "SELECT {KEY_COLUMNS} FROM admin_api_keys WHERE project_id = $1 ORDER BY created_at, kid"
+        );
+        let rows: Vec<KeyRow> = on_pool!(self, |pool, pg| {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(project)
+                .fetch_all(pool)
+                .await?
+        });
         rows.into_iter().map(key_from_row).collect()
     }
 
@@ -267,28 +267,32 @@ impl Store {
         status: KeyStatus,
         force: bool,
     ) -> Result<ApiKey> {
-        let mut tx = self.pool.begin().await?;
-        let changed = sqlx::query(
-            "UPDATE admin_api_keys SET status = ? \
-             WHERE project_id = ? AND kid = ? AND status <> ? \
-               AND (? = 'active' OR ? OR \
-                    (SELECT COUNT(*) FROM admin_api_keys WHERE project_id = ? AND status = 'active') > 1)",
-        )
-        .bind(status.as_str())
-        .bind(project)
-        .bind(kid)
-        .bind(status.as_str())
-        .bind(status.as_str())
-        .bind(force)
-        .bind(project)
-        .execute(&mut *tx)
-        .await?;
-        if changed.rows_affected() == 1 {
-            bump_versions(&mut tx, project).await?;
-            tx.commit().await?;
+        let changed = on_pool!(self, |pool, pg| {
+            let mut tx = pool.begin().await?;
+            if pg {
+                lock_project!(tx, project);
+            }
+            let changed = sqlx::query(
+                "UPDATE admin_api_keys SET status = $1 \
+                 WHERE project_id = $2 AND kid = $3 AND status <> $1 \
+                   AND ($1 = 'active' OR $4 OR \
+                        (SELECT COUNT(*) FROM admin_api_keys WHERE project_id = $2 AND status = 'active') > 1)",
+            )
+            .bind(status.as_str())
+            .bind(project)
+            .bind(kid)
+            .bind(force)
+            .execute(&mut *tx)
+            .await?;
+            if changed.rows_affected() == 1 {
+                bump_versions!(tx, pg, project);
+                tx.commit().await?;
+            }
+            changed.rows_affected() == 1
+        });
+        if changed {
             return self.key(project, kid).await;
         }
-        drop(tx);
         // Nothing changed: already in that state (fine), missing, or guarded.
         let key = self.key(project, kid).await?;
         if key.status == status {
@@ -303,25 +307,31 @@ impl Store {
 
     /// Delete a key for good. Deleting the last active key needs `force`.
     pub async fn delete_key(&self, project: &str, kid: &str, force: bool) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        let deleted = sqlx::query(
-            "DELETE FROM admin_api_keys \
-             WHERE project_id = ? AND kid = ? \
-               AND (? OR status = 'disabled' OR \
-                    (SELECT COUNT(*) FROM admin_api_keys WHERE project_id = ? AND status = 'active') > 1)",
-        )
-        .bind(project)
-        .bind(kid)
-        .bind(force)
-        .bind(project)
-        .execute(&mut *tx)
-        .await?;
-        if deleted.rows_affected() == 1 {
-            bump_versions(&mut tx, project).await?;
-            tx.commit().await?;
+        let deleted = on_pool!(self, |pool, pg| {
+            let mut tx = pool.begin().await?;
+            if pg {
+                lock_project!(tx, project);
+            }
+            let deleted = sqlx::query(
+                "DELETE FROM admin_api_keys \
+                 WHERE project_id = $1 AND kid = $2 \
+                   AND ($3 OR status = 'disabled' OR \
+                        (SELECT COUNT(*) FROM admin_api_keys WHERE project_id = $1 AND status = 'active') > 1)",
+            )
+            .bind(project)
+            .bind(kid)
+            .bind(force)
+            .execute(&mut *tx)
+            .await?;
+            if deleted.rows_affected() == 1 {
+                bump_versions!(tx, pg, project);
+                tx.commit().await?;
+            }
+            deleted.rows_affected() == 1
+        });
+        if deleted {
             return Ok(());
         }
-        drop(tx);
         self.key(project, kid).await?;
         Err(StoreError::LastActiveKey {
             project: project.to_owned(),
@@ -336,13 +346,15 @@ impl Store {
         kid: &str,
         master: &MasterKey,
     ) -> Result<Zeroizing<String>> {
-        let row: Option<(Option<Vec<u8>>,)> = sqlx::query_as(
-            "SELECT private_key_sealed FROM admin_api_keys WHERE project_id = ? AND kid = ?",
-        )
-        .bind(project)
-        .bind(kid)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row: Option<(Option<Vec<u8>>,)> = on_pool!(self, |pool, pg| {
+            sqlx::query_as(
+                "SELECT private_key_sealed FROM admin_api_keys WHERE project_id = $1 AND kid = $2",
+            )
+            .bind(project)
+            .bind(kid)
+            .fetch_optional(pool)
+            .await?
+        });
         let sealed = match row {
             None => return Err(self.missing_key(project, kid).await),
             Some((None,)) => return Err(StoreError::NoPrivateKey(kid.to_owned())),
@@ -356,39 +368,52 @@ impl Store {
     /// Record that `kid` was used at `at` (Unix seconds). Never moves the
     /// time backwards, so out-of-order writers cannot lose an update.
     pub async fn touch_key(&self, project: &str, kid: &str, at: i64) -> Result<()> {
-        sqlx::query(
-            "UPDATE admin_api_keys SET last_used_at = MAX(COALESCE(last_used_at, 0), ?) \
-             WHERE project_id = ? AND kid = ?",
-        )
-        .bind(at)
-        .bind(project)
-        .bind(kid)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        self.retrying(|| async {
+            on_pool!(self, |pool, pg| {
+                let sql = if pg {
+                    "UPDATE admin_api_keys SET last_used_at = GREATEST(COALESCE(last_used_at, 0), $1) \
+                     WHERE project_id = $2 AND kid = $3"
+                } else {
+                    "UPDATE admin_api_keys SET last_used_at = MAX(COALESCE(last_used_at, 0), $1) \
+                     WHERE project_id = $2 AND kid = $3"
+                };
+                sqlx::query(sql).bind(at).bind(project).bind(kid).execute(pool).await?;
+            });
+            Ok(())
+        })
+        .await
     }
 
     /// Everything needed to authenticate `project`'s requests, or `None` if
     /// the project does not exist. Read in one transaction so the version
     /// matches the keys.
     pub async fn project_keys(&self, project: &str) -> Result<Option<ProjectKeys>> {
-        let mut tx = self.pool.begin().await?;
-        let head: Option<(String, i64, i64, i64)> = sqlx::query_as(
-            "SELECT id, created_at, max_token_lifetime_secs, key_version FROM projects WHERE id = ?",
-        )
-        .bind(project)
-        .fetch_optional(&mut *tx)
-        .await?;
+        type Head = Option<(String, i64, i64, i64)>;
+        type KeyRows = Vec<(String, String, Vec<u8>)>;
+        let (head, rows): (Head, KeyRows) = self
+            .retrying(|| async {
+                Ok(on_pool!(self, |pool, pg| {
+                    // One transaction, so the version matches the keys read.
+                    let mut tx = pool.begin().await?;
+                    let head: Head = sqlx::query_as(
+                        "SELECT id, created_at, max_token_lifetime_secs, key_version FROM projects WHERE id = $1",
+                    )
+                    .bind(project)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    let rows: KeyRows =
+                        sqlx::query_as("SELECT kid, status, public_key_der FROM admin_api_keys WHERE project_id = $1")
+                            .bind(project)
+                            .fetch_all(&mut *tx)
+                            .await?;
+                    tx.commit().await?;
+                    (head, rows)
+                }))
+            })
+            .await?;
         let Some((id, created_at, max_token_lifetime_secs, version)) = head else {
             return Ok(None);
         };
-        let rows: Vec<(String, String, Vec<u8>)> = sqlx::query_as(
-            "SELECT kid, status, public_key_der FROM admin_api_keys WHERE project_id = ?",
-        )
-        .bind(project)
-        .fetch_all(&mut *tx)
-        .await?;
-        tx.commit().await?;
         let mut keys = KeySet::new();
         for (kid, status, der) in rows {
             let status = KeyStatus::parse(&status)

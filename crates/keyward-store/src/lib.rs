@@ -13,36 +13,105 @@
 //! the write goes first and carries the guard in its `WHERE`, so the rule
 //! holds under concurrent writers without read-then-write races.
 
+/// Run `$body` against whichever pool backs `$store`, with `$pool` bound to
+/// it and `$pg` telling whether it is PostgreSQL. The body is compiled once
+/// per backend, so the same query code serves both; the few statements whose
+/// SQL differs branch on `$pg`. Query text uses `$N` placeholders, which
+/// both PostgreSQL and sqlx's SQLite driver understand.
+macro_rules! on_pool {
+    ($store:expr, |$pool:ident, $pg:ident| $body:expr) => {
+        match &$store.backend {
+            $crate::Backend::Sqlite($pool) => {
+                #[allow(unused_variables)]
+                let $pg = false;
+                $body
+            }
+            $crate::Backend::Postgres($pool) => {
+                #[allow(unused_variables)]
+                let $pg = true;
+                $body
+            }
+        }
+    };
+}
+
+/// Inside a key-changing transaction: bump the project's key version and the
+/// global key generation, and on PostgreSQL queue a NOTIFY (sent on commit).
+macro_rules! bump_versions {
+    ($tx:ident, $pg:ident, $project:expr) => {
+        sqlx::query("UPDATE projects SET key_version = key_version + 1 WHERE id = $1")
+            .bind($project)
+            .execute(&mut *$tx)
+            .await?;
+        sqlx::query("UPDATE store_state SET key_generation = key_generation + 1 WHERE id = 1")
+            .execute(&mut *$tx)
+            .await?;
+        if $pg {
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind($crate::notify::CHANNEL)
+                .bind($project)
+                .execute(&mut *$tx)
+                .await?;
+        }
+    };
+}
+
+/// PostgreSQL only: lock the project row for the rest of the transaction,
+/// so that guarded key changes of one project run one at a time.
+macro_rules! lock_project {
+    ($tx:ident, $project:expr) => {
+        sqlx::query("SELECT 1 FROM projects WHERE id = $1 FOR UPDATE")
+            .bind($project)
+            .execute(&mut *$tx)
+            .await?;
+    };
+}
+
 /// Store errors with stable codes.
 pub mod error;
 /// Admin API keys: generate, register, list, enable/disable, delete, download.
 pub mod keys;
+/// PostgreSQL LISTEN/NOTIFY for key changes.
+pub mod notify;
 /// Projects.
 pub mod projects;
 /// Sealing private keys under the master key.
 pub mod seal;
+/// Isolated test databases on either backend (feature `testing`).
+#[cfg(feature = "testing")]
+pub mod testing;
 
 mod migrations;
+mod retry;
 
 use std::str::FromStr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
 pub use error::{Result, StoreError};
 pub use keys::{ApiKey, KeyOrigin, ProjectKeys};
+pub use notify::KeyChanges;
 pub use projects::{Project, validate_project_id};
 pub use seal::MasterKey;
 
-/// Tunables that shape the store's rules.
+/// Tunables that shape the store's rules and its use of the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StoreOptions {
     /// Most keys (active or disabled) one project may hold. Default: 5.
     pub max_keys_per_project: u32,
     /// Connection pool size. Default: 8.
     pub max_connections: u32,
+    /// Longest a statement may run (PostgreSQL `statement_timeout`) or wait
+    /// for a lock (SQLite `busy_timeout`). Default: 10 s.
+    pub statement_timeout: Duration,
+    /// How often an idempotent operation is retried after a transient error
+    /// (lost connection, pool timeout, serialization failure, busy database).
+    /// Default: 2.
+    pub transient_retries: u32,
 }
 
 impl Default for StoreOptions {
@@ -50,48 +119,65 @@ impl Default for StoreOptions {
         StoreOptions {
             max_keys_per_project: 5,
             max_connections: 8,
+            statement_timeout: Duration::from_secs(10),
+            transient_retries: 2,
         }
     }
+}
+
+#[derive(Clone, Debug)]
+enum Backend {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
 }
 
 /// A handle to the database; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Store {
-    pool: SqlitePool,
+    backend: Backend,
     options: StoreOptions,
 }
 
 impl Store {
-    /// Open (creating if needed) the database at `url` and apply migrations.
+    /// Open the database at `url` and apply migrations.
     ///
-    /// `sqlite://path/to/file.db` selects SQLite. PostgreSQL URLs are refused
-    /// with a clear message until the PostgreSQL backend lands.
+    /// `sqlite://path/to/file.db` selects SQLite (the file is created if
+    /// missing); `postgres://…` or `postgresql://…` selects PostgreSQL. On
+    /// PostgreSQL, migrations hold an advisory lock, so several replicas
+    /// starting at once apply them exactly once.
     pub async fn open(url: &str, options: StoreOptions) -> Result<Store> {
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Err(StoreError::Unsupported(
-                "PostgreSQL is not supported by this build yet; use a sqlite:// URL or the default"
-                    .into(),
-            ));
-        }
-        if !url.starts_with("sqlite:") {
+        let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let timeout_ms = options.statement_timeout.as_millis().to_string();
+            let connect = PgConnectOptions::from_str(url)?
+                .options([("statement_timeout", timeout_ms.as_str())]);
+            let pool = PgPoolOptions::new()
+                .max_connections(options.max_connections.max(1))
+                .acquire_timeout(options.statement_timeout)
+                .connect_with(connect)
+                .await?;
+            migrations::postgres().run(&pool).await?;
+            Backend::Postgres(pool)
+        } else if url.starts_with("sqlite:") {
+            let connect = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                // FULL: a reported commit survives power loss, not just a crash.
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(options.statement_timeout);
+            let pool = SqlitePoolOptions::new()
+                .max_connections(options.max_connections.max(1))
+                .connect_with(connect)
+                .await?;
+            migrations::sqlite().run(&pool).await?;
+            Backend::Sqlite(pool)
+        } else {
             return Err(StoreError::Unsupported(format!(
-                "unsupported database URL scheme in `{}`; expected sqlite://PATH",
+                "unsupported database URL scheme in `{}`; expected sqlite://PATH or postgres://…",
                 url.split(':').next().unwrap_or_default()
             )));
-        }
-        let connect = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            // FULL: a reported commit survives power loss, not just a crash.
-            .synchronous(SqliteSynchronous::Full)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(options.max_connections.max(1))
-            .connect_with(connect)
-            .await?;
-        migrations::sqlite().run(&pool).await?;
-        Ok(Store { pool, options })
+        };
+        Ok(Store { backend, options })
     }
 
     /// The options this store was opened with.
@@ -99,43 +185,64 @@ impl Store {
         self.options
     }
 
+    /// `"sqlite"` or `"postgres"`.
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite(_) => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+
     /// Check the database answers (for readiness probes).
     pub async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        on_pool!(self, |pool, pg| {
+            sqlx::query("SELECT 1").execute(pool).await?;
+        });
         Ok(())
     }
 
     /// Close the pool, waiting for connections to finish.
     pub async fn close(&self) {
-        self.pool.close().await;
+        on_pool!(self, |pool, pg| pool.close().await)
     }
 
     /// A counter bumped by every key change in any project, by any process.
-    /// Servers poll it (one indexed single-row read) to notice changes made
+    /// Servers poll it (one single-row read) to notice changes made
     /// elsewhere, then call [`Store::key_versions`].
     pub async fn key_generation(&self) -> Result<i64> {
-        Ok(
-            sqlx::query_scalar("SELECT key_generation FROM store_state WHERE id = 1")
-                .fetch_one(&self.pool)
-                .await?,
-        )
+        self.retrying(|| async {
+            Ok(on_pool!(self, |pool, pg| {
+                sqlx::query_scalar("SELECT key_generation FROM store_state WHERE id = 1")
+                    .fetch_one(pool)
+                    .await?
+            }))
+        })
+        .await
     }
 
     /// One project's key version, if the project exists.
     pub async fn key_version(&self, project: &str) -> Result<Option<i64>> {
-        Ok(
-            sqlx::query_scalar("SELECT key_version FROM projects WHERE id = ?")
-                .bind(project)
-                .fetch_optional(&self.pool)
-                .await?,
-        )
+        self.retrying(|| async {
+            Ok(on_pool!(self, |pool, pg| {
+                sqlx::query_scalar("SELECT key_version FROM projects WHERE id = $1")
+                    .bind(project)
+                    .fetch_optional(pool)
+                    .await?
+            }))
+        })
+        .await
     }
 
     /// Every project's key version.
     pub async fn key_versions(&self) -> Result<Vec<(String, i64)>> {
-        Ok(sqlx::query_as("SELECT id, key_version FROM projects")
-            .fetch_all(&self.pool)
-            .await?)
+        self.retrying(|| async {
+            Ok(on_pool!(self, |pool, pg| {
+                sqlx::query_as("SELECT id, key_version FROM projects")
+                    .fetch_all(pool)
+                    .await?
+            }))
+        })
+        .await
     }
 }
 

@@ -1,21 +1,30 @@
 //! Migrations are embedded in the binary (no files needed at run time) and
 //! applied on open. sqlx records each by version and checksum, so editing an
-//! applied migration is detected and refused.
+//! applied migration is detected and refused. On PostgreSQL the migrator
+//! holds an advisory lock while it runs, so replicas starting together apply
+//! each migration once.
 
 use std::borrow::Cow;
 
 use sqlx::SqlSafeStr as _;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 
-const SQLITE: &[(i64, &str, &str)] = &[(
+type Embedded = &'static [(i64, &'static str, &'static str)];
+
+const SQLITE: Embedded = &[(
     1,
     "init",
     include_str!("../migrations/sqlite/0001_init.sql"),
 )];
+const POSTGRES: Embedded = &[(
+    1,
+    "init",
+    include_str!("../migrations/postgres/0001_init.sql"),
+)];
 
-pub(crate) fn sqlite() -> Migrator {
+fn migrator(embedded: Embedded) -> Migrator {
     Migrator::with_migrations(
-        SQLITE
+        embedded
             .iter()
             .map(|(version, name, sql)| {
                 Migration::new(
@@ -28,4 +37,12 @@ pub(crate) fn sqlite() -> Migrator {
             })
             .collect(),
     )
+}
+
+pub(crate) fn sqlite() -> Migrator {
+    migrator(SQLITE)
+}
+
+pub(crate) fn postgres() -> Migrator {
+    migrator(POSTGRES)
 }

@@ -43,13 +43,16 @@ impl Store {
     pub async fn create_project(&self, id: &str) -> Result<Project> {
         validate_project_id(id)?;
         let now = now_secs();
-        let result = sqlx::query("INSERT INTO projects (id, created_at) VALUES (?, ?)")
-            .bind(id)
-            .bind(now)
-            .execute(&self.pool)
-            .await;
+        let result = on_pool!(self, |pool, pg| {
+            sqlx::query("INSERT INTO projects (id, created_at) VALUES ($1, $2)")
+                .bind(id)
+                .bind(now)
+                .execute(pool)
+                .await
+                .map(|_| ())
+        });
         match result {
-            Ok(_) => {}
+            Ok(()) => {}
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
                 return Err(StoreError::ProjectExists(id.to_owned()));
             }
@@ -62,22 +65,28 @@ impl Store {
 
     /// One project, if it exists.
     pub async fn project(&self, id: &str) -> Result<Option<Project>> {
-        let row: Option<ProjectRow> = sqlx::query_as(
-            "SELECT id, created_at, max_token_lifetime_secs FROM projects WHERE id = ?",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row: Option<ProjectRow> = self
+            .retrying(|| async {
+                Ok(on_pool!(self, |pool, pg| {
+                    sqlx::query_as("SELECT id, created_at, max_token_lifetime_secs FROM projects WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(pool)
+                        .await?
+                }))
+            })
+            .await?;
         Ok(row.map(from_row))
     }
 
     /// All projects, by ID.
     pub async fn projects(&self) -> Result<Vec<Project>> {
-        let rows: Vec<ProjectRow> = sqlx::query_as(
-            "SELECT id, created_at, max_token_lifetime_secs FROM projects ORDER BY id",
-        )
-        .fetch_all(&self.pool)
-        .await?;
+        let rows: Vec<ProjectRow> = on_pool!(self, |pool, pg| {
+            sqlx::query_as(
+                "SELECT id, created_at, max_token_lifetime_secs FROM projects ORDER BY id",
+            )
+            .fetch_all(pool)
+            .await?
+        });
         Ok(rows.into_iter().map(from_row).collect())
     }
 
@@ -88,22 +97,24 @@ impl Store {
                 "the token lifetime cap must be between 60 and 86400 seconds".into(),
             ));
         }
-        let mut tx = self.pool.begin().await?;
-        let done = sqlx::query(
-            "UPDATE projects SET max_token_lifetime_secs = ?, key_version = key_version + 1 WHERE id = ?",
-        )
-        .bind(secs)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
+        let updated = on_pool!(self, |pool, pg| {
+            let mut tx = pool.begin().await?;
+            let done =
+                sqlx::query("UPDATE projects SET max_token_lifetime_secs = $1 WHERE id = $2")
+                    .bind(secs)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            if done.rows_affected() == 1 {
+                // Servers cache the policy with the key set; make them reload it.
+                bump_versions!(tx, pg, id);
+                tx.commit().await?;
+            }
+            done.rows_affected() == 1
+        });
+        if !updated {
             return Err(StoreError::ProjectNotFound(id.to_owned()));
         }
-        // Servers cache the policy with the key set; make them reload it.
-        sqlx::query("UPDATE store_state SET key_generation = key_generation + 1 WHERE id = 1")
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
         self.project(id)
             .await?
             .ok_or_else(|| StoreError::ProjectNotFound(id.to_owned()))

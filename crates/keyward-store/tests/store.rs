@@ -2,24 +2,45 @@
 //! lands, on the database named by KEYWARD_TEST_DATABASE_URL).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use keyward_store::testing::{Backend, TestDatabase};
 use keyward_store::{KeyOrigin, MasterKey, Store, StoreError, StoreOptions};
 use keyward_token::{KeyStatus, PublicKey, SigningKey};
 
 struct Db {
     store: Store,
     url: String,
-    _dir: tempfile::TempDir,
+    _db: TestDatabase,
 }
 
-async fn open(options: StoreOptions) -> Db {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("keyward.db").display());
-    let store = Store::open(&url, options).await.unwrap();
-    Db {
+/// A fresh store on `backend`, or `None` when that backend is not
+/// configured (PostgreSQL without KEYWARD_TEST_DATABASE_URL).
+async fn open(backend: Backend, options: StoreOptions) -> Option<Db> {
+    let db = TestDatabase::new(backend).await?;
+    let store = Store::open(&db.url, options).await.unwrap();
+    assert_eq!(
+        store.backend_name(),
+        match backend {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    );
+    Some(Db {
         store,
-        url,
-        _dir: dir,
-    }
+        url: db.url.clone(),
+        _db: db,
+    })
+}
+
+/// Every test runs once per backend.
+macro_rules! on_each_backend {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[tokio::test] async fn $name() { super::$name(super::Backend::Sqlite).await } )*
+        }
+        mod postgres {
+            $( #[tokio::test] async fn $name() { super::$name(super::Backend::Postgres).await } )*
+        }
+    };
 }
 
 impl Db {
@@ -38,9 +59,10 @@ fn master() -> MasterKey {
     MasterKey::from_bytes(&[42u8; 32]).unwrap()
 }
 
-#[tokio::test]
-async fn projects_create_list_and_refuse_bad_ids() {
-    let db = open(StoreOptions::default()).await;
+async fn projects_create_list_and_refuse_bad_ids(backend: Backend) {
+    let Some(db) = open(backend, StoreOptions::default()).await else {
+        return;
+    };
     let p = db.store.create_project("myapp").await.unwrap();
     assert_eq!(p.id, "myapp");
     assert_eq!(p.max_token_lifetime_secs, 3600);
@@ -65,9 +87,10 @@ async fn projects_create_list_and_refuse_bad_ids() {
     assert!(db.store.project("nope").await.unwrap().is_none());
 }
 
-#[tokio::test]
-async fn generated_key_roundtrip_and_download() {
-    let db = open(StoreOptions::default()).await;
+async fn generated_key_roundtrip_and_download(backend: Backend) {
+    let Some(db) = open(backend, StoreOptions::default()).await else {
+        return;
+    };
     db.store.create_project("myapp").await.unwrap();
     let (key, pem) = db.generate("backend").await;
     assert_eq!(key.origin, KeyOrigin::Generated);
@@ -96,9 +119,10 @@ async fn generated_key_roundtrip_and_download() {
     ));
 }
 
-#[tokio::test]
-async fn uploaded_key_cannot_be_downloaded() {
-    let db = open(StoreOptions::default()).await;
+async fn uploaded_key_cannot_be_downloaded(backend: Backend) {
+    let Some(db) = open(backend, StoreOptions::default()).await else {
+        return;
+    };
     db.store.create_project("myapp").await.unwrap();
     let pair = keyward_token::GeneratedKeyPair::generate(2048).unwrap();
     let spki = pair.public_key().to_spki_pem();
@@ -133,13 +157,18 @@ async fn uploaded_key_cannot_be_downloaded() {
     );
 }
 
-#[tokio::test]
-async fn key_limit_holds_and_says_how_to_free_a_slot() {
-    let db = open(StoreOptions {
-        max_keys_per_project: 2,
-        ..StoreOptions::default()
-    })
-    .await;
+async fn key_limit_holds_and_says_how_to_free_a_slot(backend: Backend) {
+    let Some(db) = open(
+        backend,
+        StoreOptions {
+            max_keys_per_project: 2,
+            ..StoreOptions::default()
+        },
+    )
+    .await
+    else {
+        return;
+    };
     db.store.create_project("myapp").await.unwrap();
     let (k1, _) = db.generate("").await;
     db.generate("").await;
@@ -154,9 +183,10 @@ async fn key_limit_holds_and_says_how_to_free_a_slot() {
     db.generate("").await;
 }
 
-#[tokio::test]
-async fn key_limit_holds_under_concurrency() {
-    let db = open(StoreOptions::default()).await;
+async fn key_limit_holds_under_concurrency(backend: Backend) {
+    let Some(db) = open(backend, StoreOptions::default()).await else {
+        return;
+    };
     db.store.create_project("myapp").await.unwrap();
     let pair = keyward_token::GeneratedKeyPair::generate(2048).unwrap();
     let spki = pair.public_key().to_spki_pem();
@@ -182,9 +212,10 @@ async fn key_limit_holds_under_concurrency() {
     assert_eq!(db.store.keys("myapp").await.unwrap().len(), 5);
 }
 
-#[tokio::test]
-async fn last_active_key_needs_force() {
-    let db = open(StoreOptions::default()).await;
+async fn last_active_key_needs_force(backend: Backend) {
+    let Some(db) = open(backend, StoreOptions::default()).await else {
+        return;
+    };
     db.store.create_project("myapp").await.unwrap();
     let (k1, _) = db.generate("").await;
     assert!(matches!(
@@ -238,9 +269,10 @@ async fn last_active_key_needs_force() {
     ));
 }
 
-#[tokio::test]
-async fn changes_bump_versions_seen_by_other_handles() {
-    let db = open(StoreOptions::default()).await;
+async fn changes_bump_versions_seen_by_other_handles(backend: Backend) {
+    let Some(db) = open(backend, StoreOptions::default()).await else {
+        return;
+    };
     // A second handle on the same file stands in for another process.
     let other = Store::open(&db.url, StoreOptions::default()).await.unwrap();
     db.store.create_project("myapp").await.unwrap();
@@ -264,9 +296,10 @@ async fn changes_bump_versions_seen_by_other_handles() {
     );
 }
 
-#[tokio::test]
-async fn last_used_never_moves_backwards() {
-    let db = open(StoreOptions::default()).await;
+async fn last_used_never_moves_backwards(backend: Backend) {
+    let Some(db) = open(backend, StoreOptions::default()).await else {
+        return;
+    };
     db.store.create_project("myapp").await.unwrap();
     let (k, _) = db.generate("").await;
     assert_eq!(k.last_used_at, None);
@@ -278,9 +311,10 @@ async fn last_used_never_moves_backwards() {
     );
 }
 
-#[tokio::test]
-async fn data_survives_reopen() {
-    let db = open(StoreOptions::default()).await;
+async fn data_survives_reopen(backend: Backend) {
+    let Some(db) = open(backend, StoreOptions::default()).await else {
+        return;
+    };
     db.store.create_project("myapp").await.unwrap();
     let (k, _) = db.generate("x").await;
     db.store.close().await;
@@ -288,17 +322,25 @@ async fn data_survives_reopen() {
     assert_eq!(reopened.keys("myapp").await.unwrap(), vec![k]);
 }
 
-#[tokio::test]
-async fn bad_urls_and_labels_fail_clearly() {
-    let err = Store::open("postgres://x/y", StoreOptions::default())
-        .await
-        .unwrap_err();
-    assert_eq!(err.code(), "store.unsupported");
+async fn bad_urls_and_labels_fail_clearly(backend: Backend) {
+    // Nothing listens on port 1: a clear database error, not a hang.
+    let err = Store::open(
+        "postgres://postgres@127.0.0.1:1/test",
+        StoreOptions {
+            statement_timeout: std::time::Duration::from_secs(2),
+            ..StoreOptions::default()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.code(), "store.database");
     let err = Store::open("mysql://x/y", StoreOptions::default())
         .await
         .unwrap_err();
     assert_eq!(err.code(), "store.unsupported");
-    let db = open(StoreOptions::default()).await;
+    let Some(db) = open(backend, StoreOptions::default()).await else {
+        return;
+    };
     db.store.create_project("myapp").await.unwrap();
     let long = "x".repeat(101);
     assert!(matches!(
@@ -314,3 +356,75 @@ async fn bad_urls_and_labels_fail_clearly() {
         Err(StoreError::ProjectNotFound(_))
     ));
 }
+
+async fn key_changes_are_pushed_on_postgres(backend: Backend) {
+    let Some(db) = open(backend, StoreOptions::default()).await else {
+        return;
+    };
+    let Some(mut changes) = db.store.key_changes().await.unwrap() else {
+        assert_eq!(
+            db.store.backend_name(),
+            "sqlite",
+            "only SQLite lacks push notifications"
+        );
+        return;
+    };
+    db.store.create_project("myapp").await.unwrap();
+    let other = Store::open(&db.url, StoreOptions::default()).await.unwrap();
+    other
+        .generate_key("myapp", 2048, "", &master())
+        .await
+        .unwrap();
+    let got = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        loop {
+            if let Some(project) = changes.next().await.unwrap() {
+                return project;
+            }
+        }
+    })
+    .await
+    .expect("no notification within 5 s");
+    assert_eq!(got, "myapp");
+}
+
+async fn last_active_guard_holds_under_concurrency(backend: Backend) {
+    let Some(db) = open(backend, StoreOptions::default()).await else {
+        return;
+    };
+    db.store.create_project("myapp").await.unwrap();
+    let (a, _) = db.generate("").await;
+    let (b, _) = db.generate("").await;
+    // Two writers each disable a different key; at most one may win, or the
+    // project would be left with no active key without --force.
+    let (ra, rb) = tokio::join!(
+        db.store
+            .set_key_status("myapp", &a.kid, KeyStatus::Disabled, false),
+        db.store
+            .set_key_status("myapp", &b.kid, KeyStatus::Disabled, false),
+    );
+    assert!(ra.is_ok() != rb.is_ok(), "{ra:?} {rb:?}");
+    let active = db
+        .store
+        .keys("myapp")
+        .await
+        .unwrap()
+        .iter()
+        .filter(|k| k.status == KeyStatus::Active)
+        .count();
+    assert_eq!(active, 1);
+}
+
+on_each_backend!(
+    projects_create_list_and_refuse_bad_ids,
+    generated_key_roundtrip_and_download,
+    uploaded_key_cannot_be_downloaded,
+    key_limit_holds_and_says_how_to_free_a_slot,
+    key_limit_holds_under_concurrency,
+    last_active_key_needs_force,
+    changes_bump_versions_seen_by_other_handles,
+    last_used_never_moves_backwards,
+    data_survives_reopen,
+    bad_urls_and_labels_fail_clearly,
+    key_changes_are_pushed_on_postgres,
+    last_active_guard_holds_under_concurrency,
+);
