@@ -1,16 +1,36 @@
-//! Keeps the caches in step with changes made by other processes (the CLI
-//! while the server runs; later, other replicas). Every `key_poll_interval`
-//! it reads one counter; when that moved, it reads each project's key version
-//! and drops the caches of projects whose version changed. A key created,
-//! disabled or deleted anywhere is therefore honoured within one interval
-//! (1 s by default) plus one query.
+//! Keeps the caches in step with key changes made by other processes (the
+//! CLI while the server runs, other replicas). Two paths:
+//!
+//! - push (PostgreSQL): LISTEN for the NOTIFY every key change sends on
+//!   commit, and drop that project's caches at once (milliseconds);
+//! - poll (every backend, and the safety net for missed notifications or a
+//!   dropped connection): every `key_poll_interval` read one counter; when it
+//!   moved, read each project's key version and drop the caches of projects
+//!   whose version changed.
+//!
+//! A change is therefore honoured within milliseconds on PostgreSQL and
+//! within one poll interval (1 s by default) plus one query otherwise.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use crate::AppState;
 
-/// Run until the task is aborted.
+/// Run until the task is aborted (which also stops the listener).
 pub async fn run(state: AppState) {
+    let _push = AbortOnDrop(tokio::spawn(listen(state.clone())));
+    poll(state).await;
+}
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+async fn poll(state: AppState) {
     let mut ticker = tokio::time::interval(state.config().key_poll_interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_generation: Option<i64> = None;
@@ -24,6 +44,44 @@ pub async fn run(state: AppState) {
             },
             Err(e) => tracing::warn!(error = %e, "could not poll for key changes; will retry"),
         }
+    }
+}
+
+async fn listen(state: AppState) {
+    loop {
+        let mut changes = match state.store().key_changes().await {
+            Ok(Some(changes)) => changes,
+            // This backend cannot push; polling covers it.
+            Ok(None) => return,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not subscribe to key changes; polling covers it, retrying in 1 s");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        loop {
+            match changes.next().await {
+                Ok(Some(project)) => {
+                    tracing::info!(
+                        project,
+                        "key change notified; dropping cached keys and tokens"
+                    );
+                    state.auth().invalidate_project(&project).await;
+                }
+                Ok(None) => {
+                    // Reconnected: anything sent meanwhile is lost, so reconcile.
+                    tracing::warn!("key change subscription reconnected; reconciling");
+                    if let Err(e) = sync(&state).await {
+                        tracing::warn!(error = %e, "could not reconcile key versions");
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "key change subscription failed; resubscribing");
+                    break;
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
 

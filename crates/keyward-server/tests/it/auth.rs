@@ -9,9 +9,10 @@ fn claims(aud: &str, iat: u64, exp: u64) -> String {
     format!(r#"{{"aud":["{aud}"],"iat":{iat},"exp":{exp}}}"#)
 }
 
-#[tokio::test]
-async fn every_reason_is_a_401_with_challenge() {
-    let server = TestServer::spawn().await;
+async fn every_reason_is_a_401_with_challenge(backend: Backend) {
+    let Some(server) = TestServer::spawn(backend).await else {
+        return;
+    };
     let now = now();
     let pem = &server.pem;
     let kid = server.kid.as_str();
@@ -121,9 +122,10 @@ async fn with_authorization(
     request.send().await
 }
 
-#[tokio::test]
-async fn missing_or_non_bearer_credentials() {
-    let server = TestServer::spawn().await;
+async fn missing_or_non_bearer_credentials(backend: Backend) {
+    let Some(server) = TestServer::spawn(backend).await else {
+        return;
+    };
     let response = with_authorization(&server, &[]).await.unwrap();
     assert_eq!(response.status(), 401);
     assert_eq!(
@@ -147,9 +149,10 @@ async fn missing_or_non_bearer_credentials() {
     }
 }
 
-#[tokio::test]
-async fn token_for_one_project_is_refused_by_another() {
-    let server = TestServer::spawn().await;
+async fn token_for_one_project_is_refused_by_another(backend: Backend) {
+    let Some(server) = TestServer::spawn(backend).await else {
+        return;
+    };
     server.store.create_project("otherapp").await.unwrap();
     let token = server.token();
     let response = server
@@ -167,9 +170,10 @@ async fn token_for_one_project_is_refused_by_another() {
     assert_eq!(response.status(), 401);
 }
 
-#[tokio::test]
-async fn hostile_tokens_never_500() {
-    let server = TestServer::spawn().await;
+async fn hostile_tokens_never_500(backend: Backend) {
+    let Some(server) = TestServer::spawn(backend).await else {
+        return;
+    };
     let long = "a".repeat(9000);
     let inputs = [
         "",
@@ -193,3 +197,10 @@ async fn hostile_tokens_never_500() {
         assert_eq!(response.status(), 401, "{token:?}");
     }
 }
+
+on_each_backend!(
+    every_reason_is_a_401_with_challenge,
+    missing_or_non_bearer_credentials,
+    token_for_one_project_is_refused_by_another,
+    hostile_tokens_never_500,
+);

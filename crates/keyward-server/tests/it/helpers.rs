@@ -6,6 +6,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use keyward_client::TokenSigner;
 use keyward_server::{Config, ServerHandle};
+pub use keyward_store::testing::Backend;
+use keyward_store::testing::TestDatabase;
 use keyward_store::{MasterKey, Store, StoreOptions};
 use keyward_token::SigningKey;
 
@@ -20,7 +22,7 @@ pub struct TestServer {
     pub kid: String,
     pub pem: String,
     pub http: reqwest::Client,
-    _dir: tempfile::TempDir,
+    _db: TestDatabase,
 }
 
 pub fn master() -> MasterKey {
@@ -35,13 +37,11 @@ pub fn now() -> u64 {
 }
 
 impl TestServer {
-    pub async fn spawn() -> TestServer {
-        Self::spawn_with(Config::for_test()).await
-    }
-
-    pub async fn spawn_with(config: Config) -> TestServer {
-        let dir = tempfile::tempdir().unwrap();
-        let db_url = format!("sqlite://{}", dir.path().join("keyward.db").display());
+    /// A server on a fresh database of `backend`, or `None` when that
+    /// backend is not configured here.
+    pub async fn spawn(backend: Backend) -> Option<TestServer> {
+        let db = TestDatabase::new(backend).await?;
+        let db_url = db.url.clone();
         let store = Store::open(&db_url, StoreOptions::default()).await.unwrap();
         store.create_project(PROJECT).await.unwrap();
         let (key, pem) = store
@@ -49,11 +49,11 @@ impl TestServer {
             .await
             .unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let handle = keyward_server::start(config, store.clone(), listener)
+        let handle = keyward_server::start(Config::for_test(), store.clone(), listener)
             .await
             .unwrap();
         let url = format!("http://{}", handle.addr);
-        TestServer {
+        Some(TestServer {
             handle: Some(handle),
             store,
             url,
@@ -61,8 +61,8 @@ impl TestServer {
             kid: key.kid,
             pem: pem.to_string(),
             http: reqwest::Client::new(),
-            _dir: dir,
-        }
+            _db: db,
+        })
     }
 
     /// Another handle on the same database, standing in for the CLI or

@@ -1,9 +1,10 @@
 //! Routing, body handling, health and metrics.
 use crate::helpers::*;
 
-#[tokio::test]
-async fn host_header_routes_to_project() {
-    let server = TestServer::spawn().await;
+async fn host_header_routes_to_project(backend: Backend) {
+    let Some(server) = TestServer::spawn(backend).await else {
+        return;
+    };
     let port = server.handle.as_ref().unwrap().addr.port();
     let query = serde_json::json!({ "query": "{ project { id } }" });
     let response = server
@@ -55,9 +56,10 @@ async fn host_header_routes_to_project() {
     }
 }
 
-#[tokio::test]
-async fn body_limits_and_content_types() {
-    let server = TestServer::spawn().await;
+async fn body_limits_and_content_types(backend: Backend) {
+    let Some(server) = TestServer::spawn(backend).await else {
+        return;
+    };
     let token = server.token();
 
     // Over 1 MiB: 413, with or without a token.
@@ -127,9 +129,10 @@ async fn body_limits_and_content_types() {
     assert_eq!(response.status(), 405);
 }
 
-#[tokio::test]
-async fn graphql_limits_and_errors_are_not_500() {
-    let server = TestServer::spawn().await;
+async fn graphql_limits_and_errors_are_not_500(backend: Backend) {
+    let Some(server) = TestServer::spawn(backend).await else {
+        return;
+    };
     let token = server.token();
     let (status, body) = server
         .graphql(
@@ -161,9 +164,10 @@ async fn graphql_limits_and_errors_are_not_500() {
     assert!(body["errors"][0]["message"].is_string(), "{body}");
 }
 
-#[tokio::test]
-async fn health_ready_metrics() {
-    let server = TestServer::spawn().await;
+async fn health_ready_metrics(backend: Backend) {
+    let Some(server) = TestServer::spawn(backend).await else {
+        return;
+    };
     let get = |path: &str| server.http.get(format!("{}{path}", server.url)).send();
     let r = get("/healthz").await.unwrap();
     assert_eq!(r.status(), 200);
@@ -171,6 +175,7 @@ async fn health_ready_metrics() {
     assert_eq!(r.status(), 200);
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["database"], "ok");
+    assert_eq!(body["backend"], server.store.backend_name());
     assert_eq!(server.outcome(&server.token()).await, "ok");
     let metrics = server.metrics().await;
     for needle in [
@@ -206,11 +211,12 @@ async fn health_ready_metrics() {
     assert_eq!(body["error"]["reason"], "unavailable");
 }
 
-#[tokio::test]
-async fn shutdown_finishes_requests_in_flight() {
+async fn shutdown_finishes_requests_in_flight(backend: Backend) {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
-    let mut server = TestServer::spawn().await;
+    let Some(mut server) = TestServer::spawn(backend).await else {
+        return;
+    };
     let handle = server.handle.take().unwrap();
     let addr = handle.addr;
     let body = br#"{"query":"{ project { id } }"}"#;
@@ -265,3 +271,11 @@ fn committed_schema_matches_code() {
         "schema.graphql is stale: run KEYWARD_UPDATE_SCHEMA=1 cargo test -p keyward-server"
     );
 }
+
+on_each_backend!(
+    host_header_routes_to_project,
+    body_limits_and_content_types,
+    graphql_limits_and_errors_are_not_500,
+    health_ready_metrics,
+    shutdown_finishes_requests_in_flight,
+);

@@ -5,9 +5,10 @@ use keyward_token::KeyStatus;
 
 use crate::helpers::*;
 
-#[tokio::test]
-async fn rotation_with_no_failed_request() {
-    let server = TestServer::spawn().await;
+async fn rotation_with_no_failed_request(backend: Backend) {
+    let Some(server) = TestServer::spawn(backend).await else {
+        return;
+    };
     let cli = server.other_process().await;
 
     // 1. The first key works.
@@ -44,9 +45,10 @@ async fn rotation_with_no_failed_request() {
     assert_eq!(server.outcome(&new.token().unwrap()).await, "ok");
 }
 
-#[tokio::test]
-async fn disabled_key_refused_even_for_cached_token_then_reenabled() {
-    let server = TestServer::spawn().await;
+async fn disabled_key_refused_even_for_cached_token_then_reenabled(backend: Backend) {
+    let Some(server) = TestServer::spawn(backend).await else {
+        return;
+    };
     let cli = server.other_process().await;
     let (second, second_pem) = cli
         .generate_key(PROJECT, 2048, "", &master())
@@ -88,9 +90,10 @@ async fn disabled_key_refused_even_for_cached_token_then_reenabled() {
     .expect("re-enabled key still refused after 2 s");
 }
 
-#[tokio::test]
-async fn last_used_is_recorded_but_not_on_every_request() {
-    let server = TestServer::spawn().await;
+async fn last_used_is_recorded_but_not_on_every_request(backend: Backend) {
+    let Some(server) = TestServer::spawn(backend).await else {
+        return;
+    };
     assert_eq!(
         server
             .store
@@ -138,3 +141,9 @@ async fn last_used_is_recorded_but_not_on_every_request() {
         first
     );
 }
+
+on_each_backend!(
+    rotation_with_no_failed_request,
+    disabled_key_refused_even_for_cached_token_then_reenabled,
+    last_used_is_recorded_but_not_on_every_request,
+);
