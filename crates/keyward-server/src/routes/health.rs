@@ -22,9 +22,12 @@ async fn healthz() -> impl IntoResponse {
 /// Ready: the store answers.
 async fn readyz(State(state): State<AppState>) -> Response {
     match state.store().ping().await {
-        Ok(()) => {
-            axum::Json(serde_json::json!({ "status": "ready", "database": "ok" })).into_response()
-        }
+        Ok(()) => axum::Json(serde_json::json!({
+            "status": "ready",
+            "database": "ok",
+            "backend": state.store().backend_name(),
+        }))
+        .into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
             ApiError::Unavailable.into_response()

@@ -53,6 +53,25 @@ pub struct Global {
         default_value_t = 5
     )]
     pub max_keys_per_project: u32,
+    /// Database connection pool size.
+    #[arg(
+        long,
+        global = true,
+        env = "KEYWARD_DB_MAX_CONNECTIONS",
+        default_value_t = 8
+    )]
+    pub db_max_connections: u32,
+    /// Longest a database statement may run (PostgreSQL) or wait for a lock (SQLite), in seconds.
+    #[arg(
+        long,
+        global = true,
+        env = "KEYWARD_DB_STATEMENT_TIMEOUT_SECS",
+        default_value_t = 10
+    )]
+    pub db_statement_timeout: u64,
+    /// Retries of idempotent database operations after a transient error.
+    #[arg(long, global = true, env = "KEYWARD_DB_RETRIES", default_value_t = 2)]
+    pub db_retries: u32,
 }
 
 #[derive(Debug, Subcommand)]
@@ -109,7 +128,9 @@ impl Global {
         };
         let options = StoreOptions {
             max_keys_per_project: self.max_keys_per_project,
-            ..StoreOptions::default()
+            max_connections: self.db_max_connections,
+            statement_timeout: std::time::Duration::from_secs(self.db_statement_timeout.max(1)),
+            transient_retries: self.db_retries,
         };
         Store::open(&url, options)
             .await

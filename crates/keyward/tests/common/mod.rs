@@ -13,12 +13,23 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_keyward");
 
 pub struct Env {
     pub dir: tempfile::TempDir,
+    /// `--database` for every command; the SQLite default when `None`.
+    pub database: Option<String>,
 }
 
 impl Env {
     pub fn new() -> Env {
         Env {
             dir: tempfile::tempdir().unwrap(),
+            database: None,
+        }
+    }
+
+    /// Every command and server uses this database URL.
+    pub fn with_database(url: &str) -> Env {
+        Env {
+            database: Some(url.to_owned()),
+            ..Env::new()
         }
     }
 
@@ -35,6 +46,9 @@ impl Env {
             .env_remove("KEYWARD_DATA_DIR")
             .env_remove("KEYWARD_MASTER_KEY_FILE")
             .env_remove("KEYWARD_LOG");
+        if let Some(url) = &self.database {
+            cmd.env("KEYWARD_DATABASE_URL", url);
+        }
         cmd
     }
 
