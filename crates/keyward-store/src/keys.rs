@@ -10,7 +10,7 @@ use zeroize::Zeroizing;
 use crate::error::{Result, StoreError};
 use crate::projects::validate_project_id;
 use crate::seal::MasterKey;
-use crate::{Project, Store, now_secs};
+use crate::{Project, Store, Tx, now_secs};
 
 /// Longest label, in characters.
 pub const MAX_LABEL_CHARS: usize = 100;
@@ -136,19 +136,18 @@ impl Store {
         master: &MasterKey,
     ) -> Result<(ApiKey, Zeroizing<String>)> {
         validate_label(label)?;
+        // Key generation is slow (tens of ms); do it before the transaction.
         let pair = GeneratedKeyPair::generate(bits)?;
         let kid = uuid::Uuid::new_v4().to_string();
         let sealed = master.seal(project, &kid, pair.private_pkcs8_der())?;
-        let key = self
-            .insert_key(
-                project,
-                &kid,
-                label,
-                KeyOrigin::Generated,
-                pair.public_key(),
-                Some(&sealed),
-            )
-            .await?;
+        let new = NewKey {
+            kid: &kid,
+            label,
+            origin: KeyOrigin::Generated,
+            public: pair.public_key(),
+            sealed: Some(&sealed),
+        };
+        let key = in_tx!(self, |tx| tx.insert_key(project, new).await?);
         Ok((key, pair.private_key_pem()))
     }
 
@@ -163,103 +162,27 @@ impl Store {
         validate_label(label)?;
         let public = PublicKey::parse(input)?;
         let kid = uuid::Uuid::new_v4().to_string();
-        self.insert_key(project, &kid, label, KeyOrigin::Uploaded, &public, None)
-            .await
+        let new = NewKey {
+            kid: &kid,
+            label,
+            origin: KeyOrigin::Uploaded,
+            public: &public,
+            sealed: None,
+        };
+        Ok(in_tx!(self, |tx| tx.insert_key(project, new).await?))
     }
 
-    async fn insert_key(
-        &self,
-        project: &str,
-        kid: &str,
-        label: &str,
-        origin: KeyOrigin,
-        public: &PublicKey,
-        sealed: Option<&[u8]>,
-    ) -> Result<ApiKey> {
-        validate_project_id(project)?;
-        let limit = self.options.max_keys_per_project;
-        let now = now_secs();
-        let inserted = on_pool!(self, |pool, pg| {
-            let mut tx = pool.begin().await?;
-            if pg {
-                // Serialize key changes per project: under READ COMMITTED two
-                // inserts could otherwise both see room for one more key.
-                lock_project!(tx, project);
-            }
-            // The count guard lives in the INSERT itself: one statement, so
-            // on SQLite (one writer at a time) no other writer can slip in.
-            let inserted = sqlx::query(
-                "INSERT INTO admin_api_keys \
-                    (project_id, kid, label, origin, status, bits, public_key_der, private_key_sealed, created_at) \
-                 SELECT $1, $2, $3, $4, 'active', $5, $6, $7, $8 \
-                 WHERE EXISTS (SELECT 1 FROM projects WHERE id = $1) \
-                   AND (SELECT COUNT(*) FROM admin_api_keys WHERE project_id = $1) < $9",
-            )
-            .bind(project)
-            .bind(kid)
-            .bind(label)
-            .bind(origin.as_str())
-            .bind(public.bits() as i64)
-            .bind(public.spki_der())
-            .bind(sealed)
-            .bind(now)
-            .bind(i64::from(limit))
-            .execute(&mut *tx)
-            .await?;
-            if inserted.rows_affected() == 1 {
-                bump_versions!(tx, pg, project);
-                tx.commit().await?;
-            }
-            inserted.rows_affected() == 1
-        });
-        if !inserted {
-            return Err(match self.project(project).await? {
-                None => StoreError::ProjectNotFound(project.to_owned()),
-                Some(_) => StoreError::KeyLimitReached {
-                    project: project.to_owned(),
-                    limit,
-                },
-            });
-        }
-        self.key(project, kid).await
-    }
-
-    /// One key.
+    /// [`Tx::key`] in its own transaction.
     pub async fn key(&self, project: &str, kid: &str) -> Result<ApiKey> {
-        let sql =
-            format!("SELECT {KEY_COLUMNS} FROM admin_api_keys WHERE project_id = $1 AND kid = $2");
-        let row: Option<KeyRow> = on_pool!(self, |pool, pg| {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
-                .bind(project)
-                .bind(kid)
-                .fetch_optional(pool)
-                .await?
-        });
-        match row {
-            Some(row) => key_from_row(row),
-            None => Err(self.missing_key(project, kid).await),
-        }
+        Ok(in_tx!(self, |tx| tx.key(project, kid).await?))
     }
 
-    /// All keys of a project, oldest first.
+    /// [`Tx::keys`] in its own transaction.
     pub async fn keys(&self, project: &str) -> Result<Vec<ApiKey>> {
-        if self.project(project).await?.is_none() {
-            return Err(StoreError::ProjectNotFound(project.to_owned()));
-        }
-        let sql = format!(
-            "SELECT {KEY_COLUMNS} FROM admin_api_keys WHERE project_id = $1 ORDER BY created_at, kid"
-        );
-        let rows: Vec<KeyRow> = on_pool!(self, |pool, pg| {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
-                .bind(project)
-                .fetch_all(pool)
-                .await?
-        });
-        rows.into_iter().map(key_from_row).collect()
+        Ok(in_tx!(self, |tx| tx.keys(project).await?))
     }
 
-    /// Disable (reversible) or enable a key. Disabling the last active key
-    /// needs `force`.
+    /// [`Tx::set_key_status`] in its own transaction.
     pub async fn set_key_status(
         &self,
         project: &str,
@@ -267,76 +190,15 @@ impl Store {
         status: KeyStatus,
         force: bool,
     ) -> Result<ApiKey> {
-        let changed = on_pool!(self, |pool, pg| {
-            let mut tx = pool.begin().await?;
-            if pg {
-                lock_project!(tx, project);
-            }
-            let changed = sqlx::query(
-                "UPDATE admin_api_keys SET status = $1 \
-                 WHERE project_id = $2 AND kid = $3 AND status <> $1 \
-                   AND ($1 = 'active' OR $4 OR \
-                        (SELECT COUNT(*) FROM admin_api_keys WHERE project_id = $2 AND status = 'active') > 1)",
-            )
-            .bind(status.as_str())
-            .bind(project)
-            .bind(kid)
-            .bind(force)
-            .execute(&mut *tx)
-            .await?;
-            if changed.rows_affected() == 1 {
-                bump_versions!(tx, pg, project);
-                tx.commit().await?;
-            }
-            changed.rows_affected() == 1
-        });
-        if changed {
-            return self.key(project, kid).await;
-        }
-        // Nothing changed: already in that state (fine), missing, or guarded.
-        let key = self.key(project, kid).await?;
-        if key.status == status {
-            Ok(key)
-        } else {
-            Err(StoreError::LastActiveKey {
-                project: project.to_owned(),
-                kid: kid.to_owned(),
-            })
-        }
+        Ok(in_tx!(self, |tx| tx
+            .set_key_status(project, kid, status, force)
+            .await?))
     }
 
-    /// Delete a key for good. Deleting the last active key needs `force`.
+    /// [`Tx::delete_key`] in its own transaction.
     pub async fn delete_key(&self, project: &str, kid: &str, force: bool) -> Result<()> {
-        let deleted = on_pool!(self, |pool, pg| {
-            let mut tx = pool.begin().await?;
-            if pg {
-                lock_project!(tx, project);
-            }
-            let deleted = sqlx::query(
-                "DELETE FROM admin_api_keys \
-                 WHERE project_id = $1 AND kid = $2 \
-                   AND ($3 OR status = 'disabled' OR \
-                        (SELECT COUNT(*) FROM admin_api_keys WHERE project_id = $1 AND status = 'active') > 1)",
-            )
-            .bind(project)
-            .bind(kid)
-            .bind(force)
-            .execute(&mut *tx)
-            .await?;
-            if deleted.rows_affected() == 1 {
-                bump_versions!(tx, pg, project);
-                tx.commit().await?;
-            }
-            deleted.rows_affected() == 1
-        });
-        if deleted {
-            return Ok(());
-        }
-        self.key(project, kid).await?;
-        Err(StoreError::LastActiveKey {
-            project: project.to_owned(),
-            kid: kid.to_owned(),
-        })
+        in_tx!(self, |tx| tx.delete_key(project, kid, force).await?);
+        Ok(())
     }
 
     /// The private key of a generated key, as PKCS#8 PEM.
@@ -346,27 +208,16 @@ impl Store {
         kid: &str,
         master: &MasterKey,
     ) -> Result<Zeroizing<String>> {
-        let row: Option<(Option<Vec<u8>>,)> = on_pool!(self, |pool, pg| {
-            sqlx::query_as(
-                "SELECT private_key_sealed FROM admin_api_keys WHERE project_id = $1 AND kid = $2",
-            )
-            .bind(project)
-            .bind(kid)
-            .fetch_optional(pool)
-            .await?
-        });
-        let sealed = match row {
-            None => return Err(self.missing_key(project, kid).await),
-            Some((None,)) => return Err(StoreError::NoPrivateKey(kid.to_owned())),
-            Some((Some(sealed),)) => sealed,
-        };
+        let sealed = in_tx!(self, |tx| tx.sealed_private_key(project, kid).await?);
         let der = master.open(project, kid, &sealed)?;
         let pair = GeneratedKeyPair::from_pkcs8_der(&der)?;
         Ok(pair.private_key_pem())
     }
 
     /// Record that `kid` was used at `at` (Unix seconds). Never moves the
-    /// time backwards, so out-of-order writers cannot lose an update.
+    /// time backwards, so replicas writing in any order cannot lose an
+    /// update. A single statement outside any transaction, retried on
+    /// transient errors (it is idempotent).
     pub async fn touch_key(&self, project: &str, kid: &str, at: i64) -> Result<()> {
         self.retrying(|| async {
             on_pool!(self, |pool, pg| {
@@ -384,36 +235,203 @@ impl Store {
         .await
     }
 
-    /// Everything needed to authenticate `project`'s requests, or `None` if
-    /// the project does not exist. Read in one transaction so the version
-    /// matches the keys.
+    /// [`Tx::project_keys`] in its own transaction, retried on transient errors.
     pub async fn project_keys(&self, project: &str) -> Result<Option<ProjectKeys>> {
-        type Head = Option<(String, i64, i64, i64)>;
-        type KeyRows = Vec<(String, String, Vec<u8>)>;
-        let (head, rows): (Head, KeyRows) = self
-            .retrying(|| async {
-                Ok(on_pool!(self, |pool, pg| {
-                    // One transaction, so the version matches the keys read.
-                    let mut tx = pool.begin().await?;
-                    let head: Head = sqlx::query_as(
-                        "SELECT id, created_at, max_token_lifetime_secs, key_version FROM projects WHERE id = $1",
-                    )
-                    .bind(project)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                    let rows: KeyRows =
-                        sqlx::query_as("SELECT kid, status, public_key_der FROM admin_api_keys WHERE project_id = $1")
-                            .bind(project)
-                            .fetch_all(&mut *tx)
-                            .await?;
-                    tx.commit().await?;
-                    (head, rows)
-                }))
+        self.retrying(|| async { Ok(in_tx!(self, |tx| tx.project_keys(project).await?)) })
+            .await
+    }
+}
+
+/// A key about to be stored.
+#[derive(Clone, Copy)]
+struct NewKey<'a> {
+    kid: &'a str,
+    label: &'a str,
+    origin: KeyOrigin,
+    public: &'a PublicKey,
+    sealed: Option<&'a [u8]>,
+}
+
+impl Tx {
+    async fn insert_key(&mut self, project: &str, new: NewKey<'_>) -> Result<ApiKey> {
+        validate_project_id(project)?;
+        let limit = self.options.max_keys_per_project;
+        let now = now_secs();
+        self.lock_project(project).await?;
+        let inserted = on_tx!(self, |conn, pg| {
+            sqlx::query(
+                "INSERT INTO admin_api_keys \
+                    (project_id, kid, label, origin, status, bits, public_key_der, private_key_sealed, created_at) \
+                 SELECT $1, $2, $3, $4, 'active', $5, $6, $7, $8 \
+                 WHERE EXISTS (SELECT 1 FROM projects WHERE id = $1) \
+                   AND (SELECT COUNT(*) FROM admin_api_keys WHERE project_id = $1) < $9",
+            )
+            .bind(project)
+            .bind(new.kid)
+            .bind(new.label)
+            .bind(new.origin.as_str())
+            .bind(new.public.bits() as i64)
+            .bind(new.public.spki_der())
+            .bind(new.sealed)
+            .bind(now)
+            .bind(i64::from(limit))
+            .execute(&mut *conn)
+            .await?
+            .rows_affected()
+        });
+        if inserted == 0 {
+            return Err(match self.project(project).await? {
+                None => StoreError::ProjectNotFound(project.to_owned()),
+                Some(_) => StoreError::KeyLimitReached {
+                    project: project.to_owned(),
+                    limit,
+                },
+            });
+        }
+        self.bump_key_versions(project).await?;
+        self.key(project, new.kid).await
+    }
+
+    /// One key.
+    pub async fn key(&mut self, project: &str, kid: &str) -> Result<ApiKey> {
+        let sql =
+            format!("SELECT {KEY_COLUMNS} FROM admin_api_keys WHERE project_id = $1 AND kid = $2");
+        let row: Option<KeyRow> = on_tx!(self, |conn, pg| {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(project)
+                .bind(kid)
+                .fetch_optional(&mut *conn)
+                .await?
+        });
+        match row {
+            Some(row) => key_from_row(row),
+            None => Err(self.missing_key(project, kid).await),
+        }
+    }
+
+    /// All keys of a project, oldest first.
+    pub async fn keys(&mut self, project: &str) -> Result<Vec<ApiKey>> {
+        if self.project(project).await?.is_none() {
+            return Err(StoreError::ProjectNotFound(project.to_owned()));
+        }
+        let sql = format!(
+            "SELECT {KEY_COLUMNS} FROM admin_api_keys WHERE project_id = $1 ORDER BY created_at, kid"
+        );
+        let rows: Vec<KeyRow> = on_tx!(self, |conn, pg| {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(project)
+                .fetch_all(&mut *conn)
+                .await?
+        });
+        rows.into_iter().map(key_from_row).collect()
+    }
+
+    /// Disable (reversible) or enable a key. Disabling the last active key
+    /// needs `force`. Setting the status a key already has is a no-op.
+    pub async fn set_key_status(
+        &mut self,
+        project: &str,
+        kid: &str,
+        status: KeyStatus,
+        force: bool,
+    ) -> Result<ApiKey> {
+        self.lock_project(project).await?;
+        let changed = on_tx!(self, |conn, pg| {
+            sqlx::query(
+                "UPDATE admin_api_keys SET status = $1 \
+                 WHERE project_id = $2 AND kid = $3 AND status <> $1 \
+                   AND ($1 = 'active' OR $4 OR \
+                        (SELECT COUNT(*) FROM admin_api_keys WHERE project_id = $2 AND status = 'active') > 1)",
+            )
+            .bind(status.as_str())
+            .bind(project)
+            .bind(kid)
+            .bind(force)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected()
+        });
+        if changed == 1 {
+            self.bump_key_versions(project).await?;
+            return self.key(project, kid).await;
+        }
+        // Nothing changed: already in that state (fine), missing, or guarded.
+        let key = self.key(project, kid).await?;
+        if key.status == status {
+            Ok(key)
+        } else {
+            Err(StoreError::LastActiveKey {
+                project: project.to_owned(),
+                kid: kid.to_owned(),
             })
-            .await?;
+        }
+    }
+
+    /// Delete a key for good. Deleting the last active key needs `force`.
+    pub async fn delete_key(&mut self, project: &str, kid: &str, force: bool) -> Result<()> {
+        self.lock_project(project).await?;
+        let deleted = on_tx!(self, |conn, pg| {
+            sqlx::query(
+                "DELETE FROM admin_api_keys \
+                 WHERE project_id = $1 AND kid = $2 \
+                   AND ($3 OR status = 'disabled' OR \
+                        (SELECT COUNT(*) FROM admin_api_keys WHERE project_id = $1 AND status = 'active') > 1)",
+            )
+            .bind(project)
+            .bind(kid)
+            .bind(force)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected()
+        });
+        if deleted == 1 {
+            return self.bump_key_versions(project).await;
+        }
+        self.key(project, kid).await?;
+        Err(StoreError::LastActiveKey {
+            project: project.to_owned(),
+            kid: kid.to_owned(),
+        })
+    }
+
+    /// The sealed private key of a generated key.
+    async fn sealed_private_key(&mut self, project: &str, kid: &str) -> Result<Vec<u8>> {
+        let row: Option<(Option<Vec<u8>>,)> = on_tx!(self, |conn, pg| {
+            sqlx::query_as(
+                "SELECT private_key_sealed FROM admin_api_keys WHERE project_id = $1 AND kid = $2",
+            )
+            .bind(project)
+            .bind(kid)
+            .fetch_optional(&mut *conn)
+            .await?
+        });
+        match row {
+            None => Err(self.missing_key(project, kid).await),
+            Some((None,)) => Err(StoreError::NoPrivateKey(kid.to_owned())),
+            Some((Some(sealed),)) => Ok(sealed),
+        }
+    }
+
+    /// Everything needed to authenticate `project`'s requests, or `None` if
+    /// the project does not exist; the version matches the keys read.
+    pub async fn project_keys(&mut self, project: &str) -> Result<Option<ProjectKeys>> {
+        let head: Option<(String, i64, i64, i64)> = on_tx!(self, |conn, pg| {
+            sqlx::query_as("SELECT id, created_at, max_token_lifetime_secs, key_version FROM projects WHERE id = $1")
+                .bind(project)
+                .fetch_optional(&mut *conn)
+                .await?
+        });
         let Some((id, created_at, max_token_lifetime_secs, version)) = head else {
             return Ok(None);
         };
+        let rows: Vec<(String, String, Vec<u8>)> = on_tx!(self, |conn, pg| {
+            sqlx::query_as(
+                "SELECT kid, status, public_key_der FROM admin_api_keys WHERE project_id = $1",
+            )
+            .bind(project)
+            .fetch_all(&mut *conn)
+            .await?
+        });
         let mut keys = KeySet::new();
         for (kid, status, der) in rows {
             let status = KeyStatus::parse(&status)
@@ -437,7 +455,7 @@ impl Store {
         }))
     }
 
-    async fn missing_key(&self, project: &str, kid: &str) -> StoreError {
+    async fn missing_key(&mut self, project: &str, kid: &str) -> StoreError {
         match self.project(project).await {
             Ok(Some(_)) => StoreError::KeyNotFound {
                 project: project.to_owned(),

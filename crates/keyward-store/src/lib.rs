@@ -35,36 +35,39 @@ macro_rules! on_pool {
     };
 }
 
-/// Inside a key-changing transaction: bump the project's key version and the
-/// global key generation, and on PostgreSQL queue a NOTIFY (sent on commit).
-macro_rules! bump_versions {
-    ($tx:ident, $pg:ident, $project:expr) => {
-        sqlx::query("UPDATE projects SET key_version = key_version + 1 WHERE id = $1")
-            .bind($project)
-            .execute(&mut *$tx)
-            .await?;
-        sqlx::query("UPDATE store_state SET key_generation = key_generation + 1 WHERE id = 1")
-            .execute(&mut *$tx)
-            .await?;
-        if $pg {
-            sqlx::query("SELECT pg_notify($1, $2)")
-                .bind($crate::notify::CHANNEL)
-                .bind($project)
-                .execute(&mut *$tx)
-                .await?;
+/// Run `$body` inside the transaction `$tx`, with `$conn` bound to its
+/// connection (SQLite or PostgreSQL) and `$pg` telling which, like
+/// [`on_pool!`] does for the pool.
+macro_rules! on_tx {
+    ($tx:expr, |$conn:ident, $pg:ident| $body:expr) => {
+        match &mut $tx.inner {
+            $crate::TxInner::Sqlite(t) => {
+                let $conn: &mut sqlx::SqliteConnection = &mut *t;
+                #[allow(unused_variables)]
+                let $pg = false;
+                $body
+            }
+            $crate::TxInner::Postgres(t) => {
+                let $conn: &mut sqlx::PgConnection = &mut *t;
+                #[allow(unused_variables)]
+                let $pg = true;
+                $body
+            }
         }
     };
 }
 
-/// PostgreSQL only: lock the project row for the rest of the transaction,
-/// so that guarded key changes of one project run one at a time.
-macro_rules! lock_project {
-    ($tx:ident, $project:expr) => {
-        sqlx::query("SELECT 1 FROM projects WHERE id = $1 FOR UPDATE")
-            .bind($project)
-            .execute(&mut *$tx)
-            .await?;
-    };
+/// Open a transaction on `$store`, run `$body` (which uses `$tx`), commit,
+/// and yield the body's value: the shape of every one-shot store operation.
+/// Errors (`?`) leave the enclosing function or async block; the dropped
+/// transaction rolls back.
+macro_rules! in_tx {
+    ($store:expr, |$tx:ident| $body:expr) => {{
+        let mut $tx = $store.begin().await?;
+        let out = $body;
+        $tx.commit().await?;
+        out
+    }};
 }
 
 /// Store errors with stable codes.
@@ -83,6 +86,7 @@ pub mod testing;
 
 mod migrations;
 mod retry;
+mod tx;
 
 use std::str::FromStr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -97,6 +101,8 @@ pub use keys::{ApiKey, KeyOrigin, ProjectKeys};
 pub use notify::KeyChanges;
 pub use projects::{Project, validate_project_id};
 pub use seal::MasterKey;
+pub use tx::Tx;
+use tx::TxInner;
 
 /// Tunables that shape the store's rules and its use of the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

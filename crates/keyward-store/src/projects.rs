@@ -1,5 +1,5 @@
 use crate::error::{Result, StoreError};
-use crate::{Store, now_secs};
+use crate::{Store, Tx, now_secs};
 
 /// A project: one tenant with its own Admin API and keys.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,16 +38,18 @@ pub fn validate_project_id(id: &str) -> Result<()> {
     }
 }
 
-impl Store {
+const PROJECT_COLUMNS: &str = "id, created_at, max_token_lifetime_secs";
+
+impl Tx {
     /// Create a project with the default token lifetime cap.
-    pub async fn create_project(&self, id: &str) -> Result<Project> {
+    pub async fn create_project(&mut self, id: &str) -> Result<Project> {
         validate_project_id(id)?;
         let now = now_secs();
-        let result = on_pool!(self, |pool, pg| {
+        let result = on_tx!(self, |conn, pg| {
             sqlx::query("INSERT INTO projects (id, created_at) VALUES ($1, $2)")
                 .bind(id)
                 .bind(now)
-                .execute(pool)
+                .execute(&mut *conn)
                 .await
                 .map(|_| ())
         });
@@ -64,60 +66,76 @@ impl Store {
     }
 
     /// One project, if it exists.
-    pub async fn project(&self, id: &str) -> Result<Option<Project>> {
-        let row: Option<ProjectRow> = self
-            .retrying(|| async {
-                Ok(on_pool!(self, |pool, pg| {
-                    sqlx::query_as("SELECT id, created_at, max_token_lifetime_secs FROM projects WHERE id = $1")
-                        .bind(id)
-                        .fetch_optional(pool)
-                        .await?
-                }))
-            })
-            .await?;
+    pub async fn project(&mut self, id: &str) -> Result<Option<Project>> {
+        let sql = format!("SELECT {PROJECT_COLUMNS} FROM projects WHERE id = $1");
+        let row: Option<ProjectRow> = on_tx!(self, |conn, pg| {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(id)
+                .fetch_optional(&mut *conn)
+                .await?
+        });
         Ok(row.map(from_row))
     }
 
     /// All projects, by ID.
-    pub async fn projects(&self) -> Result<Vec<Project>> {
-        let rows: Vec<ProjectRow> = on_pool!(self, |pool, pg| {
-            sqlx::query_as(
-                "SELECT id, created_at, max_token_lifetime_secs FROM projects ORDER BY id",
-            )
-            .fetch_all(pool)
-            .await?
+    pub async fn projects(&mut self) -> Result<Vec<Project>> {
+        let sql = format!("SELECT {PROJECT_COLUMNS} FROM projects ORDER BY id");
+        let rows: Vec<ProjectRow> = on_tx!(self, |conn, pg| {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                .fetch_all(&mut *conn)
+                .await?
         });
         Ok(rows.into_iter().map(from_row).collect())
     }
 
     /// Change a project's token lifetime cap (60 s to 24 h).
-    pub async fn set_max_token_lifetime(&self, id: &str, secs: i64) -> Result<Project> {
+    pub async fn set_max_token_lifetime(&mut self, id: &str, secs: i64) -> Result<Project> {
         if !(60..=86_400).contains(&secs) {
             return Err(StoreError::Unsupported(
                 "the token lifetime cap must be between 60 and 86400 seconds".into(),
             ));
         }
-        let updated = on_pool!(self, |pool, pg| {
-            let mut tx = pool.begin().await?;
-            let done =
-                sqlx::query("UPDATE projects SET max_token_lifetime_secs = $1 WHERE id = $2")
-                    .bind(secs)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-            if done.rows_affected() == 1 {
-                // Servers cache the policy with the key set; make them reload it.
-                bump_versions!(tx, pg, id);
-                tx.commit().await?;
-            }
-            done.rows_affected() == 1
+        let done = on_tx!(self, |conn, pg| {
+            sqlx::query("UPDATE projects SET max_token_lifetime_secs = $1 WHERE id = $2")
+                .bind(secs)
+                .bind(id)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected()
         });
-        if !updated {
+        if done == 0 {
             return Err(StoreError::ProjectNotFound(id.to_owned()));
         }
+        // Servers cache the policy with the key set; make them reload it.
+        self.bump_key_versions(id).await?;
         self.project(id)
             .await?
             .ok_or_else(|| StoreError::ProjectNotFound(id.to_owned()))
+    }
+}
+
+impl Store {
+    /// [`Tx::create_project`] in its own transaction.
+    pub async fn create_project(&self, id: &str) -> Result<Project> {
+        Ok(in_tx!(self, |tx| tx.create_project(id).await?))
+    }
+
+    /// [`Tx::project`] in its own transaction, retried on transient errors.
+    pub async fn project(&self, id: &str) -> Result<Option<Project>> {
+        self.retrying(|| async { Ok(in_tx!(self, |tx| tx.project(id).await?)) })
+            .await
+    }
+
+    /// [`Tx::projects`] in its own transaction.
+    pub async fn projects(&self) -> Result<Vec<Project>> {
+        Ok(in_tx!(self, |tx| tx.projects().await?))
+    }
+
+    /// [`Tx::set_max_token_lifetime`] in its own transaction.
+    pub async fn set_max_token_lifetime(&self, id: &str, secs: i64) -> Result<Project> {
+        Ok(in_tx!(self, |tx| tx
+            .set_max_token_lifetime(id, secs)
+            .await?))
     }
 }
 

@@ -414,6 +414,42 @@ async fn last_active_guard_holds_under_concurrency(backend: Backend) {
     assert_eq!(active, 1);
 }
 
+async fn one_transaction_commits_all_or_nothing(backend: Backend) {
+    let Some(db) = open(backend, StoreOptions::default()).await else {
+        return;
+    };
+    // Rolled back (explicitly, and by dropping): nothing remains.
+    let mut tx = db.store.begin().await.unwrap();
+    tx.create_project("alpha").await.unwrap();
+    tx.create_project("beta").await.unwrap();
+    assert_eq!(
+        tx.projects().await.unwrap().len(),
+        2,
+        "a transaction sees its own writes"
+    );
+    tx.rollback().await.unwrap();
+    {
+        let mut tx = db.store.begin().await.unwrap();
+        tx.create_project("gamma").await.unwrap();
+        // A failing operation: the whole transaction is abandoned.
+        assert!(matches!(
+            tx.create_project("Bad Id").await,
+            Err(StoreError::InvalidProjectId(_))
+        ));
+    }
+    assert!(db.store.projects().await.unwrap().is_empty());
+    let generation = db.store.key_generation().await.unwrap();
+
+    // Committed: everything is there, including the version bumps.
+    let mut tx = db.store.begin().await.unwrap();
+    tx.create_project("alpha").await.unwrap();
+    tx.set_max_token_lifetime("alpha", 600).await.unwrap();
+    tx.commit().await.unwrap();
+    let alpha = db.store.project("alpha").await.unwrap().unwrap();
+    assert_eq!(alpha.max_token_lifetime_secs, 600);
+    assert!(db.store.key_generation().await.unwrap() > generation);
+}
+
 on_each_backend!(
     projects_create_list_and_refuse_bad_ids,
     generated_key_roundtrip_and_download,
@@ -427,4 +463,5 @@ on_each_backend!(
     bad_urls_and_labels_fail_clearly,
     key_changes_are_pushed_on_postgres,
     last_active_guard_holds_under_concurrency,
+    one_transaction_commits_all_or_nothing,
 );

@@ -1,0 +1,95 @@
+//! One database transaction on either backend. A request that needs several
+//! store operations runs them all through one [`Tx`]: they commit together
+//! or not at all, and dropping a `Tx` without [`Tx::commit`] rolls it back.
+//!
+//! On SQLite a transaction starts with `BEGIN IMMEDIATE`: it takes the write
+//! lock up front (waiting up to the statement timeout), so a transaction that
+//! reads and then writes can never fail half-way on a lock upgrade. On
+//! PostgreSQL it is a READ COMMITTED transaction; operations whose rules span
+//! rows (key limits, the last active key) lock the project's row first.
+
+use sqlx::{Postgres, Sqlite, Transaction};
+
+use crate::error::Result;
+use crate::{Backend, Store, StoreOptions};
+
+/// A transaction; see the module documentation.
+pub struct Tx {
+    pub(crate) inner: TxInner,
+    pub(crate) options: StoreOptions,
+}
+
+pub(crate) enum TxInner {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+impl Store {
+    /// Begin a transaction.
+    pub async fn begin(&self) -> Result<Tx> {
+        let inner = match &self.backend {
+            Backend::Sqlite(pool) => TxInner::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Backend::Postgres(pool) => TxInner::Postgres(pool.begin().await?),
+        };
+        Ok(Tx {
+            inner,
+            options: self.options,
+        })
+    }
+}
+
+impl Tx {
+    /// Make every change durable. Until this returns `Ok`, nothing happened.
+    pub async fn commit(self) -> Result<()> {
+        match self.inner {
+            TxInner::Sqlite(t) => t.commit().await?,
+            TxInner::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+
+    /// Undo every change (also what dropping the `Tx` does).
+    pub async fn rollback(self) -> Result<()> {
+        match self.inner {
+            TxInner::Sqlite(t) => t.rollback().await?,
+            TxInner::Postgres(t) => t.rollback().await?,
+        }
+        Ok(())
+    }
+
+    /// Inside a key-changing transaction: bump the project's key version and
+    /// the global key generation, and on PostgreSQL queue a NOTIFY (sent on
+    /// commit, so other servers never see a change that was rolled back).
+    pub(crate) async fn bump_key_versions(&mut self, project: &str) -> Result<()> {
+        on_tx!(self, |conn, pg| {
+            sqlx::query("UPDATE projects SET key_version = key_version + 1 WHERE id = $1")
+                .bind(project)
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query("UPDATE store_state SET key_generation = key_generation + 1 WHERE id = 1")
+                .execute(&mut *conn)
+                .await?;
+            if pg {
+                sqlx::query("SELECT pg_notify($1, $2)")
+                    .bind(crate::notify::CHANNEL)
+                    .bind(project)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+        });
+        Ok(())
+    }
+
+    /// PostgreSQL: lock the project's row until the transaction ends, so
+    /// guarded key changes of one project run one at a time. SQLite's
+    /// `BEGIN IMMEDIATE` already serializes writers.
+    pub(crate) async fn lock_project(&mut self, project: &str) -> Result<()> {
+        if let TxInner::Postgres(t) = &mut self.inner {
+            sqlx::query("SELECT 1 FROM projects WHERE id = $1 FOR UPDATE")
+                .bind(project)
+                .execute(&mut **t)
+                .await?;
+        }
+        Ok(())
+    }
+}
