@@ -6,12 +6,14 @@
 //! domain types ([`Project`], [`ApiKey`]), never rows, and is the only crate
 //! that knows a database exists.
 //!
-//! It must not know about HTTP, GraphQL or the CLI. SQLite is the embedded
-//! default; the schema and the API are written so that a PostgreSQL backend
-//! slots in beside it (migrations live side by side under `migrations/`).
-//! Where a rule spans several statements (key limits, the last active key),
-//! the write goes first and carries the guard in its `WHERE`, so the rule
-//! holds under concurrent writers without read-then-write races.
+//! It must not know about HTTP, GraphQL or the CLI. Two backends sit behind
+//! one API: SQLite (the embedded default) and PostgreSQL (several replicas on
+//! one database). Query text is shared (`$N` placeholders) except where the
+//! dialects differ; migrations live side by side under `migrations/`.
+//! Work that must commit together goes through one [`Tx`]. Where a rule spans
+//! rows (key limits, the last active key), the write carries its guard in its
+//! `WHERE`, and on PostgreSQL the project's row is locked first, so the rule
+//! holds under concurrent writers on any number of replicas.
 
 /// Run `$body` against whichever pool backs `$store`, with `$pool` bound to
 /// it and `$pg` telling whether it is PostgreSQL. The body is compiled once
