@@ -43,18 +43,7 @@ fn rotation_end_to_end_with_the_cli() {
     assert_eq!(rt.block_on(server.outcome(&token1)), "ok");
 
     // Second key, created by the CLI while the server runs: accepted at once.
-    let kid2 = env.ok(&["key", "create", "--project", "myapp", "--out", "k2.pem"]);
-    let token2 = env.ok(&[
-        "token",
-        "--project",
-        "myapp",
-        "--kid",
-        &kid2,
-        "--key",
-        "k2.pem",
-        "--ttl",
-        "600",
-    ]);
+    let (kid2, token2) = env.new_key_and_token("k2.pem", "600");
     assert_eq!(rt.block_on(server.outcome(&token2)), "ok");
     assert_eq!(rt.block_on(server.outcome(&token1)), "ok");
 

@@ -96,18 +96,7 @@ fn two_replicas_rotate_keys_without_a_failed_request() {
     // The seed's rotation, while the load runs.
     std::thread::sleep(Duration::from_millis(500));
     let sent_before_rotation = sent.load(Ordering::Relaxed);
-    let kid2 = env.ok(&["key", "create", "--project", "myapp", "--out", "k2.pem"]);
-    let token2 = env.ok(&[
-        "token",
-        "--project",
-        "myapp",
-        "--kid",
-        &kid2,
-        "--key",
-        "k2.pem",
-        "--ttl",
-        "600",
-    ]);
+    let (_kid2, token2) = env.new_key_and_token("k2.pem", "600");
     // A new key works on both replicas at once.
     for replica in [&a, &b] {
         assert_eq!(rt.block_on(replica.outcome(&token2)), "ok");

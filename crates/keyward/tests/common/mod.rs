@@ -52,6 +52,24 @@ impl Env {
         cmd
     }
 
+    /// `key create` for project `myapp` writing `out`, then `token` with
+    /// that key; returns (kid, token).
+    pub fn new_key_and_token(&self, out: &str, ttl: &str) -> (String, String) {
+        let kid = self.ok(&["key", "create", "--project", "myapp", "--out", out]);
+        let token = self.ok(&[
+            "token",
+            "--project",
+            "myapp",
+            "--kid",
+            &kid,
+            "--key",
+            out,
+            "--ttl",
+            ttl,
+        ]);
+        (kid, token)
+    }
+
     /// Run, expect success, return trimmed stdout.
     pub fn ok(&self, args: &[&str]) -> String {
         self.ok_raw(args).trim().to_owned()
