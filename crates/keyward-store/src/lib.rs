@@ -261,3 +261,54 @@ pub(crate) fn now_secs() -> i64 {
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0)
 }
+
+#[cfg(all(test, feature = "testing"))]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use super::*;
+    use crate::testing::{self, TestDatabase};
+
+    #[tokio::test]
+    async fn postgres_statement_timeout_is_enforced() {
+        let Some(db) = TestDatabase::new(testing::Backend::Postgres).await else {
+            return;
+        };
+        let options = StoreOptions {
+            statement_timeout: Duration::from_millis(500),
+            ..StoreOptions::default()
+        };
+        let store = Store::open(&db.url, options).await.unwrap();
+        let Backend::Postgres(pool) = &store.backend else {
+            panic!("expected PostgreSQL")
+        };
+        let started = Instant::now();
+        let err = sqlx::query("SELECT pg_sleep(5)")
+            .execute(pool)
+            .await
+            .unwrap_err();
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "{:?}",
+            started.elapsed()
+        );
+        let code = err
+            .as_database_error()
+            .and_then(|e| e.code())
+            .unwrap_or_default();
+        assert_eq!(code, "57014", "query_canceled expected, got {err}");
+    }
+
+    #[test]
+    fn transient_errors_are_classified() {
+        assert!(retry::is_transient(&StoreError::Database(
+            sqlx::Error::PoolTimedOut
+        )));
+        assert!(!retry::is_transient(&StoreError::Database(
+            sqlx::Error::RowNotFound
+        )));
+        assert!(!retry::is_transient(&StoreError::ProjectNotFound(
+            "p".into()
+        )));
+    }
+}
