@@ -45,10 +45,6 @@ pub enum AuthError {
     Store(String),
 }
 
-struct LoadedProject {
-    keys: ProjectKeys,
-}
-
 #[derive(Debug)]
 struct CachedToken {
     project: String,
@@ -75,7 +71,7 @@ pub struct Authenticator {
     store: Store,
     metrics: Metrics,
     leeway_secs: u64,
-    projects: moka::future::Cache<String, Arc<LoadedProject>>,
+    projects: moka::future::Cache<String, Arc<ProjectKeys>>,
     verified: moka::sync::Cache<[u8; 32], Arc<CachedToken>>,
     usage: moka::sync::Cache<(String, String), ()>,
 }
@@ -129,9 +125,7 @@ impl Authenticator {
         let cache_key = token_digest(project_id, token);
 
         if let Some(hit) = self.verified.get(&cache_key) {
-            if loaded.keys.keys.is_active(&hit.kid)
-                && (now as f64) < hit.exp + self.leeway_secs as f64
-            {
+            if loaded.keys.is_active(&hit.kid) && (now as f64) < hit.exp + self.leeway_secs as f64 {
                 self.metrics.cache_hit();
                 return Ok(self.accept(&loaded, hit.kid.clone(), now));
             }
@@ -140,8 +134,8 @@ impl Authenticator {
         self.metrics.cache_miss();
 
         let mut loaded = loaded;
-        let policy = loaded.keys.policy(self.leeway_secs);
-        let mut result = verify(token, &loaded.keys.keys, project_id, &policy, now);
+        let policy = loaded.policy(self.leeway_secs);
+        let mut result = verify(token, &loaded.keys, project_id, &policy, now);
         if matches!(&result, Err(e) if e.reason == Reason::UnknownKey)
             && self.is_stale(&loaded).await
         {
@@ -149,8 +143,8 @@ impl Authenticator {
             // rather than after the next watcher tick.
             self.projects.invalidate(project_id).await;
             loaded = self.load(project_id).await?;
-            let policy = loaded.keys.policy(self.leeway_secs);
-            result = verify(token, &loaded.keys.keys, project_id, &policy, now);
+            let policy = loaded.policy(self.leeway_secs);
+            result = verify(token, &loaded.keys, project_id, &policy, now);
         }
         let verified = result.map_err(|e| self.refuse(e))?;
         let ttl = Duration::from_secs_f64((verified.exp - now as f64).max(0.0));
@@ -184,17 +178,17 @@ impl Authenticator {
     pub fn cached_versions(&self) -> Vec<(String, i64)> {
         self.projects
             .iter()
-            .map(|(id, p)| (id.as_ref().clone(), p.keys.version))
+            .map(|(id, p)| (id.as_ref().clone(), p.version))
             .collect()
     }
 
-    async fn load(&self, project_id: &str) -> Result<Arc<LoadedProject>, AuthError> {
+    async fn load(&self, project_id: &str) -> Result<Arc<ProjectKeys>, AuthError> {
         let store = self.store.clone();
         let id = project_id.to_owned();
         self.projects
             .try_get_with_by_ref(project_id, async move {
                 match store.project_keys(&id).await {
-                    Ok(Some(keys)) => Ok(Arc::new(LoadedProject { keys })),
+                    Ok(Some(keys)) => Ok(Arc::new(keys)),
                     Ok(None) => Err(None),
                     Err(e) => Err(Some(e)),
                 }
@@ -208,9 +202,9 @@ impl Authenticator {
 
     /// Whether the store holds a newer key version than `loaded`. One
     /// primary-key read: the same cost an unknown project already has.
-    async fn is_stale(&self, loaded: &LoadedProject) -> bool {
-        match self.store.key_version(&loaded.keys.project.id).await {
-            Ok(version) => version != Some(loaded.keys.version),
+    async fn is_stale(&self, loaded: &ProjectKeys) -> bool {
+        match self.store.key_version(&loaded.project.id).await {
+            Ok(version) => version != Some(loaded.version),
             Err(e) => {
                 tracing::warn!(error = %e, "could not check key version");
                 false
@@ -224,10 +218,10 @@ impl Authenticator {
         AuthError::Token(e)
     }
 
-    fn accept(&self, loaded: &LoadedProject, kid: String, now: u64) -> AdminCaller {
-        self.record_use(&loaded.keys.project.id, &kid, now);
+    fn accept(&self, loaded: &ProjectKeys, kid: String, now: u64) -> AdminCaller {
+        self.record_use(&loaded.project.id, &kid, now);
         AdminCaller {
-            project: loaded.keys.project.clone(),
+            project: loaded.project.clone(),
             kid,
         }
     }
