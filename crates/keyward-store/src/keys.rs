@@ -174,12 +174,12 @@ impl Store {
 
     /// [`Tx::key`] in its own transaction.
     pub async fn key(&self, project: &str, kid: &str) -> Result<ApiKey> {
-        Ok(in_tx!(self, |tx| tx.key(project, kid).await?))
+        Ok(in_tx!(read self, |tx| tx.key(project, kid).await?))
     }
 
     /// [`Tx::keys`] in its own transaction.
     pub async fn keys(&self, project: &str) -> Result<Vec<ApiKey>> {
-        Ok(in_tx!(self, |tx| tx.keys(project).await?))
+        Ok(in_tx!(read self, |tx| tx.keys(project).await?))
     }
 
     /// [`Tx::set_key_status`] in its own transaction.
@@ -208,7 +208,7 @@ impl Store {
         kid: &str,
         master: &MasterKey,
     ) -> Result<Zeroizing<String>> {
-        let sealed = in_tx!(self, |tx| tx.sealed_private_key(project, kid).await?);
+        let sealed = in_tx!(read self, |tx| tx.sealed_private_key(project, kid).await?);
         let der = master.open(project, kid, &sealed)?;
         let pair = GeneratedKeyPair::from_pkcs8_der(&der)?;
         Ok(pair.private_key_pem())
@@ -237,7 +237,7 @@ impl Store {
 
     /// [`Tx::project_keys`] in its own transaction, retried on transient errors.
     pub async fn project_keys(&self, project: &str) -> Result<Option<ProjectKeys>> {
-        self.retrying(|| async { Ok(in_tx!(self, |tx| tx.project_keys(project).await?)) })
+        self.retrying(|| async { Ok(in_tx!(read self, |tx| tx.project_keys(project).await?)) })
             .await
     }
 }

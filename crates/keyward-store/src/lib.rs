@@ -63,13 +63,20 @@ macro_rules! on_tx {
 /// and yield the body's value: the shape of every one-shot store operation.
 /// Errors (`?`) leave the enclosing function or async block; the dropped
 /// transaction rolls back.
+/// `in_tx!(read self, …)` uses a read-only transaction.
 macro_rules! in_tx {
-    ($store:expr, |$tx:ident| $body:expr) => {{
-        let mut $tx = $store.begin().await?;
+    (@with $begin:ident, $store:expr, |$tx:ident| $body:expr) => {{
+        let mut $tx = $store.$begin().await?;
         let out = $body;
         $tx.commit().await?;
         out
     }};
+    (read $store:expr, |$tx:ident| $body:expr) => {
+        in_tx!(@with begin_read, $store, |$tx| $body)
+    };
+    ($store:expr, |$tx:ident| $body:expr) => {
+        in_tx!(@with begin, $store, |$tx| $body)
+    };
 }
 
 /// Store errors with stable codes.

@@ -122,13 +122,13 @@ impl Store {
 
     /// [`Tx::project`] in its own transaction, retried on transient errors.
     pub async fn project(&self, id: &str) -> Result<Option<Project>> {
-        self.retrying(|| async { Ok(in_tx!(self, |tx| tx.project(id).await?)) })
+        self.retrying(|| async { Ok(in_tx!(read self, |tx| tx.project(id).await?)) })
             .await
     }
 
     /// [`Tx::projects`] in its own transaction.
     pub async fn projects(&self) -> Result<Vec<Project>> {
-        Ok(in_tx!(self, |tx| tx.projects().await?))
+        Ok(in_tx!(read self, |tx| tx.projects().await?))
     }
 
     /// [`Tx::set_max_token_lifetime`] in its own transaction.

@@ -7,6 +7,8 @@
 //! reads and then writes can never fail half-way on a lock upgrade. On
 //! PostgreSQL it is a READ COMMITTED transaction; operations whose rules span
 //! rows (key limits, the last active key) lock the project's row first.
+//! Reads use [`Store::begin_read`] (a deferred `BEGIN` on SQLite, `BEGIN READ
+//! ONLY` on PostgreSQL), so they never queue behind SQLite's single writer.
 
 use sqlx::{Postgres, Sqlite, Transaction};
 
@@ -25,6 +27,20 @@ pub(crate) enum TxInner {
 }
 
 impl Store {
+    /// Begin a read-only transaction: a consistent view without taking
+    /// SQLite's write lock, so reads never queue behind writers. Writing
+    /// through it may fail on SQLite; use [`Store::begin`] for that.
+    pub async fn begin_read(&self) -> Result<Tx> {
+        let inner = match &self.backend {
+            Backend::Sqlite(pool) => TxInner::Sqlite(pool.begin().await?),
+            Backend::Postgres(pool) => TxInner::Postgres(pool.begin_with("BEGIN READ ONLY").await?),
+        };
+        Ok(Tx {
+            inner,
+            options: self.options,
+        })
+    }
+
     /// Begin a transaction.
     pub async fn begin(&self) -> Result<Tx> {
         let inner = match &self.backend {
