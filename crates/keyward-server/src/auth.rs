@@ -73,7 +73,9 @@ pub struct Authenticator {
     leeway_secs: u64,
     projects: moka::future::Cache<String, Arc<ProjectKeys>>,
     verified: moka::sync::Cache<[u8; 32], Arc<CachedToken>>,
-    usage: moka::sync::Cache<(String, String), ()>,
+    /// Keys whose use was recorded within the last interval, by kid (a random
+    /// UUID keyward assigns, so unique across projects).
+    usage: moka::sync::Cache<String, ()>,
 }
 
 impl Authenticator {
@@ -229,10 +231,9 @@ impl Authenticator {
     /// Write `last_used_at` at most once per interval per key, off the
     /// request path.
     fn record_use(&self, project: &str, kid: &str, now: u64) {
-        let entry = self
-            .usage
-            .entry((project.to_owned(), kid.to_owned()))
-            .or_insert(());
+        // By reference: the kid is only copied when it starts a new interval,
+        // not on every request.
+        let entry = self.usage.entry_by_ref(kid).or_insert(());
         if !entry.is_fresh() {
             return;
         }

@@ -108,18 +108,7 @@ fn two_replicas_rotate_keys_without_a_failed_request() {
     let deleted_at = Instant::now();
     let sent_at_deletion = sent.load(Ordering::Relaxed);
     for replica in [&b, &a] {
-        loop {
-            let outcome = rt.block_on(replica.outcome(&token1));
-            if outcome == "unknown_key" {
-                break;
-            }
-            assert_eq!(outcome, "ok");
-            assert!(
-                deleted_at.elapsed() < Duration::from_secs(1),
-                "a replica accepted the deleted key after 1 s"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        replica.wait_until_refused(&rt, &token1, deleted_at, Duration::from_secs(1));
     }
     eprintln!(
         "both replicas refused the deleted key {:?} after deletion",

@@ -187,6 +187,31 @@ impl Server {
         }
     }
 
+    /// Poll with `token` until this server refuses it as `unknown_key`
+    /// (a deleted key). Every answer before that must be "ok"; panics if
+    /// the refusal takes longer than `limit` after `since`.
+    pub fn wait_until_refused(
+        &self,
+        rt: &tokio::runtime::Runtime,
+        token: &str,
+        since: std::time::Instant,
+        limit: Duration,
+    ) {
+        loop {
+            let outcome = rt.block_on(self.outcome(token));
+            if outcome == "unknown_key" {
+                return;
+            }
+            assert_eq!(outcome, "ok");
+            assert!(
+                since.elapsed() < limit,
+                "{} still accepted the deleted key after {limit:?}",
+                self.addr
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// SIGTERM, then expect a clean exit.
     pub fn stop_gracefully(mut self) {
         let pid = self.child.id().to_string();
