@@ -104,6 +104,14 @@ impl IntoResponse for ApiError {
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, www_authenticate(e));
         }
+        if let ApiError::PayloadTooLarge(_) = &self {
+            // The rest of the body is never read, so the connection cannot
+            // carry another request: say so, or a client that pools it
+            // writes its next request into a closed socket.
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
         if status == StatusCode::SERVICE_UNAVAILABLE {
             response
                 .headers_mut()

@@ -72,6 +72,8 @@ async fn body_limits_and_content_types(backend: Backend) {
             .post(auth, Some("application/json"), big.clone())
             .await;
         assert_eq!(response.status(), 413);
+        // The unread rest of the body makes the connection unusable.
+        assert_eq!(response.headers()["connection"], "close");
         let body: serde_json::Value = response.json().await.unwrap();
         assert_eq!(body["error"]["reason"], "payload_too_large");
     }
