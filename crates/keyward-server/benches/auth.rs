@@ -4,6 +4,7 @@
 //! client reuses its token, as the seed recommends).
 #![allow(clippy::expect_used)]
 
+use keyward_store::KeyRole;
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -29,7 +30,7 @@ fn benches(c: &mut Criterion) {
         store.create_project("myapp").await.expect("project");
         let master = MasterKey::from_bytes(&[1; 32]).expect("master");
         let (key, pem) = store
-            .generate_key("myapp", 2048, "", &master)
+            .generate_key("myapp", 2048, "", KeyRole::Full, &master)
             .await
             .expect("key");
         (store, key.kid, pem.to_string())

@@ -3,7 +3,8 @@
 //! Two caches keep the hot path cheap:
 //! - key sets: each project's parsed public keys and policy, loaded once and
 //!   dropped when the project's key version changes (see `watch.rs`);
-//! - verified tokens: SHA-256(project, token) → (kid, exp), kept until the
+//! - verified tokens: SHA-256(project, token) → (kid, exp, audit context),
+//!   kept until the
 //!   token's `exp`. A reused token costs a hash and a lookup instead of an
 //!   RSA verify. A hit still requires its key to be active in the current
 //!   key set, so disabling or deleting a key takes effect for cached tokens
@@ -13,7 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use aws_lc_rs::digest;
-use keyward_store::{Project, ProjectKeys, Store, StoreError};
+use keyward_store::{KeyRole, Project, ProjectKeys, Store, StoreError};
 use keyward_token::verify::bearer_token;
 use keyward_token::{Reason, TokenError, verify};
 use moka::Expiry;
@@ -29,6 +30,10 @@ pub struct AdminCaller {
     pub project: Project,
     /// The key that signed the token.
     pub kid: String,
+    /// What that key may do.
+    pub role: KeyRole,
+    /// The token's `audit_context` claim, recorded in audit entries.
+    pub audit_context: Option<Arc<serde_json::Map<String, serde_json::Value>>>,
 }
 
 /// Why a request was not authenticated.
@@ -50,6 +55,7 @@ struct CachedToken {
     project: String,
     kid: String,
     exp: f64,
+    audit_context: Option<Arc<serde_json::Map<String, serde_json::Value>>>,
     ttl: Duration,
 }
 
@@ -129,7 +135,7 @@ impl Authenticator {
         if let Some(hit) = self.verified.get(&cache_key) {
             if loaded.keys.is_active(&hit.kid) && (now as f64) < hit.exp + self.leeway_secs as f64 {
                 self.metrics.cache_hit();
-                return Ok(self.accept(&loaded, hit.kid.clone(), now));
+                return Ok(self.accept(&loaded, hit.kid.clone(), hit.audit_context.clone(), now));
             }
             self.verified.invalidate(&cache_key);
         }
@@ -150,16 +156,18 @@ impl Authenticator {
         }
         let verified = result.map_err(|e| self.refuse(e))?;
         let ttl = Duration::from_secs_f64((verified.exp - now as f64).max(0.0));
+        let audit_context = verified.audit_context.map(Arc::new);
         self.verified.insert(
             cache_key,
             Arc::new(CachedToken {
                 project: project_id.to_owned(),
                 kid: verified.kid.clone(),
                 exp: verified.exp,
+                audit_context: audit_context.clone(),
                 ttl,
             }),
         );
-        Ok(self.accept(&loaded, verified.kid, now))
+        Ok(self.accept(&loaded, verified.kid, audit_context, now))
     }
 
     /// Drop everything cached for `project_id` (its keys changed).
@@ -220,11 +228,19 @@ impl Authenticator {
         AuthError::Token(e)
     }
 
-    fn accept(&self, loaded: &ProjectKeys, kid: String, now: u64) -> AdminCaller {
+    fn accept(
+        &self,
+        loaded: &ProjectKeys,
+        kid: String,
+        audit_context: Option<Arc<serde_json::Map<String, serde_json::Value>>>,
+        now: u64,
+    ) -> AdminCaller {
         self.record_use(&loaded.project.id, &kid, now);
         AdminCaller {
             project: loaded.project.clone(),
+            role: loaded.role(&kid),
             kid,
+            audit_context,
         }
     }
 

@@ -25,6 +25,8 @@ pub enum ApiError {
     BadRequest(String),
     /// 503: the store is unavailable.
     Unavailable,
+    /// 400: more top-level mutation fields than allowed (Authgear's body).
+    TooManyMutationFields(usize),
 }
 
 impl ApiError {
@@ -39,6 +41,7 @@ impl ApiError {
             }
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             ApiError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            ApiError::TooManyMutationFields(_) => (StatusCode::BAD_REQUEST, "BadRequest"),
         }
     }
 
@@ -57,6 +60,10 @@ impl ApiError {
             }
             ApiError::BadRequest(m) => m.clone(),
             ApiError::Unavailable => "the store is unavailable; try again shortly".into(),
+            ApiError::TooManyMutationFields(n) => format!(
+                "too many mutation fields in one request: got {n}, limit is {}",
+                crate::routes::graphql::MAX_MUTATION_FIELDS
+            ),
         }
     }
 }
@@ -97,7 +104,14 @@ fn www_authenticate(e: &TokenError) -> HeaderValue {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, reason) = self.status_reason();
-        let body = serde_json::json!({ "error": { "reason": reason, "message": self.message() } });
+        let body = if let ApiError::TooManyMutationFields(_) = &self {
+            // Authgear's exact shape for this one, so its clients parse it.
+            serde_json::json!({ "error": {
+                "name": "BadRequest", "reason": reason, "message": self.message(), "code": 400
+            } })
+        } else {
+            serde_json::json!({ "error": { "reason": reason, "message": self.message() } })
+        };
         let mut response = (status, axum::Json(body)).into_response();
         if let ApiError::Unauthorized(e) = &self {
             response

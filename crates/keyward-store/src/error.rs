@@ -69,6 +69,30 @@ pub enum StoreError {
     /// Stored data that does not decode (a bug or tampering).
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// No such user.
+    #[error("user not found")]
+    UserNotFound,
+    /// No such identity.
+    #[error("identity not found")]
+    IdentityNotFound,
+    /// A login ID another identity of the project holds.
+    #[error("identity already exists")]
+    DuplicateIdentity {
+        /// `email`, `phone` or `username`.
+        login_type: String,
+    },
+    /// No such role.
+    #[error("role not found")]
+    RoleNotFound,
+    /// No such group.
+    #[error("group not found")]
+    GroupNotFound,
+    /// A role key that is taken.
+    #[error("duplicate role key")]
+    DuplicateRoleKey,
+    /// A group key that is taken.
+    #[error("duplicate group key")]
+    DuplicateGroupKey,
     /// The database failed.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
@@ -94,6 +118,13 @@ impl StoreError {
             StoreError::Key(e) => e.code(),
             StoreError::Unsupported(_) => "store.unsupported",
             StoreError::Corrupt(_) => "store.corrupt",
+            StoreError::UserNotFound => "store.user_not_found",
+            StoreError::IdentityNotFound => "store.identity_not_found",
+            StoreError::DuplicateIdentity { .. } => "store.duplicate_identity",
+            StoreError::RoleNotFound => "store.role_not_found",
+            StoreError::GroupNotFound => "store.group_not_found",
+            StoreError::DuplicateRoleKey => "store.duplicate_role_key",
+            StoreError::DuplicateGroupKey => "store.duplicate_group_key",
             StoreError::Database(_) => "store.database",
             StoreError::Migration(_) => "store.migration",
         }

@@ -42,6 +42,34 @@ impl KeyOrigin {
     }
 }
 
+/// What a key may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum KeyRole {
+    /// Queries and mutations.
+    #[default]
+    Full,
+    /// Queries only: every mutation is refused.
+    ReadOnly,
+}
+
+impl KeyRole {
+    /// Stable name (`full`, `read_only`) used in storage and output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyRole::Full => "full",
+            KeyRole::ReadOnly => "read_only",
+        }
+    }
+
+    fn parse(s: &str) -> Result<Self> {
+        match s {
+            "full" => Ok(KeyRole::Full),
+            "read_only" => Ok(KeyRole::ReadOnly),
+            other => Err(StoreError::Corrupt(format!("key role `{other}`"))),
+        }
+    }
+}
+
 /// An Admin API key as listed (no key material).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiKey {
@@ -55,6 +83,8 @@ pub struct ApiKey {
     pub origin: KeyOrigin,
     /// Active or disabled.
     pub status: KeyStatus,
+    /// Full or read-only.
+    pub role: KeyRole,
     /// RSA modulus size.
     pub bits: i64,
     /// Unix seconds.
@@ -69,15 +99,17 @@ type KeyRow = (
     String,
     String,
     String,
+    String,
     i64,
     i64,
     Option<i64>,
 );
 
-const KEY_COLUMNS: &str = "project_id, kid, label, origin, status, bits, created_at, last_used_at";
+const KEY_COLUMNS: &str =
+    "project_id, kid, label, origin, status, role, bits, created_at, last_used_at";
 
 fn key_from_row(row: KeyRow) -> Result<ApiKey> {
-    let (project_id, kid, label, origin, status, bits, created_at, last_used_at) = row;
+    let (project_id, kid, label, origin, status, role, bits, created_at, last_used_at) = row;
     Ok(ApiKey {
         project_id,
         kid,
@@ -85,6 +117,7 @@ fn key_from_row(row: KeyRow) -> Result<ApiKey> {
         origin: KeyOrigin::parse(&origin)?,
         status: KeyStatus::parse(&status)
             .ok_or_else(|| StoreError::Corrupt(format!("key status `{status}`")))?,
+        role: KeyRole::parse(&role)?,
         bits,
         created_at,
         last_used_at,
@@ -101,9 +134,20 @@ pub struct ProjectKeys {
     pub keys: KeySet,
     /// The project's key version when read.
     pub version: i64,
+    /// The keys that may only run queries.
+    pub read_only: std::collections::HashSet<String>,
 }
 
 impl ProjectKeys {
+    /// What the key `kid` may do.
+    pub fn role(&self, kid: &str) -> KeyRole {
+        if self.read_only.contains(kid) {
+            KeyRole::ReadOnly
+        } else {
+            KeyRole::Full
+        }
+    }
+
     /// The verification policy for this project, given the server's leeway.
     pub fn policy(&self, leeway_secs: u64) -> Policy {
         Policy {
@@ -133,6 +177,7 @@ impl Store {
         project: &str,
         bits: u32,
         label: &str,
+        role: KeyRole,
         master: &MasterKey,
     ) -> Result<(ApiKey, Zeroizing<String>)> {
         validate_label(label)?;
@@ -144,6 +189,7 @@ impl Store {
             kid: &kid,
             label,
             origin: KeyOrigin::Generated,
+            role,
             public: pair.public_key(),
             sealed: Some(&sealed),
         };
@@ -158,6 +204,7 @@ impl Store {
         project: &str,
         input: &[u8],
         label: &str,
+        role: KeyRole,
     ) -> Result<ApiKey> {
         validate_label(label)?;
         let public = PublicKey::parse(input)?;
@@ -166,6 +213,7 @@ impl Store {
             kid: &kid,
             label,
             origin: KeyOrigin::Uploaded,
+            role,
             public: &public,
             sealed: None,
         };
@@ -248,6 +296,7 @@ struct NewKey<'a> {
     kid: &'a str,
     label: &'a str,
     origin: KeyOrigin,
+    role: KeyRole,
     public: &'a PublicKey,
     sealed: Option<&'a [u8]>,
 }
@@ -261,8 +310,8 @@ impl Tx {
         let inserted = on_tx!(self, |conn, pg| {
             sqlx::query(
                 "INSERT INTO admin_api_keys \
-                    (project_id, kid, label, origin, status, bits, public_key_der, private_key_sealed, created_at) \
-                 SELECT $1, $2, $3, $4, 'active', $5, $6, $7, $8 \
+                    (project_id, kid, label, origin, status, bits, public_key_der, private_key_sealed, created_at, role) \
+                 SELECT $1, $2, $3, $4, 'active', $5, $6, $7, $8, $10 \
                  WHERE EXISTS (SELECT 1 FROM projects WHERE id = $1) \
                    AND (SELECT COUNT(*) FROM admin_api_keys WHERE project_id = $1) < $9",
             )
@@ -275,6 +324,7 @@ impl Tx {
             .bind(new.sealed)
             .bind(now)
             .bind(i64::from(limit))
+            .bind(new.role.as_str())
             .execute(&mut *conn)
             .await?
             .rows_affected()
@@ -424,16 +474,20 @@ impl Tx {
         let Some((id, created_at, max_token_lifetime_secs, version)) = head else {
             return Ok(None);
         };
-        let rows: Vec<(String, String, Vec<u8>)> = on_tx!(self, |conn, pg| {
+        let rows: Vec<(String, String, String, Vec<u8>)> = on_tx!(self, |conn, pg| {
             sqlx::query_as(
-                "SELECT kid, status, public_key_der FROM admin_api_keys WHERE project_id = $1",
+                "SELECT kid, status, role, public_key_der FROM admin_api_keys WHERE project_id = $1",
             )
             .bind(project)
             .fetch_all(&mut *conn)
             .await?
         });
         let mut keys = KeySet::new();
-        for (kid, status, der) in rows {
+        let mut read_only = std::collections::HashSet::new();
+        for (kid, status, role, der) in rows {
+            if KeyRole::parse(&role)? == KeyRole::ReadOnly {
+                read_only.insert(kid.clone());
+            }
             let status = KeyStatus::parse(&status)
                 .ok_or_else(|| StoreError::Corrupt(format!("key status `{status}`")))?;
             match PublicKey::from_der(&der) {
@@ -452,6 +506,7 @@ impl Tx {
             },
             keys,
             version,
+            read_only,
         }))
     }
 

@@ -2,7 +2,9 @@
 //!
 //! Owns every SQL statement keyward runs: projects, Admin API keys (with
 //! their private halves sealed under the master key), the per-key
-//! `last_used_at`, and the change counters other processes watch. It speaks
+//! `last_used_at`, the change counters other processes watch, and each
+//! project's user directory (users, login IDs, passwords, roles, groups,
+//! the audit log). It speaks
 //! domain types ([`Project`], [`ApiKey`]), never rows, and is the only crate
 //! that knows a database exists.
 //!
@@ -79,19 +81,44 @@ macro_rules! in_tx {
     };
 }
 
+/// Bind a `Vec<Arg>` to a query, in order (for statements whose parameter
+/// list is built at run time: filters, `IN` lists, keyset bounds).
+macro_rules! bind_args {
+    ($query:expr, $args:expr) => {{
+        let mut query = $query;
+        for arg in $args {
+            query = match arg {
+                $crate::Arg::Text(v) => query.bind(v),
+                $crate::Arg::Int(v) => query.bind(v),
+            };
+        }
+        query
+    }};
+}
+
+/// The audit log.
+pub mod audit;
 /// Store errors with stable codes.
 pub mod error;
+/// Login IDs, password authenticators, verified claims.
+pub mod identities;
 /// Admin API keys: generate, register, list, enable/disable, delete, download.
 pub mod keys;
 /// PostgreSQL LISTEN/NOTIFY for key changes.
 pub mod notify;
+/// Keyset pagination.
+pub mod page;
 /// Projects.
 pub mod projects;
+/// Roles and groups.
+pub mod roles;
 /// Sealing private keys under the master key.
 pub mod seal;
 /// Isolated test databases on either backend (feature `testing`).
 #[cfg(feature = "testing")]
 pub mod testing;
+/// Users.
+pub mod users;
 
 mod migrations;
 mod retry;
@@ -105,13 +132,18 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+pub use audit::{AuditEntry, AuditFilter};
 pub use error::{Result, StoreError};
-pub use keys::{ApiKey, KeyOrigin, ProjectKeys};
+pub use identities::{Identity, PasswordAuthenticator};
+pub use keys::{ApiKey, KeyOrigin, KeyRole, ProjectKeys};
 pub use notify::KeyChanges;
+pub use page::{Page, PageRequest, Seek};
 pub use projects::{Project, validate_project_id};
+pub use roles::{Catalog, Entry};
 pub use seal::MasterKey;
 pub use tx::Tx;
 use tx::TxInner;
+pub use users::{User, UserFilter, UserSort};
 
 /// Tunables that shape the store's rules and its use of the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -262,6 +294,21 @@ impl Store {
 }
 
 /// Seconds since the Unix epoch.
+/// A run-time query parameter.
+#[derive(Debug, Clone)]
+pub(crate) enum Arg {
+    Text(String),
+    Int(i64),
+}
+
+/// Now, in Unix microseconds (the user directory's time unit).
+pub fn now_micros() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
 pub(crate) fn now_secs() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)

@@ -11,16 +11,30 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 
 type Embedded = &'static [(i64, &'static str, &'static str)];
 
-const SQLITE: Embedded = &[(
-    1,
-    "init",
-    include_str!("../migrations/sqlite/0001_init.sql"),
-)];
-const POSTGRES: Embedded = &[(
-    1,
-    "init",
-    include_str!("../migrations/postgres/0001_init.sql"),
-)];
+const SQLITE: Embedded = &[
+    (
+        1,
+        "init",
+        include_str!("../migrations/sqlite/0001_init.sql"),
+    ),
+    (
+        2,
+        "users",
+        include_str!("../migrations/sqlite/0002_users.sql"),
+    ),
+];
+const POSTGRES: Embedded = &[
+    (
+        1,
+        "init",
+        include_str!("../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        "users",
+        include_str!("../migrations/postgres/0002_users.sql"),
+    ),
+];
 
 fn migrator(embedded: Embedded) -> Migrator {
     Migrator::with_migrations(

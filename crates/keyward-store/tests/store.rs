@@ -2,6 +2,7 @@
 //! lands, on the database named by KEYWARD_TEST_DATABASE_URL).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use keyward_store::KeyRole;
 use keyward_store::testing::{Backend, TestDatabase};
 use keyward_store::{KeyOrigin, MasterKey, Store, StoreError, StoreOptions};
 use keyward_token::{KeyStatus, PublicKey, SigningKey};
@@ -48,7 +49,7 @@ impl Db {
     async fn generate(&self, label: &str) -> (keyward_store::ApiKey, String) {
         let (key, pem) = self
             .store
-            .generate_key("myapp", 2048, label, &master())
+            .generate_key("myapp", 2048, label, KeyRole::Full, &master())
             .await
             .unwrap();
         (key, pem.to_string())
@@ -128,7 +129,7 @@ async fn uploaded_key_cannot_be_downloaded(backend: Backend) {
     let spki = pair.public_key().to_spki_pem();
     let key = db
         .store
-        .register_public_key("myapp", spki.as_bytes(), "")
+        .register_public_key("myapp", spki.as_bytes(), "", KeyRole::Full)
         .await
         .unwrap();
     assert_eq!(key.origin, KeyOrigin::Uploaded);
@@ -139,13 +140,13 @@ async fn uploaded_key_cannot_be_downloaded(backend: Backend) {
     // The JWK form registers too; a private key is refused.
     let jwk = pair.public_key().to_jwk("x").to_string();
     db.store
-        .register_public_key("myapp", jwk.as_bytes(), "jwk")
+        .register_public_key("myapp", jwk.as_bytes(), "jwk", KeyRole::Full)
         .await
         .unwrap();
     let private = pair.private_key_pem();
     assert!(matches!(
         db.store
-            .register_public_key("myapp", private.as_bytes(), "")
+            .register_public_key("myapp", private.as_bytes(), "", KeyRole::Full)
             .await,
         Err(StoreError::Key(keyward_token::KeyError::PrivateKeyGiven))
     ));
@@ -174,7 +175,7 @@ async fn key_limit_holds_and_says_how_to_free_a_slot(backend: Backend) {
     db.generate("").await;
     let err = db
         .store
-        .generate_key("myapp", 2048, "", &master())
+        .generate_key("myapp", 2048, "", KeyRole::Full, &master())
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::KeyLimitReached { limit: 2, .. }));
@@ -196,7 +197,7 @@ async fn key_limit_holds_under_concurrency(backend: Backend) {
         let spki = spki.clone();
         tasks.push(tokio::spawn(async move {
             store
-                .register_public_key("myapp", spki.as_bytes(), "")
+                .register_public_key("myapp", spki.as_bytes(), "", KeyRole::Full)
                 .await
         }));
     }
@@ -344,15 +345,21 @@ async fn bad_urls_and_labels_fail_clearly(backend: Backend) {
     db.store.create_project("myapp").await.unwrap();
     let long = "x".repeat(101);
     assert!(matches!(
-        db.store.generate_key("myapp", 2048, &long, &master()).await,
+        db.store
+            .generate_key("myapp", 2048, &long, KeyRole::Full, &master())
+            .await,
         Err(StoreError::InvalidLabel(_))
     ));
     assert!(matches!(
-        db.store.generate_key("myapp", 1024, "", &master()).await,
+        db.store
+            .generate_key("myapp", 1024, "", KeyRole::Full, &master())
+            .await,
         Err(StoreError::Key(_))
     ));
     assert!(matches!(
-        db.store.generate_key("ghost", 2048, "", &master()).await,
+        db.store
+            .generate_key("ghost", 2048, "", KeyRole::Full, &master())
+            .await,
         Err(StoreError::ProjectNotFound(_))
     ));
 }
@@ -372,7 +379,7 @@ async fn key_changes_are_pushed_on_postgres(backend: Backend) {
     db.store.create_project("myapp").await.unwrap();
     let other = Store::open(&db.url, StoreOptions::default()).await.unwrap();
     other
-        .generate_key("myapp", 2048, "", &master())
+        .generate_key("myapp", 2048, "", KeyRole::Full, &master())
         .await
         .unwrap();
     let got = tokio::time::timeout(std::time::Duration::from_secs(5), async {

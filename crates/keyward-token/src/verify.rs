@@ -17,6 +17,7 @@
 //! | 12 | `nbf`, when present: `now + leeway ≥ nbf` | `token_not_yet_valid` |
 //! | 13 | `iat`, when present: `iat ≤ now + leeway` | `issued_in_future` |
 //! | 14 | `exp − iat ≤ max_lifetime` (with `iat`), else `exp − now ≤ max_lifetime + leeway` | `lifetime_too_long` |
+//! | 15 | `audit_context`, when present, is a JSON object (copied into audit entries) | `malformed_token` |
 //!
 //! Claims are only interpreted after the signature verifies (rule 8), so an
 //! unauthenticated payload never reaches the claim parsers.
@@ -43,6 +44,9 @@ pub struct VerifiedToken {
     pub exp: f64,
     /// Its `iat`, when present.
     pub iat: Option<f64>,
+    /// Its `audit_context` claim, when present: the caller's own context
+    /// (an operator, a ticket), recorded in audit entries.
+    pub audit_context: Option<Map<String, Value>>,
 }
 
 /// Take the token out of an `Authorization` header value: `Bearer <token>`,
@@ -116,10 +120,20 @@ pub fn verify(
     let (kid, payload) = verify_signature(token, keys)?;
     let claims = jws::parse_object(&payload, "claims")?;
     let checked = check_claims(&claims, project_id, policy, now)?;
+    let audit_context = match claims.get("audit_context") {
+        None => None,
+        Some(Value::Object(context)) => Some(context.clone()),
+        Some(_) => {
+            return Err(TokenError::malformed(
+                "claim `audit_context` must be a JSON object",
+            ));
+        }
+    };
     Ok(VerifiedToken {
         kid,
         exp: checked.0,
         iat: checked.1,
+        audit_context,
     })
 }
 

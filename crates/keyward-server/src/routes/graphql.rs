@@ -1,6 +1,9 @@
 //! The Admin API endpoint. Order: project (404) → credentials (401) → body
-//! (413/415/400) → GraphQL. A declared oversized body is refused before the
-//! token is even looked at, so nobody can make keyward buffer it.
+//! (413/415/400) → operation checks (too many mutation fields: 400;
+//! read-only key and a mutation: `Forbidden`) → GraphQL in one transaction,
+//! committed only when the response has no error. A declared oversized body
+//! is refused before the token is even looked at, so nobody can make
+//! keyward buffer it.
 
 use axum::Router;
 use axum::body::Body;
@@ -10,13 +13,20 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use tracing::Instrument;
 
+use std::sync::Arc;
+
+use keyward_store::KeyRole;
+
 use crate::AppState;
 use crate::error::ApiError;
+use crate::graphql::{ApiErr, RequestCtx};
 use crate::project;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/_api/admin/graphql", post(by_host))
+        // Authgear serves the same handler at /graphql.
+        .route("/graphql", post(by_host))
         .route("/projects/{project}/_api/admin/graphql", post(by_path))
 }
 
@@ -83,11 +93,115 @@ async fn handle(
     let bytes = axum::body::to_bytes(body, limit)
         .await
         .map_err(|_| ApiError::PayloadTooLarge(limit))?;
-    let request = parse_request(&headers, &bytes)?;
+    let mut request = parse_request(&headers, &bytes)?;
     let operation = request.operation_name.clone().unwrap_or_default();
     tracing::debug!(operation, "admin API request");
-    let response = state.schema().execute(request.data(caller)).await;
+
+    let write = match operation_kind(&mut request) {
+        Ok(kind) => kind,
+        // Syntax errors and unknown operations: let the executor report them.
+        Err(()) => None,
+    };
+    if let Some(fields) = write {
+        if fields > MAX_MUTATION_FIELDS {
+            return Err(ApiError::TooManyMutationFields(fields));
+        }
+        if caller.role == KeyRole::ReadOnly {
+            let error: async_graphql::Error = ApiErr::forbidden(
+                "ReadOnlyKey",
+                "this key is read-only: it may run queries but no mutation",
+            )
+            .into();
+            let response = async_graphql::Response::from_errors(vec![
+                error.into_server_error(Default::default()),
+            ]);
+            return Ok(axum::Json(response).into_response());
+        }
+    }
+
+    let ctx = Arc::new(RequestCtx::new(
+        caller,
+        state.store().clone(),
+        write.is_some(),
+        keyward_store::now_micros(),
+    ));
+    let response = state.schema().execute(request.data(ctx.clone())).await;
+    let Some(ctx) = Arc::into_inner(ctx) else {
+        tracing::error!("request state still shared after execution");
+        return Err(ApiError::Unavailable);
+    };
+    let failed = ctx.store_failed();
+    if let Some(tx) = ctx.into_tx() {
+        if failed || !response.errors.is_empty() {
+            // One request is one transaction: any error undoes every write.
+            if let Err(e) = tx.rollback().await {
+                tracing::warn!(error = %e, "rollback failed (the transaction is abandoned)");
+            }
+        } else if let Err(e) = tx.commit().await {
+            tracing::error!(error = %e, "commit failed; the request's writes were not applied");
+            return Err(ApiError::Unavailable);
+        }
+    }
+    if failed {
+        return Err(ApiError::Unavailable);
+    }
     Ok(axum::Json(response).into_response())
+}
+
+/// Most top-level fields one mutation operation may hold (Authgear's limit).
+pub const MAX_MUTATION_FIELDS: usize = 5;
+
+/// `Some(top-level field count)` when the selected operation is a mutation,
+/// `None` for a query; `Err` when the document does not parse or names no
+/// operation (the executor then answers with the GraphQL error).
+fn operation_kind(request: &mut async_graphql::Request) -> Result<Option<usize>, ()> {
+    use async_graphql::parser::types::{DocumentOperations, OperationType};
+    let name = request.operation_name.clone();
+    let document = request.parsed_query().map_err(|_| ())?;
+    let operation = match (&document.operations, name) {
+        (DocumentOperations::Single(op), _) => op,
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name.as_str()).ok_or(())?,
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
+            ops.values().next().ok_or(())?
+        }
+        _ => return Err(()),
+    };
+    if operation.node.ty != OperationType::Mutation {
+        return Ok(None);
+    }
+    Ok(Some(count_fields(
+        &operation.node.selection_set.node,
+        document,
+        0,
+    )))
+}
+
+/// Top-level fields, counting through fragments (bounded depth: a cyclic
+/// fragment is a validation error anyway).
+fn count_fields(
+    set: &async_graphql::parser::types::SelectionSet,
+    document: &async_graphql::parser::types::ExecutableDocument,
+    depth: usize,
+) -> usize {
+    use async_graphql::parser::types::Selection;
+    if depth > 16 {
+        return 0;
+    }
+    set.items
+        .iter()
+        .map(|item| match &item.node {
+            Selection::Field(_) => 1,
+            Selection::InlineFragment(f) => {
+                count_fields(&f.node.selection_set.node, document, depth + 1)
+            }
+            Selection::FragmentSpread(s) => document
+                .fragments
+                .get(&s.node.fragment_name.node)
+                .map_or(0, |f| {
+                    count_fields(&f.node.selection_set.node, document, depth + 1)
+                }),
+        })
+        .sum()
 }
 
 fn parse_request(headers: &HeaderMap, body: &[u8]) -> Result<async_graphql::Request, ApiError> {
@@ -102,12 +216,22 @@ fn parse_request(headers: &HeaderMap, body: &[u8]) -> Result<async_graphql::Requ
     let utf8 = parts
         .filter_map(|p| p.strip_prefix("charset="))
         .all(|c| c.trim_matches('"') == "utf-8");
+    let bad = |e: serde_json::Error| {
+        ApiError::BadRequest(format!(
+            "the body must be a JSON object with `query` (and optional `variables`, `operationName`): {e}"
+        ))
+    };
     match media_type {
-        "application/json" if utf8 => serde_json::from_slice::<async_graphql::Request>(body).map_err(|e| {
-            ApiError::BadRequest(format!(
-                "the body must be a JSON object with `query` (and optional `variables`, `operationName`): {e}"
-            ))
-        }),
+        "application/json" if utf8 => {
+            let mut value: serde_json::Value = serde_json::from_slice(body).map_err(bad)?;
+            // As Authgear: `variables` may also be a JSON string holding the object.
+            if let Some(vars) = value.get_mut("variables") {
+                if let serde_json::Value::String(text) = vars {
+                    *vars = serde_json::from_str(text).map_err(bad)?;
+                }
+            }
+            serde_json::from_value::<async_graphql::Request>(value).map_err(bad)
+        }
         "application/graphql" if utf8 => std::str::from_utf8(body)
             .map(async_graphql::Request::new)
             .map_err(|_| ApiError::BadRequest("the GraphQL document is not UTF-8".into())),

@@ -1,3 +1,4 @@
+use keyward_store::KeyRole;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use aws_lc_rs::rand::SystemRandom;
@@ -45,7 +46,7 @@ impl TestServer {
         let store = Store::open(&db_url, StoreOptions::default()).await.unwrap();
         store.create_project(PROJECT).await.unwrap();
         let (key, pem) = store
-            .generate_key(PROJECT, 2048, "test", &master())
+            .generate_key(PROJECT, 2048, "test", KeyRole::Full, &master())
             .await
             .unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -1,4 +1,5 @@
 //! The seed's key rotation, with key changes made by another process.
+use keyward_store::KeyRole;
 use std::time::Duration;
 
 use keyward_token::KeyStatus;
@@ -17,7 +18,7 @@ async fn rotation_with_no_failed_request(backend: Backend) {
 
     // 2. Generate a second key pair (as the CLI would, in another process).
     let (new_key, new_pem) = cli
-        .generate_key(PROJECT, 2048, "new", &master())
+        .generate_key(PROJECT, 2048, "new", KeyRole::Full, &master())
         .await
         .unwrap();
     let new = signer_for(&new_key.kid, &new_pem);
@@ -51,7 +52,7 @@ async fn disabled_key_refused_even_for_cached_token_then_reenabled(backend: Back
     };
     let cli = server.other_process().await;
     let (second, second_pem) = cli
-        .generate_key(PROJECT, 2048, "", &master())
+        .generate_key(PROJECT, 2048, "", KeyRole::Full, &master())
         .await
         .unwrap();
     let token = server.token();

@@ -733,3 +733,36 @@ fn reason_codes_are_stable() {
         ]
     );
 }
+
+// ---- rule 15: audit_context ----
+
+#[test]
+fn audit_context_object_is_returned() {
+    let claims = format!(
+        r#"{{"aud":["{PROJECT}"],"exp":{},"iat":{NOW},"audit_context":{{"operator":"ops@example.com","ticket":42}}}}"#,
+        NOW + 300
+    );
+    let v = check_claims_json(&claims).unwrap();
+    let context = v.audit_context.unwrap();
+    assert_eq!(context["operator"], "ops@example.com");
+    assert_eq!(context["ticket"], 42);
+    assert_eq!(
+        check_claims_json(&good_claims()).unwrap().audit_context,
+        None
+    );
+}
+
+#[test]
+fn audit_context_not_an_object_fails() {
+    for value in [r#""text""#, "[1]", "null", "7"] {
+        let claims = format!(
+            r#"{{"aud":["{PROJECT}"],"exp":{},"iat":{NOW},"audit_context":{value}}}"#,
+            NOW + 300
+        );
+        assert_eq!(
+            reason(check_claims_json(&claims)),
+            Reason::MalformedToken,
+            "{value}"
+        );
+    }
+}

@@ -3,7 +3,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
-use keyward_store::Store;
+use keyward_store::{KeyRole, Store};
 use keyward_token::KeyStatus;
 
 use super::Global;
@@ -26,6 +26,9 @@ pub enum KeyCommand {
         /// A note to tell keys apart, e.g. the system that uses it.
         #[arg(long, default_value = "")]
         label: String,
+        /// What the key may do: `full`, or `read-only` (queries only).
+        #[arg(long, value_enum, default_value_t = Role::Full)]
+        role: Role,
     },
     /// Register an existing public key (SPKI or PKCS#1 PEM, or a JWK) and print the kid.
     Add {
@@ -38,6 +41,9 @@ pub enum KeyCommand {
         /// A note to tell keys apart.
         #[arg(long, default_value = "")]
         label: String,
+        /// What the key may do: `full`, or `read-only` (queries only).
+        #[arg(long, value_enum, default_value_t = Role::Full)]
+        role: Role,
     },
     /// List a project's keys.
     List {
@@ -68,6 +74,24 @@ pub enum KeyCommand {
     Delete(KeyTarget),
 }
 
+/// `--role`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Role {
+    /// Queries and mutations.
+    Full,
+    /// Queries only; every mutation is refused.
+    ReadOnly,
+}
+
+impl From<Role> for KeyRole {
+    fn from(r: Role) -> Self {
+        match r {
+            Role::Full => KeyRole::Full,
+            Role::ReadOnly => KeyRole::ReadOnly,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct KeyTarget {
     /// The project ID.
@@ -89,13 +113,14 @@ pub async fn run(global: &Global, cmd: KeyCommand) -> anyhow::Result<()> {
             out,
             bits,
             label,
+            role,
         } => {
             // Fail on a typo before creating a master key file as a side effect.
             if store.project(&project).await?.is_none() {
                 return Err(keyward_store::StoreError::ProjectNotFound(project).into());
             }
             let master = global.master_key(IfMissing::Create)?;
-            let kid = create(&store, &master, &project, &out, bits, &label).await?;
+            let kid = create(&store, &master, &project, &out, bits, &label, role.into()).await?;
             eprintln!("wrote the private key to {}; keep it secret", out.display());
             println!("{kid}");
         }
@@ -103,10 +128,13 @@ pub async fn run(global: &Global, cmd: KeyCommand) -> anyhow::Result<()> {
             project,
             public_key,
             label,
+            role,
         } => {
             let input = std::fs::read(&public_key)
                 .with_context(|| format!("cannot read public key file {}", public_key.display()))?;
-            let key = store.register_public_key(&project, &input, &label).await?;
+            let key = store
+                .register_public_key(&project, &input, &label, role.into())
+                .await?;
             eprintln!("registered a {}-bit public key", key.bits);
             println!("{}", key.kid);
         }
@@ -123,6 +151,7 @@ pub async fn run(global: &Global, cmd: KeyCommand) -> anyhow::Result<()> {
                             k.label.clone(),
                             k.origin.as_str().to_owned(),
                             k.status.as_str().to_owned(),
+                            k.role.as_str().to_owned(),
                             k.bits.to_string(),
                             time(k.created_at),
                             k.last_used_at.map(time).unwrap_or_else(|| "never".into()),
@@ -135,6 +164,7 @@ pub async fn run(global: &Global, cmd: KeyCommand) -> anyhow::Result<()> {
                         "LABEL",
                         "ORIGIN",
                         "STATUS",
+                        "ROLE",
                         "BITS",
                         "CREATED",
                         "LAST USED",
@@ -185,11 +215,14 @@ pub async fn create(
     out: &Path,
     bits: u32,
     label: &str,
+    role: KeyRole,
 ) -> anyhow::Result<String> {
     // Claim the file first, so a key is never stored without its file.
     let mut file = create_private_file(out)?;
     let result = async {
-        let (key, pem) = store.generate_key(project, bits, label, master).await?;
+        let (key, pem) = store
+            .generate_key(project, bits, label, role, master)
+            .await?;
         file.write_all(pem.as_bytes())
             .and_then(|()| file.sync_all())
             .with_context(|| format!("cannot write {}", out.display()))?;

@@ -25,6 +25,7 @@ pub fn key_json(k: &ApiKey) -> Value {
         "label": k.label,
         "origin": k.origin.as_str(),
         "status": k.status.as_str(),
+        "role": k.role.as_str(),
         "bits": k.bits,
         "created_at": time(k.created_at),
         "last_used_at": k.last_used_at.map(time),

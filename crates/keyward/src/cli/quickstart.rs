@@ -65,6 +65,7 @@ pub async fn run(global: &Global, args: QuickstartArgs) -> anyhow::Result<()> {
                 &args.key_out,
                 2048,
                 "quickstart",
+                keyward_store::KeyRole::Full,
             )
             .await?;
             std::fs::write(&kid_file, format!("{kid}\n"))?;

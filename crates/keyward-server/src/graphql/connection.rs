@@ -1,0 +1,327 @@
+//! Relay connections. Listings the store pages (users, roles, groups, audit
+//! logs) use keyset cursors: base64url of the JSON `[sort, id]` of the edge,
+//! so any page costs what the first costs. Short lists that hang off one
+//! object (a user's identities, roles, groups) are sliced in memory with
+//! graphql-relay's `arrayconnection:<n>` cursors, as Authgear does. Cursors
+//! are opaque to clients either way.
+
+use std::borrow::Cow;
+
+use async_graphql::{Object, OutputType, SimpleObject, TypeName};
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use keyward_store::{AuditFilter, Catalog, PageRequest, Seek, UserFilter};
+
+use super::context::req;
+use super::errors::ApiErr;
+
+/// Most edges per page (and the default when neither `first` nor `last`
+/// is given).
+pub const MAX_PAGE: u32 = 100;
+
+/// A node type with a name, for `<Name>Connection` and `<Name>Edge`.
+pub trait Named {
+    /// The GraphQL type name of the node.
+    const NAME: &'static str;
+}
+
+/// The four Relay arguments.
+#[derive(Debug, Default, Clone)]
+pub struct PageArgs {
+    /// Forward cursor.
+    pub after: Option<String>,
+    /// Backward cursor.
+    pub before: Option<String>,
+    /// Forward count.
+    pub first: Option<i32>,
+    /// Backward count.
+    pub last: Option<i32>,
+}
+
+impl PageArgs {
+    /// Bundle the arguments.
+    pub fn new(
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> Self {
+        // An empty cursor is no cursor (Authgear sends "" as the cursor of an
+        // empty page).
+        let keep = |c: Option<String>| c.filter(|c| !c.is_empty());
+        PageArgs {
+            after: keep(after),
+            before: keep(before),
+            first,
+            last,
+        }
+    }
+
+    /// The store request for a keyset-paged listing.
+    pub fn keyset(&self, descending: bool) -> Result<PageRequest, ApiErr> {
+        let count = |n: Option<i32>| -> Result<Option<u32>, ApiErr> {
+            match n {
+                None => Ok(None),
+                Some(n) if n < 0 => Err(ApiErr::bad_request(
+                    "InvalidQuery",
+                    "first and last must not be negative",
+                )),
+                Some(n) => Ok(Some((n as u32).min(MAX_PAGE))),
+            }
+        };
+        let (first, last) = (count(self.first)?, count(self.last)?);
+        if first.is_some() && last.is_some() {
+            return Err(ApiErr::bad_request(
+                "InvalidQuery",
+                "unsupported pagination",
+            ));
+        }
+        Ok(PageRequest {
+            after: self.after.as_deref().map(decode_seek).transpose()?,
+            before: self.before.as_deref().map(decode_seek).transpose()?,
+            limit: first.or(last).unwrap_or(MAX_PAGE),
+            from_end: last.is_some(),
+            descending,
+        })
+    }
+}
+
+fn invalid_cursor() -> ApiErr {
+    ApiErr::invalid("InvalidCursor", "invalid pagination cursor")
+}
+
+/// The cursor of a keyset position.
+pub fn encode_seek(seek: &Seek) -> String {
+    URL_SAFE_NO_PAD.encode(serde_json::json!([seek.sort, seek.id]).to_string())
+}
+
+fn decode_seek(cursor: &str) -> Result<Seek, ApiErr> {
+    let bytes = URL_SAFE_NO_PAD
+        .decode(cursor)
+        .map_err(|_| invalid_cursor())?;
+    let (sort, id): (i64, String) = serde_json::from_slice(&bytes).map_err(|_| invalid_cursor())?;
+    Ok(Seek { sort, id })
+}
+
+/// How `totalCount` is found: already known, or counted only if asked for.
+#[derive(Debug, Clone)]
+pub enum Total {
+    /// Known.
+    Known(usize),
+    /// Users matching a filter.
+    Users(UserFilter),
+    /// Users directly linked to a role or group.
+    UsersOf(Catalog, String),
+    /// Roles or groups matching a search.
+    Entries(Catalog, Option<String>, Vec<String>),
+    /// Audit entries matching a filter.
+    Audit(AuditFilter),
+}
+
+/// `PageInfo`.
+#[derive(SimpleObject, Debug, Clone)]
+pub struct PageInfo {
+    /// Cursor of the last edge.
+    pub end_cursor: Option<String>,
+    /// Whether more edges follow.
+    pub has_next_page: bool,
+    /// Whether edges precede.
+    pub has_previous_page: bool,
+    /// Cursor of the first edge.
+    pub start_cursor: Option<String>,
+}
+
+/// An edge.
+pub struct Edge<T> {
+    cursor: String,
+    node: T,
+}
+
+impl<T: Named + Send + Sync> TypeName for Edge<T> {
+    fn type_name() -> Cow<'static, str> {
+        format!("{}Edge", T::NAME).into()
+    }
+}
+
+#[Object(name_type)]
+impl<T: Named + OutputType> Edge<T> {
+    /// A cursor for use in pagination.
+    async fn cursor(&self) -> &str {
+        &self.cursor
+    }
+
+    /// The item at the end of the edge.
+    async fn node(&self) -> Option<&T> {
+        Some(&self.node)
+    }
+}
+
+/// A connection.
+pub struct Connection<T> {
+    edges: Vec<Edge<T>>,
+    page_info: PageInfo,
+    total: Total,
+}
+
+impl<T> Connection<T> {
+    /// A keyset page: `items` with their positions, and whether there are
+    /// more in the reading direction.
+    pub fn from_page(
+        items: Vec<(T, Seek)>,
+        more: bool,
+        request: &PageRequest,
+        total: Total,
+    ) -> Self {
+        let edges: Vec<Edge<T>> = items
+            .into_iter()
+            .map(|(node, seek)| Edge {
+                cursor: encode_seek(&seek),
+                node,
+            })
+            .collect();
+        let (has_next_page, has_previous_page) = if request.from_end {
+            (request.before.is_some(), more)
+        } else {
+            (more, request.after.is_some())
+        };
+        Connection {
+            page_info: page_info(&edges, has_next_page, has_previous_page),
+            edges,
+            total,
+        }
+    }
+
+    /// A slice of a whole list, graphql-relay style.
+    pub fn from_list(list: Vec<T>, args: &PageArgs) -> Result<Self, ApiErr> {
+        let len = list.len();
+        let offset = |c: &Option<String>| -> Result<Option<usize>, ApiErr> {
+            c.as_deref()
+                .map(|c| {
+                    STANDARD
+                        .decode(c)
+                        .ok()
+                        .and_then(|b| String::from_utf8(b).ok())
+                        .and_then(|s| {
+                            s.strip_prefix("arrayconnection:")
+                                .and_then(|n| n.parse().ok())
+                        })
+                        .ok_or_else(invalid_cursor)
+                })
+                .transpose()
+        };
+        let mut start = offset(&args.after)?.map_or(0, |n| n + 1).min(len);
+        let mut end = offset(&args.before)?.unwrap_or(len).min(len).max(start);
+        if let Some(first) = args.first {
+            let first = usize::try_from(first)
+                .map_err(|_| ApiErr::bad_request("InvalidQuery", "first must not be negative"))?;
+            end = end.min(start + first);
+        }
+        if let Some(last) = args.last {
+            let last = usize::try_from(last)
+                .map_err(|_| ApiErr::bad_request("InvalidQuery", "last must not be negative"))?;
+            start = start.max(end.saturating_sub(last));
+        }
+        let has_previous_page =
+            args.last.is_some() && start > offset(&args.after)?.map_or(0, |n| n + 1);
+        let has_next_page =
+            args.first.is_some() && end < offset(&args.before)?.unwrap_or(len).min(len);
+        let edges: Vec<Edge<T>> = list
+            .into_iter()
+            .enumerate()
+            .skip(start)
+            .take(end - start)
+            .map(|(i, node)| Edge {
+                cursor: STANDARD.encode(format!("arrayconnection:{i}")),
+                node,
+            })
+            .collect();
+        Ok(Connection {
+            page_info: page_info(&edges, has_next_page, has_previous_page),
+            edges,
+            total: Total::Known(len),
+        })
+    }
+
+    /// The same page with each node converted.
+    pub fn map<U>(self, f: impl Fn(T) -> U) -> Connection<U> {
+        Connection {
+            edges: self
+                .edges
+                .into_iter()
+                .map(|e| Edge {
+                    cursor: e.cursor,
+                    node: f(e.node),
+                })
+                .collect(),
+            page_info: self.page_info,
+            total: self.total,
+        }
+    }
+
+    /// An empty connection (things keyward does not have: sessions, …).
+    pub fn empty() -> Self {
+        Connection {
+            edges: Vec::new(),
+            page_info: page_info::<T>(&[], false, false),
+            total: Total::Known(0),
+        }
+    }
+}
+
+fn page_info<T>(edges: &[Edge<T>], has_next_page: bool, has_previous_page: bool) -> PageInfo {
+    PageInfo {
+        // Authgear answers "" (not null) for an empty page.
+        start_cursor: Some(edges.first().map(|e| e.cursor.clone()).unwrap_or_default()),
+        end_cursor: Some(edges.last().map(|e| e.cursor.clone()).unwrap_or_default()),
+        has_next_page,
+        has_previous_page,
+    }
+}
+
+impl<T: Named + Send + Sync> TypeName for Connection<T> {
+    fn type_name() -> Cow<'static, str> {
+        format!("{}Connection", T::NAME).into()
+    }
+}
+
+#[Object(name_type)]
+impl<T: Named + OutputType> Connection<T> {
+    /// A list of edges.
+    async fn edges(&self) -> Option<Vec<Option<&Edge<T>>>> {
+        Some(self.edges.iter().map(Some).collect())
+    }
+
+    /// Information to aid in pagination.
+    async fn page_info(&self) -> &PageInfo {
+        &self.page_info
+    }
+
+    /// Total number of nodes in the whole listing (counted only when asked).
+    async fn total_count(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+    ) -> async_graphql::Result<Option<i32>> {
+        let count = match &self.total {
+            Total::Known(n) => *n as i64,
+            other => {
+                let r = req(ctx)?;
+                let mut tx = r.tx().await?;
+                let project = r.project();
+                let counted = match other {
+                    Total::Users(filter) => tx.count_users(project, filter).await,
+                    Total::UsersOf(catalog, id) => {
+                        tx.count_users_of_entry(project, *catalog, id).await
+                    }
+                    Total::Entries(catalog, search, excluded) => {
+                        tx.count_entries(project, *catalog, search.as_deref(), excluded)
+                            .await
+                    }
+                    Total::Audit(filter) => tx.count_audit(project, filter).await,
+                    Total::Known(n) => Ok(*n as i64),
+                };
+                counted.map_err(|e| r.fail(e))?
+            }
+        };
+        Ok(Some(i32::try_from(count).unwrap_or(i32::MAX)))
+    }
+}
