@@ -83,10 +83,8 @@ impl From<ApiErr> for async_graphql::Error {
         async_graphql::Error::new(e.message.clone()).extend_with(|_, ext| {
             ext.set("errorName", e.name);
             ext.set("reason", e.reason);
-            if let Some(info) = &e.info {
-                if let Ok(value) = async_graphql::Value::from_json(info.clone()) {
-                    ext.set("info", value);
-                }
+            if let Some(Ok(value)) = e.info.clone().map(async_graphql::Value::from_json) {
+                ext.set("info", value);
             }
         })
     }

@@ -38,6 +38,8 @@ pub enum Node {
 }
 
 /// An object with an ID and creation and update times.
+// The interface's fields repeat `ty = "DateTime"`, which is not a mistake.
+#[allow(clippy::duplicated_attributes)]
 #[derive(Interface)]
 #[graphql(
     field(

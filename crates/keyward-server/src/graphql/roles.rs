@@ -234,6 +234,7 @@ pub struct RoleQuery;
 #[Object]
 impl RoleQuery {
     /// All roles
+    #[allow(clippy::too_many_arguments)]
     async fn roles(
         &self,
         ctx: &Context<'_>,
@@ -256,6 +257,7 @@ impl RoleQuery {
     }
 
     /// All groups
+    #[allow(clippy::too_many_arguments)]
     async fn groups(
         &self,
         ctx: &Context<'_>,

@@ -205,17 +205,17 @@ pub fn unowned_claim(
         LoginIdType::Phone,
         LoginIdType::Username,
     ] {
-        if let Some(value) = attrs.get(kind.claim()).and_then(Value::as_str) {
-            if !identities.iter().any(|(k, v)| *k == kind && v == value) {
-                return Some(ApiErr::validation(
-                    "invalid value",
-                    vec![json!({
-                        "location": format!("/{}", kind.claim()),
-                        "kind": "general",
-                        "details": {"msg": format!("{} is not a login ID of this user", kind.claim())}
-                    })],
-                ));
-            }
+        if let Some(value) = attrs.get(kind.claim()).and_then(Value::as_str)
+            && !identities.iter().any(|(k, v)| *k == kind && v == value)
+        {
+            return Some(ApiErr::validation(
+                "invalid value",
+                vec![json!({
+                    "location": format!("/{}", kind.claim()),
+                    "kind": "general",
+                    "details": {"msg": format!("{} is not a login ID of this user", kind.claim())}
+                })],
+            ));
         }
     }
     None

@@ -97,11 +97,8 @@ async fn handle(
     let operation = request.operation_name.clone().unwrap_or_default();
     tracing::debug!(operation, "admin API request");
 
-    let write = match operation_kind(&mut request) {
-        Ok(kind) => kind,
-        // Syntax errors and unknown operations: let the executor report them.
-        Err(()) => None,
-    };
+    // Syntax errors and unknown operations: the executor reports them.
+    let (write, roots) = operation_kind(&mut request).unwrap_or_default();
     if let Some(fields) = write {
         if fields > MAX_MUTATION_FIELDS {
             return Err(ApiError::TooManyMutationFields(fields));
@@ -125,7 +122,7 @@ async fn handle(
         write.is_some(),
         keyward_store::now_micros(),
     ));
-    let response = state.schema().execute(request.data(ctx.clone())).await;
+    let mut response = state.schema().execute(request.data(ctx.clone())).await;
     let Some(ctx) = Arc::into_inner(ctx) else {
         tracing::error!("request state still shared after execution");
         return Err(ApiError::Unavailable);
@@ -145,16 +142,62 @@ async fn handle(
     if failed {
         return Err(ApiError::Unavailable);
     }
+    if !response.errors.is_empty() {
+        if write.is_some() {
+            // Rolled back: no data may name what no longer exists (and every
+            // mutation payload is non-null, so GraphQL says null anyway).
+            response.data = async_graphql::Value::Null;
+        } else {
+            null_failed_roots(&mut response, &roots);
+        }
+    }
     Ok(axum::Json(response).into_response())
+}
+
+/// Query roots whose type is non-null: an error there nulls all of `data`.
+const NON_NULL_QUERY_ROOTS: [&str; 2] = ["nodes", "getUsersByStandardAttribute"];
+
+/// GraphQL null propagation for failed root fields, which async-graphql
+/// leaves out of `data` instead: a nullable root becomes `null`, a
+/// non-null one makes `data` null.
+fn null_failed_roots(response: &mut async_graphql::Response, roots: &[(String, String)]) {
+    use async_graphql::{Name, PathSegment, Value};
+    let failed: Vec<&str> = response
+        .errors
+        .iter()
+        .filter_map(|e| match e.path.as_slice() {
+            [PathSegment::Field(key)] => Some(key.as_str()),
+            _ => None,
+        })
+        .collect();
+    for key in failed {
+        let name = roots
+            .iter()
+            .find(|(alias, _)| alias == key)
+            .map(|(_, n)| n.as_str());
+        if name.is_some_and(|n| NON_NULL_QUERY_ROOTS.contains(&n)) {
+            response.data = Value::Null;
+            return;
+        }
+        if let Value::Null = response.data {
+            response.data = Value::Object(Default::default());
+        }
+        if let Value::Object(map) = &mut response.data {
+            map.entry(Name::new(key)).or_insert(Value::Null);
+        }
+    }
 }
 
 /// Most top-level fields one mutation operation may hold (Authgear's limit).
 pub const MAX_MUTATION_FIELDS: usize = 5;
 
 /// `Some(top-level field count)` when the selected operation is a mutation,
-/// `None` for a query; `Err` when the document does not parse or names no
-/// operation (the executor then answers with the GraphQL error).
-fn operation_kind(request: &mut async_graphql::Request) -> Result<Option<usize>, ()> {
+/// `None` for a query, with the root fields as `(response key, name)`;
+/// `Err` when the document does not parse or names no operation (the
+/// executor then answers with the GraphQL error).
+type Operation = (Option<usize>, Vec<(String, String)>);
+
+fn operation_kind(request: &mut async_graphql::Request) -> Result<Operation, ()> {
     use async_graphql::parser::types::{DocumentOperations, OperationType};
     let name = request.operation_name.clone();
     let document = request.parsed_query().map_err(|_| ())?;
@@ -166,42 +209,40 @@ fn operation_kind(request: &mut async_graphql::Request) -> Result<Option<usize>,
         }
         _ => return Err(()),
     };
-    if operation.node.ty != OperationType::Mutation {
-        return Ok(None);
-    }
-    Ok(Some(count_fields(
-        &operation.node.selection_set.node,
-        document,
-        0,
-    )))
+    let mut roots = Vec::new();
+    root_fields(&operation.node.selection_set.node, document, 0, &mut roots);
+    let write = (operation.node.ty == OperationType::Mutation).then_some(roots.len());
+    Ok((write, roots))
 }
 
-/// Top-level fields, counting through fragments (bounded depth: a cyclic
-/// fragment is a validation error anyway).
-fn count_fields(
+/// Top-level fields as `(response key, name)`, through fragments (bounded
+/// depth: a cyclic fragment is a validation error anyway).
+fn root_fields(
     set: &async_graphql::parser::types::SelectionSet,
     document: &async_graphql::parser::types::ExecutableDocument,
     depth: usize,
-) -> usize {
+    out: &mut Vec<(String, String)>,
+) {
     use async_graphql::parser::types::Selection;
     if depth > 16 {
-        return 0;
+        return;
     }
-    set.items
-        .iter()
-        .map(|item| match &item.node {
-            Selection::Field(_) => 1,
+    for item in &set.items {
+        match &item.node {
+            Selection::Field(f) => out.push((
+                f.node.response_key().node.to_string(),
+                f.node.name.node.to_string(),
+            )),
             Selection::InlineFragment(f) => {
-                count_fields(&f.node.selection_set.node, document, depth + 1)
+                root_fields(&f.node.selection_set.node, document, depth + 1, out)
             }
-            Selection::FragmentSpread(s) => document
-                .fragments
-                .get(&s.node.fragment_name.node)
-                .map_or(0, |f| {
-                    count_fields(&f.node.selection_set.node, document, depth + 1)
-                }),
-        })
-        .sum()
+            Selection::FragmentSpread(s) => {
+                if let Some(f) = document.fragments.get(&s.node.fragment_name.node) {
+                    root_fields(&f.node.selection_set.node, document, depth + 1, out);
+                }
+            }
+        }
+    }
 }
 
 fn parse_request(headers: &HeaderMap, body: &[u8]) -> Result<async_graphql::Request, ApiError> {
@@ -225,10 +266,10 @@ fn parse_request(headers: &HeaderMap, body: &[u8]) -> Result<async_graphql::Requ
         "application/json" if utf8 => {
             let mut value: serde_json::Value = serde_json::from_slice(body).map_err(bad)?;
             // As Authgear: `variables` may also be a JSON string holding the object.
-            if let Some(vars) = value.get_mut("variables") {
-                if let serde_json::Value::String(text) = vars {
-                    *vars = serde_json::from_str(text).map_err(bad)?;
-                }
+            if let Some(vars) = value.get_mut("variables")
+                && let serde_json::Value::String(text) = vars
+            {
+                *vars = serde_json::from_str(text).map_err(bad)?;
             }
             serde_json::from_value::<async_graphql::Request>(value).map_err(bad)
         }

@@ -115,6 +115,29 @@ impl TestServer {
         request.send().await.unwrap()
     }
 
+    /// Run a GraphQL operation with this server's key; asserts HTTP 200 and
+    /// returns the JSON body (`data` and `errors`).
+    pub async fn run(&self, query: &str, variables: serde_json::Value) -> serde_json::Value {
+        self.run_as(&self.token(), query, variables).await
+    }
+
+    /// [`TestServer::run`] with a given token.
+    pub async fn run_as(
+        &self,
+        token: &str,
+        query: &str,
+        variables: serde_json::Value,
+    ) -> serde_json::Value {
+        let (status, body) = self
+            .graphql(
+                token,
+                serde_json::json!({ "query": query, "variables": variables }),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
     /// POST a JSON GraphQL request with a bearer token; returns the status
     /// and the JSON body.
     pub async fn graphql(

@@ -18,7 +18,11 @@ macro_rules! on_each_backend {
     };
 }
 
+mod admin;
+mod api;
 mod auth;
 mod helpers;
 mod http;
+mod roles;
 mod rotation;
+mod users;

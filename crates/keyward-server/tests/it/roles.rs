@@ -1,0 +1,214 @@
+//! Roles and groups through the real endpoint.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Value, json};
+
+use crate::api::{assert_error, create_user};
+use crate::helpers::{Backend, TestServer};
+
+on_each_backend!(roles_and_groups);
+
+async fn roles_and_groups(backend: Backend) {
+    let Some(server) = TestServer::spawn(backend).await else {
+        return;
+    };
+    let ada = create_user(&server, "email", "ada@example.com", None).await["id"].clone();
+    let bob = create_user(&server, "email", "bob@example.com", None).await["id"].clone();
+
+    let body = server
+        .run("mutation { createRole(input: {key: \"editor\", name: \"Editor\", description: \"\"}) { role { id key name description createdAt } } }", json!({}))
+        .await;
+    let role = body["data"]["createRole"]["role"].clone();
+    assert_eq!(
+        (
+            role["key"].clone(),
+            role["name"].clone(),
+            role["description"].clone()
+        ),
+        (json!("editor"), json!("Editor"), Value::Null),
+        "{body}"
+    );
+    let role_id = role["id"].clone();
+    assert!(
+        String::from_utf8(URL_SAFE_NO_PAD.decode(role_id.as_str().unwrap()).unwrap())
+            .unwrap()
+            .starts_with("Role:")
+    );
+    let body = server
+        .run(
+            "mutation { createGroup(input: {key: \"staff\"}) { group { id key } } }",
+            json!({}),
+        )
+        .await;
+    let group_id = body["data"]["createGroup"]["group"]["id"].clone();
+
+    // Keys: unique, and in the x_role_group_key format.
+    let body = server
+        .run(
+            "mutation { createRole(input: {key: \"editor\"}) { role { id } } }",
+            json!({}),
+        )
+        .await;
+    assert_error(&body, "BadRequest", "RoleDuplicateKey");
+    let body = server
+        .run(
+            "mutation { createGroup(input: {key: \"staff\"}) { group { id } } }",
+            json!({}),
+        )
+        .await;
+    assert_error(&body, "BadRequest", "GroupDuplicateKey");
+    for bad in ["1abc", "has space", "authgear:admin", ""] {
+        let body = server
+            .run(
+                "mutation($k: String!) { createRole(input: {key: $k}) { role { id } } }",
+                json!({"k": bad}),
+            )
+            .await;
+        assert_error(&body, "Invalid", "ValidationFailed");
+    }
+
+    // Links: role → Ada directly; role → group; group → Bob.
+    let body = server.run("mutation($ids: [ID!]) { addRoleToUsers(input: {roleKey: \"editor\", userIDs: $ids}) { role { users { totalCount edges { node { id } } } } } }", json!({"ids": [ada]})).await;
+    assert_eq!(
+        body["data"]["addRoleToUsers"]["role"]["users"]["totalCount"], 1,
+        "{body}"
+    );
+    // Idempotent.
+    server.run("mutation($ids: [ID!]) { addRoleToUsers(input: {roleKey: \"editor\", userIDs: $ids}) { role { id } } }", json!({"ids": [ada]})).await;
+    let body = server.run("mutation { addRoleToGroups(input: {roleKey: \"editor\", groupKeys: [\"staff\"]}) { role { groups { edges { node { key } } } } } }", json!({})).await;
+    assert_eq!(
+        body["data"]["addRoleToGroups"]["role"]["groups"]["edges"][0]["node"]["key"], "staff",
+        "{body}"
+    );
+    let body = server.run("mutation($ids: [ID!]) { addGroupToUsers(input: {groupKey: \"staff\", userIDs: $ids}) { group { roles { edges { node { key } } } users { totalCount } } } }", json!({"ids": [bob]})).await;
+    assert_eq!(
+        body["data"]["addGroupToUsers"]["group"]["users"]["totalCount"], 1,
+        "{body}"
+    );
+
+    let body = server
+        .run("query($id: ID!) { node(id: $id) { ... on User { roles { totalCount } groups { totalCount edges { node { key } } } effectiveRoles { edges { node { key } } } } } }", json!({"id": bob}))
+        .await;
+    let u = &body["data"]["node"];
+    assert_eq!(u["roles"]["totalCount"], 0, "{body}");
+    assert_eq!(u["groups"]["edges"][0]["node"]["key"], "staff");
+    assert_eq!(u["effectiveRoles"]["edges"][0]["node"]["key"], "editor");
+
+    // users(roleKeys:) counts effective roles; groupKeys the groups.
+    let body = server.run("{ byRole: users(roleKeys: [\"editor\"]) { totalCount } byGroup: users(groupKeys: [\"staff\"]) { edges { node { id } } } }", json!({})).await;
+    assert_eq!(body["data"]["byRole"]["totalCount"], 2, "{body}");
+    assert_eq!(
+        body["data"]["byGroup"]["edges"],
+        json!([{"node": {"id": bob}}])
+    );
+
+    // Unknown things.
+    let ghost = URL_SAFE_NO_PAD.encode(format!("User:{}", uuid::Uuid::new_v4()));
+    let body = server.run("mutation($ids: [ID!]) { addRoleToUsers(input: {roleKey: \"editor\", userIDs: $ids}) { role { id } } }", json!({"ids": [ghost]})).await;
+    assert_error(&body, "NotFound", "UserUnknownKeys");
+    assert_eq!(
+        body["errors"][0]["extensions"]["info"]["ids"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let body = server
+        .run(
+            "mutation { addRoleToUsers(input: {roleKey: \"nope\", userIDs: []}) { role { id } } }",
+            json!({}),
+        )
+        .await;
+    assert_error(&body, "NotFound", "RoleNotFound");
+    let body = server.run("mutation { addRoleToGroups(input: {roleKey: \"editor\", groupKeys: [\"staff\", \"ghosts\"]}) { role { id } } }", json!({})).await;
+    assert_error(&body, "NotFound", "GroupUnknownKeys");
+    assert_eq!(
+        body["errors"][0]["extensions"]["info"]["keys"],
+        json!(["ghosts"])
+    );
+    // Omitted userIDs: an empty list, not a crash.
+    let body = server
+        .run(
+            "mutation { removeGroupFromUsers(input: {groupKey: \"staff\"}) { group { key } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["removeGroupFromUsers"]["group"]["key"], "staff",
+        "{body}"
+    );
+
+    // Listing, search, exclusion.
+    server
+        .run(
+            "mutation { createRole(input: {key: \"viewer\", name: \"Viewer\"}) { role { id } } }",
+            json!({}),
+        )
+        .await;
+    let body = server.run("query($ex: [ID!]) { all: roles { totalCount edges { node { key } } } found: roles(searchKeyword: \"VIE\") { edges { node { key } } } rest: roles(excludedIDs: $ex) { edges { node { key } } } }", json!({"ex": [role_id]})).await;
+    assert_eq!(body["data"]["all"]["totalCount"], 2, "{body}");
+    assert_eq!(
+        body["data"]["found"]["edges"],
+        json!([{"node": {"key": "viewer"}}])
+    );
+    assert_eq!(
+        body["data"]["rest"]["edges"],
+        json!([{"node": {"key": "viewer"}}])
+    );
+    let body = server
+        .run(
+            "{ roles(excludedIDs: [\"bad\"]) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(body["errors"][0]["message"], "invalid role ID");
+
+    // Update: null keeps, "" clears.
+    let body = server.run("mutation($id: ID!) { updateRole(input: {id: $id, name: \"\", description: \"Can edit\"}) { role { key name description } } }", json!({"id": role_id})).await;
+    assert_eq!(
+        body["data"]["updateRole"]["role"],
+        json!({"key": "editor", "name": null, "description": "Can edit"}),
+        "{body}"
+    );
+    let body = server
+        .run(
+            "mutation($id: ID!) { updateRole(input: {id: $id, key: \"viewer\"}) { role { key } } }",
+            json!({"id": role_id}),
+        )
+        .await;
+    assert_error(&body, "BadRequest", "RoleDuplicateKey");
+
+    // Removal and deletion.
+    let body = server.run("mutation($ids: [ID!]) { removeRoleFromUsers(input: {roleKey: \"editor\", userIDs: $ids}) { role { users { totalCount } } } }", json!({"ids": [ada]})).await;
+    assert_eq!(
+        body["data"]["removeRoleFromUsers"]["role"]["users"]["totalCount"],
+        0
+    );
+    let body = server.run("mutation { removeRoleFromGroups(input: {roleKey: \"editor\", groupKeys: [\"staff\"]}) { role { groups { totalCount } } } }", json!({})).await;
+    assert_eq!(
+        body["data"]["removeRoleFromGroups"]["role"]["groups"]["totalCount"],
+        0
+    );
+    let body = server
+        .run(
+            "mutation($id: ID!) { deleteGroup(input: {id: $id}) { ok } }",
+            json!({"id": group_id}),
+        )
+        .await;
+    assert_eq!(body["data"]["deleteGroup"]["ok"], true);
+    let body = server
+        .run(
+            "mutation($id: ID!) { deleteGroup(input: {id: $id}) { ok } }",
+            json!({"id": group_id}),
+        )
+        .await;
+    assert_error(&body, "NotFound", "GroupNotFound");
+    let body = server
+        .run(
+            "mutation($id: ID!) { deleteRole(input: {id: $id}) { ok } }",
+            json!({"id": role_id}),
+        )
+        .await;
+    assert_eq!(body["data"]["deleteRole"]["ok"], true);
+}
