@@ -114,6 +114,8 @@ pub mod projects;
 pub mod roles;
 /// Sealing private keys under the master key.
 pub mod seal;
+/// Bulk seeding of synthetic users (benchmarks).
+pub mod seed;
 /// Isolated test databases on either backend (feature `testing`).
 #[cfg(feature = "testing")]
 pub mod testing;

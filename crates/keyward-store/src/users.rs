@@ -113,18 +113,25 @@ impl UserFilter {
         }
     }
 
-    /// The `WHERE` conditions (after `u.project_id = $1`) and their binds,
-    /// numbered from `$2`.
-    fn conditions(&self) -> (String, Vec<Arg>) {
+    /// The `FROM` clause (with `u` for users), the `WHERE` conditions
+    /// (after `u.project_id = $1`) and their binds, numbered from `$2`.
+    ///
+    /// A search starts from the matching terms (an index range) and joins
+    /// the users to them, so its cost grows with the matches, not with the
+    /// project (`CROSS JOIN` makes SQLite keep that order; PostgreSQL
+    /// plans it by itself).
+    fn conditions(&self) -> (String, String, Vec<Arg>) {
         let mut sql = String::new();
         let mut args = Vec::new();
+        let mut from = String::from("users u");
         if let Some(prefix) = self.search.as_deref().filter(|s| !s.is_empty()) {
             let n = args.len() + 2;
-            sql.push_str(&format!(
-                " AND u.id IN (SELECT t.user_id FROM user_search_terms t \
-                   WHERE t.project_id = $1 AND t.term >= ${n} AND t.term < ${})",
+            from = format!(
+                "(SELECT DISTINCT user_id FROM user_search_terms \
+                   WHERE project_id = $1 AND term >= ${n} AND term < ${}) t CROSS JOIN users u",
                 n + 1
-            ));
+            );
+            sql.push_str(" AND u.id = t.user_id");
             args.push(Arg::Text(prefix.to_owned()));
             args.push(Arg::Text(format!("{prefix}\u{10FFFF}")));
         }
@@ -152,7 +159,7 @@ impl UserFilter {
             ));
             args.extend(self.group_keys.iter().cloned().map(Arg::Text));
         }
-        (sql, args)
+        (from, sql, args)
     }
 }
 
@@ -357,8 +364,8 @@ impl Tx {
         filter: &UserFilter,
         page: &PageRequest,
     ) -> Result<Page<User>> {
-        let (conditions, args) = filter.conditions();
-        self.page_of_users(project, filter.sort, &conditions, args, page)
+        let (from, conditions, args) = filter.conditions();
+        self.page_of_users(project, filter.sort, &from, &conditions, args, page)
             .await
     }
 
@@ -371,14 +378,22 @@ impl Tx {
         args: Vec<Arg>,
         page: &PageRequest,
     ) -> Result<Page<User>> {
-        self.page_of_users(project, UserSort::CreatedAt, conditions, args, page)
-            .await
+        self.page_of_users(
+            project,
+            UserSort::CreatedAt,
+            "users u",
+            conditions,
+            args,
+            page,
+        )
+        .await
     }
 
     async fn page_of_users(
         &mut self,
         project: &str,
         sort: UserSort,
+        from: &str,
         conditions: &str,
         mut args: Vec<Arg>,
         page: &PageRequest,
@@ -390,7 +405,7 @@ impl Tx {
             args.push(Arg::Text(seek.id));
         }
         let sql = format!(
-            "SELECT {USER_COLUMNS} FROM users u WHERE u.project_id = $1{conditions}{bounds}{}",
+            "SELECT {USER_COLUMNS} FROM {from} WHERE u.project_id = $1{conditions}{bounds}{}",
             page.order_limit(sort, "u.id")
         );
         let rows: Vec<UserRow> = on_tx!(self, |conn, pg| {
@@ -406,8 +421,8 @@ impl Tx {
 
     /// How many users match (for `totalCount`).
     pub async fn count_users(&mut self, project: &str, filter: &UserFilter) -> Result<i64> {
-        let (conditions, args) = filter.conditions();
-        let sql = format!("SELECT COUNT(*) FROM users u WHERE u.project_id = $1{conditions}");
+        let (from, conditions, args) = filter.conditions();
+        let sql = format!("SELECT COUNT(*) FROM {from} WHERE u.project_id = $1{conditions}");
         Ok(on_tx!(self, |conn, pg| {
             let query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(project);
             bind_args!(query, args).fetch_one(&mut *conn).await?

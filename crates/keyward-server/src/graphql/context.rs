@@ -4,6 +4,8 @@
 //! password, does not hold SQLite's write lock); the HTTP handler commits
 //! it when the response has no error and rolls it back otherwise.
 
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use keyward_store::{Store, StoreError, Tx};
@@ -23,7 +25,12 @@ pub struct RequestCtx {
     write: bool,
     tx: Mutex<Option<Tx>>,
     store_failed: AtomicBool,
+    /// Verified claims per user, loaded a page at a time.
+    claims: std::sync::Mutex<HashMap<String, Claims>>,
 }
+
+/// A user's verified claims as `(name, value)`.
+pub type Claims = Arc<Vec<(String, String)>>;
 
 impl RequestCtx {
     /// State for one request; `write` when it runs a mutation.
@@ -35,6 +42,7 @@ impl RequestCtx {
             write,
             tx: Mutex::new(None),
             store_failed: AtomicBool::new(false),
+            claims: std::sync::Mutex::new(HashMap::new()),
         }
     }
 
@@ -67,6 +75,52 @@ impl RequestCtx {
         tracing::error!(code = e.code(), error = %e, "store failure in an Admin API request");
         self.store_failed.store(true, Ordering::Relaxed);
         unexpected()
+    }
+
+    /// Load the verified claims of a page of users with one query, so that
+    /// their `standardAttributes` and `verifiedClaims` need none.
+    pub async fn prefetch_claims(&self, user_ids: Vec<String>) -> async_graphql::Result<()> {
+        let rows = self
+            .tx()
+            .await?
+            .verified_claims_of_users(self.project(), &user_ids)
+            .await
+            .map_err(|e| self.fail(e))?;
+        let mut by_user: HashMap<String, Vec<(String, String)>> =
+            user_ids.into_iter().map(|id| (id, Vec::new())).collect();
+        for (user, name, value) in rows {
+            by_user.entry(user).or_default().push((name, value));
+        }
+        if let Ok(mut cache) = self.claims.lock() {
+            cache.extend(by_user.into_iter().map(|(k, v)| (k, Arc::new(v))));
+        }
+        Ok(())
+    }
+
+    /// A user's verified claims: prefetched, or read now.
+    pub async fn claims_of(&self, user_id: &str) -> async_graphql::Result<Claims> {
+        let cached = self
+            .claims
+            .lock()
+            .ok()
+            .and_then(|c| c.get(user_id).cloned());
+        if let Some(claims) = cached {
+            return Ok(claims);
+        }
+        let claims = self
+            .tx()
+            .await?
+            .verified_claims(self.project(), user_id)
+            .await
+            .map_err(|e| self.fail(e))?;
+        Ok(Arc::new(claims))
+    }
+
+    /// Forget what was prefetched for a user whose claims just changed.
+    pub fn forget_claims(&self, user_id: &str) {
+        if let Ok(mut cache) = self.claims.lock() {
+            cache.remove(user_id);
+        }
     }
 
     /// Whether the store failed during this request.

@@ -123,6 +123,8 @@ async fn users_page(
         .users_of_entry(r.project(), catalog, id, &page)
         .await
         .map_err(|e| r.fail(e))?;
+    r.prefetch_claims(result.items.iter().map(|u| u.id.clone()).collect())
+        .await?;
     let items = result
         .items
         .into_iter()

@@ -176,12 +176,7 @@ impl UserNode {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<UserStandardAttributes> {
         let r = req(ctx)?;
-        let claims = r
-            .tx()
-            .await?
-            .verified_claims(r.project(), &self.0.id)
-            .await
-            .map_err(|e| r.fail(e))?;
+        let claims = r.claims_of(&self.0.id).await?;
         let mut attrs = self.0.standard_attributes.clone();
         for (claim, flag) in [
             ("email", "email_verified"),
@@ -209,14 +204,10 @@ impl UserNode {
     /// The list of the user's verified claims
     async fn verified_claims(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Claim>> {
         let r = req(ctx)?;
-        let claims = r
-            .tx()
-            .await?
-            .verified_claims(r.project(), &self.0.id)
-            .await
-            .map_err(|e| r.fail(e))?;
+        let claims = r.claims_of(&self.0.id).await?;
         Ok(claims
-            .into_iter()
+            .iter()
+            .cloned()
             .map(|(name, value)| Claim { name, value })
             .collect())
     }
@@ -521,6 +512,8 @@ impl UserQuery {
             .list_users(r.project(), &filter, &page)
             .await
             .map_err(|e| r.fail(e))?;
+        r.prefetch_claims(result.items.iter().map(|u| u.id.clone()).collect())
+            .await?;
         let items = result
             .items
             .into_iter()
@@ -970,6 +963,7 @@ impl UserMutation {
                     .map_err(|e| r.fail(e))?;
             }
         }
+        r.forget_claims(&user.id);
         user.is_anonymized = true;
         user.is_disabled = true;
         user.disable_reason = None;
@@ -1040,6 +1034,7 @@ impl UserMutation {
         )
         .await
         .map_err(|e| r.fail(e))?;
+        r.forget_claims(&user.id);
         user.updated_at = r.now;
         tx.save_user(r.project(), &user)
             .await

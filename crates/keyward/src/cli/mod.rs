@@ -7,6 +7,7 @@ mod project;
 mod quickstart;
 mod serve;
 mod token;
+mod users;
 
 use std::path::PathBuf;
 
@@ -88,6 +89,9 @@ pub enum Command {
     Key(key::KeyCommand),
     /// Print a signed Admin API token (JWT) on stdout.
     Token(token::TokenArgs),
+    /// Work with a project's users outside the Admin API (benchmark seeding).
+    #[command(subcommand)]
+    Users(users::UsersCommand),
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -102,6 +106,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Project(cmd) => project::run(&cli.global, cmd).await,
         Command::Key(cmd) => key::run(&cli.global, cmd).await,
         Command::Token(args) => token::run(args),
+        Command::Users(cmd) => users::run(&cli.global, cmd).await,
     }
 }
 
