@@ -131,7 +131,9 @@ fn statements(project: &str, rows: &[SeedRow]) -> Vec<(String, Vec<Arg>)> {
         vec![Arg::Text(project.to_owned())],
     );
     let mut terms = (
-        String::from("INSERT INTO user_search_terms (project_id, term, user_id) VALUES "),
+        String::from(
+            "INSERT INTO user_search_terms (project_id, term, user_id, created_at) VALUES ",
+        ),
         vec![Arg::Text(project.to_owned())],
     );
     for (k, row) in rows.iter().enumerate() {
@@ -169,14 +171,17 @@ fn statements(project: &str, rows: &[SeedRow]) -> Vec<(String, Vec<Arg>)> {
 
         let n = terms.1.len() + 1;
         terms.0.push_str(&format!(
-            "{sep}($1, ${n}, ${}), ($1, ${}, ${})",
+            "{sep}($1, ${n}, ${}, ${}), ($1, ${}, ${}, ${})",
             n + 1,
             n + 2,
-            n + 1
+            n + 3,
+            n + 1,
+            n + 2
         ));
         terms.1.extend([
             Arg::Text(row.email.clone()),
             Arg::Text(row.user_id.clone()),
+            Arg::Int(row.at),
             Arg::Text(row.name.to_lowercase()),
         ]);
     }

@@ -113,6 +113,16 @@ impl UserFilter {
         }
     }
 
+    /// The search prefix, when it is the only filter and the order is by
+    /// creation time (the case the terms index answers alone).
+    fn search_only(&self) -> Option<&str> {
+        let prefix = self.search.as_deref().filter(|s| !s.is_empty())?;
+        (self.sort == UserSort::CreatedAt
+            && self.role_keys.is_empty()
+            && self.group_keys.is_empty())
+        .then_some(prefix)
+    }
+
     /// The `FROM` clause (with `u` for users), the `WHERE` conditions
     /// (after `u.project_id = $1`) and their binds, numbered from `$2`.
     ///
@@ -364,9 +374,50 @@ impl Tx {
         filter: &UserFilter,
         page: &PageRequest,
     ) -> Result<Page<User>> {
+        if let Some(prefix) = filter.search_only() {
+            return self.search_by_creation(project, prefix, page).await;
+        }
         let (from, conditions, args) = filter.conditions();
         self.page_of_users(project, filter.sort, &from, &conditions, args, page)
             .await
+    }
+
+    /// A search page sorted by creation time: the page's user IDs come from
+    /// the terms index alone (range on the prefix, sorted by the stored
+    /// creation time), and only they are read from `users`.
+    async fn search_by_creation(
+        &mut self,
+        project: &str,
+        prefix: &str,
+        page: &PageRequest,
+    ) -> Result<Page<User>> {
+        let mut args = vec![
+            Arg::Text(prefix.to_owned()),
+            Arg::Text(format!("{prefix}\u{10FFFF}")),
+        ];
+        let (bounds, seeks) = page.bounds("created_at", "user_id", args.len() + 2);
+        for seek in seeks {
+            args.push(Arg::Int(seek.sort));
+            args.push(Arg::Text(seek.id));
+        }
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM ( \
+               SELECT user_id, created_at FROM user_search_terms \
+               WHERE project_id = $1 AND term >= $2 AND term < $3{bounds} \
+               GROUP BY user_id, created_at{}) t \
+             CROSS JOIN users u WHERE u.project_id = $1 AND u.id = t.user_id{}",
+            page.order_limit("created_at", "user_id"),
+            page.order_limit("u.created_at", "u.id"),
+        );
+        let rows: Vec<UserRow> = on_tx!(self, |conn, pg| {
+            let query = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(project);
+            bind_args!(query, args).fetch_all(&mut *conn).await?
+        });
+        let users = rows
+            .into_iter()
+            .map(user_from_row)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(page.finish(users))
     }
 
     /// A page of users by creation time, with extra `WHERE` conditions whose
@@ -469,11 +520,13 @@ impl Tx {
                 .await?;
             for term in &terms {
                 sqlx::query(
-                    "INSERT INTO user_search_terms (project_id, term, user_id) VALUES ($1, $2, $3)",
+                    "INSERT INTO user_search_terms (project_id, term, user_id, created_at) \
+                     VALUES ($1, $2, $3, $4)",
                 )
                 .bind(project)
                 .bind(term)
                 .bind(user_id)
+                .bind(user.created_at)
                 .execute(&mut *conn)
                 .await?;
             }

@@ -292,3 +292,65 @@ fn quickstart_prints_a_working_curl_line() {
     assert_eq!(keys.as_array().unwrap().len(), 1);
     server.stop_gracefully();
 }
+
+#[test]
+fn read_only_keys_and_seeded_users() {
+    let env = Env::new();
+    env.ok(&["project", "create", "myapp"]);
+    let ro = env.ok(&[
+        "key",
+        "create",
+        "--project",
+        "myapp",
+        "--out",
+        "ro.pem",
+        "--role",
+        "read-only",
+    ]);
+    let (_, rw_token) = env.new_key_and_token("rw.pem", "300");
+    let list: serde_json::Value =
+        serde_json::from_str(&env.ok(&["key", "list", "--project", "myapp", "--json"])).unwrap();
+    for key in list.as_array().unwrap() {
+        let expected = if key["kid"] == ro.as_str() {
+            "read_only"
+        } else {
+            "full"
+        };
+        assert_eq!(key["role"], expected, "{key}");
+    }
+    let err = env.fail(&["key", "create", "--project", "myapp", "--role", "admin"]);
+    assert!(err.contains("read-only"), "{err}");
+
+    env.ok(&["users", "seed", "--project", "myapp", "--count", "250"]);
+    let server = env.serve();
+    let rt = runtime();
+    let ro_token = env.ok(&[
+        "token",
+        "--project",
+        "myapp",
+        "--kid",
+        &ro,
+        "--key",
+        "ro.pem",
+    ]);
+    let body = rt.block_on(server.graphql(
+        &ro_token,
+        "{ users(first: 100) { totalCount edges { node { id } } pageInfo { hasNextPage } } }",
+    ));
+    assert_eq!(body["data"]["users"]["totalCount"], 250, "{body}");
+    assert_eq!(
+        body["data"]["users"]["edges"].as_array().unwrap().len(),
+        100
+    );
+    assert_eq!(body["data"]["users"]["pageInfo"]["hasNextPage"], true);
+
+    let create = "mutation { createRole(input: {key: \"ops\"}) { role { key } } }";
+    let body = rt.block_on(server.graphql(&ro_token, create));
+    assert_eq!(
+        body["errors"][0]["extensions"]["reason"], "ReadOnlyKey",
+        "{body}"
+    );
+    let body = rt.block_on(server.graphql(&rw_token, create));
+    assert_eq!(body["data"]["createRole"]["role"]["key"], "ops", "{body}");
+    server.stop_gracefully();
+}

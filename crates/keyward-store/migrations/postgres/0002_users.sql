@@ -74,15 +74,19 @@ CREATE TABLE verified_claims (
     FOREIGN KEY (project_id, user_id) REFERENCES users (project_id, id) ON DELETE CASCADE
 );
 
--- Prefix search: every identity value and the lowercased name of each user.
+-- Prefix search: every identity value and the lowercased name of each user,
+-- with the user's creation time so that a search page sorted by it is read
+-- from this index alone, however many users match.
 CREATE TABLE user_search_terms (
     project_id TEXT NOT NULL,
     term       TEXT COLLATE "C" NOT NULL,
     user_id    TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
     PRIMARY KEY (project_id, term, user_id),
     FOREIGN KEY (project_id, user_id) REFERENCES users (project_id, id) ON DELETE CASCADE
 );
 CREATE INDEX user_search_terms_by_user ON user_search_terms (project_id, user_id);
+CREATE INDEX user_search_terms_by_time ON user_search_terms (project_id, term, created_at, user_id);
 
 CREATE TABLE access_roles (
     project_id  TEXT    NOT NULL REFERENCES projects (id) ON DELETE CASCADE,

@@ -187,6 +187,19 @@ impl Server {
         }
     }
 
+    /// Run a GraphQL query with `token`; asserts 200 and returns the body.
+    pub async fn graphql(&self, token: &str, query: &str) -> serde_json::Value {
+        let response = reqwest::Client::new()
+            .post(self.endpoint())
+            .bearer_auth(token)
+            .json(&serde_json::json!({ "query": query }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        response.json().await.unwrap()
+    }
+
     /// Poll with `token` until this server refuses it as `unknown_key`
     /// (a deleted key). Every answer before that must be "ok"; panics if
     /// the refusal takes longer than `limit` after `since`.

@@ -1,0 +1,276 @@
+//! The user directory in the store, on both backends: keyset pages in both
+//! directions, the login-ID uniqueness index, prefix search, role links,
+//! cascades, and seeding.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use keyward_store::testing::{Backend, TestDatabase};
+use keyward_store::{
+    Catalog, Entry, Identity, PageRequest, Store, StoreError, StoreOptions, User, UserFilter,
+    UserSort,
+};
+
+macro_rules! on_each_backend {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[tokio::test] async fn $name() { super::$name(super::Backend::Sqlite).await } )*
+        }
+        mod postgres {
+            $( #[tokio::test] async fn $name() { super::$name(super::Backend::Postgres).await } )*
+        }
+    };
+}
+
+on_each_backend!(
+    keyset_pages_cover_every_user_once,
+    login_ids_are_unique_per_project,
+    search_and_role_filters,
+    deleting_a_user_cascades_but_keeps_the_audit_log,
+);
+
+async fn open(backend: Backend) -> Option<(Store, TestDatabase)> {
+    let db = TestDatabase::new(backend).await?;
+    let store = Store::open(&db.url, StoreOptions::default()).await.unwrap();
+    store.create_project("myapp").await.unwrap();
+    store.create_project("other").await.unwrap();
+    Some((store, db))
+}
+
+fn identity(user: &str, value: &str) -> Identity {
+    Identity {
+        id: uuid::Uuid::new_v4().to_string(),
+        user_id: user.to_owned(),
+        key: "email".into(),
+        login_type: "email".into(),
+        login_id: value.into(),
+        unique_key: value.into(),
+        original_value: value.into(),
+        created_at: 1,
+        updated_at: 1,
+    }
+}
+
+fn request(after: Option<keyward_store::Seek>, limit: u32, from_end: bool) -> PageRequest {
+    PageRequest {
+        after: if from_end { None } else { after.clone() },
+        before: if from_end { after } else { None },
+        limit,
+        from_end,
+        descending: true,
+    }
+}
+
+async fn keyset_pages_cover_every_user_once(backend: Backend) {
+    let Some((store, _db)) = open(backend).await else {
+        return;
+    };
+    store.seed_users("myapp", 0, 23).await.unwrap();
+    store.seed_users("other", 0, 5).await.unwrap();
+    let filter = UserFilter::all(UserSort::CreatedAt);
+    let mut tx = store.begin_read().await.unwrap();
+    assert_eq!(tx.count_users("myapp", &filter).await.unwrap(), 23);
+
+    // Forward, 5 at a time.
+    let mut seen: Vec<User> = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = tx
+            .list_users("myapp", &filter, &request(cursor, 5, false))
+            .await
+            .unwrap();
+        cursor = page.items.last().map(|u| u.seek(UserSort::CreatedAt, true));
+        seen.extend(page.items);
+        if !page.more {
+            break;
+        }
+    }
+    assert_eq!(seen.len(), 23);
+    assert!(
+        seen.windows(2).all(|w| w[0].created_at > w[1].created_at),
+        "newest first"
+    );
+
+    // Backward from the end gives the same users in the same order.
+    let mut back: Vec<User> = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = tx
+            .list_users("myapp", &filter, &request(cursor, 4, true))
+            .await
+            .unwrap();
+        cursor = page
+            .items
+            .first()
+            .map(|u| u.seek(UserSort::CreatedAt, true));
+        let more = page.more;
+        back.splice(0..0, page.items);
+        if !more {
+            break;
+        }
+    }
+    assert_eq!(back, seen);
+}
+
+async fn login_ids_are_unique_per_project(backend: Backend) {
+    let Some((store, _db)) = open(backend).await else {
+        return;
+    };
+    let mut tx = store.begin().await.unwrap();
+    for (project, id) in [("myapp", "u1"), ("myapp", "u2"), ("other", "u3")] {
+        tx.insert_user(project, &User::new(id.into(), 1))
+            .await
+            .unwrap();
+    }
+    tx.insert_identity("myapp", &identity("u1", "a@x.example"))
+        .await
+        .unwrap();
+    // Another project may hold the same value.
+    tx.insert_identity("other", &identity("u3", "a@x.example"))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    let mut tx = store.begin().await.unwrap();
+    let err = tx
+        .insert_identity("myapp", &identity("u2", "a@x.example"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::DuplicateIdentity { ref login_type } if login_type == "email"),
+        "{err}"
+    );
+    drop(tx);
+
+    // Concurrent claims of one value: exactly one wins.
+    let mut tasks = Vec::new();
+    for i in 0..6 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut tx = store.begin().await?;
+            let user = format!("racer{i}");
+            tx.insert_user("myapp", &User::new(user.clone(), 2)).await?;
+            tx.insert_identity("myapp", &identity(&user, "race@x.example"))
+                .await?;
+            tx.commit().await
+        }));
+    }
+    let mut won = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(()) => won += 1,
+            Err(StoreError::DuplicateIdentity { .. }) => {}
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!(won, 1);
+}
+
+async fn search_and_role_filters(backend: Backend) {
+    let Some((store, _db)) = open(backend).await else {
+        return;
+    };
+    let mut tx = store.begin().await.unwrap();
+    let mut ada = User::new("ada".into(), 10);
+    ada.standard_attributes
+        .insert("name".into(), "Ada Lovelace".into());
+    tx.insert_user("myapp", &ada).await.unwrap();
+    tx.insert_user("myapp", &User::new("bob".into(), 20))
+        .await
+        .unwrap();
+    tx.insert_identity("myapp", &identity("bob", "bob@x.example"))
+        .await
+        .unwrap();
+    let role = Entry {
+        id: "r1".into(),
+        key: "admin".into(),
+        name: None,
+        description: None,
+        created_at: 1,
+        updated_at: 1,
+    };
+    tx.insert_entry("myapp", Catalog::Roles, &role)
+        .await
+        .unwrap();
+    tx.link_users("myapp", Catalog::Roles, "r1", &["ada".into()], 1)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    let mut tx = store.begin_read().await.unwrap();
+    let find = |search: Option<&str>, roles: &[&str]| UserFilter {
+        sort: UserSort::CreatedAt,
+        search: search.map(str::to_owned),
+        role_keys: roles.iter().map(|r| r.to_string()).collect(),
+        group_keys: Vec::new(),
+    };
+    let page = request(None, 10, false);
+    let ids = |users: Vec<User>| users.into_iter().map(|u| u.id).collect::<Vec<_>>();
+    let by_name = tx
+        .list_users("myapp", &find(Some("ada l"), &[]), &page)
+        .await
+        .unwrap();
+    assert_eq!(ids(by_name.items), ["ada"]);
+    let by_email = tx
+        .list_users("myapp", &find(Some("bob@"), &[]), &page)
+        .await
+        .unwrap();
+    assert_eq!(ids(by_email.items), ["bob"]);
+    let by_role = tx
+        .list_users("myapp", &find(None, &["admin", "ghost"]), &page)
+        .await
+        .unwrap();
+    assert_eq!(ids(by_role.items), ["ada"]);
+    assert_eq!(
+        tx.count_users("myapp", &find(Some("x"), &[]))
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        tx.count_users("myapp", &find(Some("a"), &[]))
+            .await
+            .unwrap(),
+        1
+    );
+}
+
+async fn deleting_a_user_cascades_but_keeps_the_audit_log(backend: Backend) {
+    let Some((store, _db)) = open(backend).await else {
+        return;
+    };
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_user("myapp", &User::new("gone".into(), 1))
+        .await
+        .unwrap();
+    tx.insert_identity("myapp", &identity("gone", "gone@x.example"))
+        .await
+        .unwrap();
+    tx.insert_audit(
+        "myapp",
+        "admin_api.mutation.create_user.executed",
+        Some("gone"),
+        Some("kid"),
+        1,
+        &serde_json::json!({}),
+    )
+    .await
+    .unwrap();
+    tx.delete_user("myapp", "gone").await.unwrap();
+    assert!(matches!(
+        tx.delete_user("myapp", "gone").await,
+        Err(StoreError::UserNotFound)
+    ));
+    tx.commit().await.unwrap();
+
+    let mut tx = store.begin_read().await.unwrap();
+    assert_eq!(
+        tx.identity_by_unique_key("myapp", "gone@x.example")
+            .await
+            .unwrap(),
+        None
+    );
+    let filter = keyward_store::AuditFilter {
+        user_ids: vec!["gone".into()],
+        ..Default::default()
+    };
+    assert_eq!(tx.count_audit("myapp", &filter).await.unwrap(), 1);
+}
