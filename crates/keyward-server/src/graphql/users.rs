@@ -2,7 +2,7 @@
 //! `getUsersByStandardAttribute`, `getUserByOAuth`) and the user mutations.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
-use keyward_store::{Catalog, PasswordAuthenticator, Tx, User, UserFilter, UserSort};
+use keyward_store::{Catalog, Entry, PasswordAuthenticator, Tx, User, UserFilter, UserSort};
 use serde_json::{Map, Value, json};
 
 use super::audit::record;
@@ -366,14 +366,12 @@ impl UserNode {
         first: Option<i32>,
         last: Option<i32>,
     ) -> async_graphql::Result<Option<Connection<RoleNode>>> {
-        let r = req(ctx)?;
-        let list = r
-            .tx()
+        let list = self
+            .linked(ctx, Linked::Roles)
             .await?
-            .entries_of_user(r.project(), Catalog::Roles, &self.0.id)
-            .await
-            .map_err(|e| r.fail(e))?;
-        let list = list.into_iter().map(RoleNode).collect();
+            .into_iter()
+            .map(RoleNode)
+            .collect();
         Ok(Some(Connection::from_list(
             list,
             &PageArgs::new(after, before, first, last),
@@ -388,14 +386,12 @@ impl UserNode {
         first: Option<i32>,
         last: Option<i32>,
     ) -> async_graphql::Result<Option<Connection<GroupNode>>> {
-        let r = req(ctx)?;
-        let list = r
-            .tx()
+        let list = self
+            .linked(ctx, Linked::Groups)
             .await?
-            .entries_of_user(r.project(), Catalog::Groups, &self.0.id)
-            .await
-            .map_err(|e| r.fail(e))?;
-        let list = list.into_iter().map(GroupNode).collect();
+            .into_iter()
+            .map(GroupNode)
+            .collect();
         Ok(Some(Connection::from_list(
             list,
             &PageArgs::new(after, before, first, last),
@@ -410,14 +406,12 @@ impl UserNode {
         first: Option<i32>,
         last: Option<i32>,
     ) -> async_graphql::Result<Option<Connection<RoleNode>>> {
-        let r = req(ctx)?;
-        let list = r
-            .tx()
+        let list = self
+            .linked(ctx, Linked::EffectiveRoles)
             .await?
-            .effective_roles(r.project(), &self.0.id)
-            .await
-            .map_err(|e| r.fail(e))?;
-        let list = list.into_iter().map(RoleNode).collect();
+            .into_iter()
+            .map(RoleNode)
+            .collect();
         Ok(Some(Connection::from_list(
             list,
             &PageArgs::new(after, before, first, last),
@@ -425,7 +419,27 @@ impl UserNode {
     }
 }
 
+/// What `UserNode::linked` reads.
+enum Linked {
+    Roles,
+    Groups,
+    EffectiveRoles,
+}
+
 impl UserNode {
+    /// The user's direct roles, groups, or roles direct and through groups.
+    async fn linked(&self, ctx: &Context<'_>, which: Linked) -> async_graphql::Result<Vec<Entry>> {
+        let r = req(ctx)?;
+        let mut tx = r.tx().await?;
+        let (project, id) = (r.project(), self.0.id.as_str());
+        let list = match which {
+            Linked::Roles => tx.entries_of_user(project, Catalog::Roles, id).await,
+            Linked::Groups => tx.entries_of_user(project, Catalog::Groups, id).await,
+            Linked::EffectiveRoles => tx.effective_roles(project, id).await,
+        };
+        list.map_err(|e| r.fail(e))
+    }
+
     async fn login_ids_of(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<IdentityNode>> {
         let r = req(ctx)?;
         let list = r
