@@ -4,9 +4,8 @@
 //! - key sets: each project's parsed public keys and policy, loaded once and
 //!   dropped when the project's key version changes (see `watch.rs`);
 //! - verified tokens: SHA-256(project, token) → (kid, exp, audit context),
-//!   kept until the
-//!   token's `exp`. A reused token costs a hash and a lookup instead of an
-//!   RSA verify. A hit still requires its key to be active in the current
+//!   kept until the token's `exp`. A reused token costs a hash and a lookup
+//!   instead of an RSA verify. A hit still requires its key to be active in the current
 //!   key set, so disabling or deleting a key takes effect for cached tokens
 //!   as soon as the key set is refreshed.
 
@@ -33,8 +32,11 @@ pub struct AdminCaller {
     /// What that key may do.
     pub role: KeyRole,
     /// The token's `audit_context` claim, recorded in audit entries.
-    pub audit_context: Option<Arc<serde_json::Map<String, serde_json::Value>>>,
+    pub audit_context: Option<AuditContext>,
 }
+
+/// A token's `audit_context` claim (a JSON object).
+pub type AuditContext = Arc<serde_json::Map<String, serde_json::Value>>;
 
 /// Why a request was not authenticated.
 #[derive(Debug, thiserror::Error)]
@@ -55,7 +57,7 @@ struct CachedToken {
     project: String,
     kid: String,
     exp: f64,
-    audit_context: Option<Arc<serde_json::Map<String, serde_json::Value>>>,
+    audit_context: Option<AuditContext>,
     ttl: Duration,
 }
 
@@ -232,7 +234,7 @@ impl Authenticator {
         &self,
         loaded: &ProjectKeys,
         kid: String,
-        audit_context: Option<Arc<serde_json::Map<String, serde_json::Value>>>,
+        audit_context: Option<AuditContext>,
         now: u64,
     ) -> AdminCaller {
         self.record_use(&loaded.project.id, &kid, now);

@@ -102,7 +102,8 @@ impl Tx {
     /// Store a new login ID; a value another identity of the project holds
     /// is [`StoreError::DuplicateIdentity`].
     pub async fn insert_identity(&mut self, project: &str, identity: &Identity) -> Result<()> {
-        on_tx!(self, |conn, pg| {
+        self.begin_guard().await?;
+        let inserted = on_tx!(self, |conn, pg| {
             sqlx::query(
                 "INSERT INTO identities (project_id, id, user_id, login_id_key, login_id_type, \
                     login_id, unique_key, original_value, created_at, updated_at) \
@@ -120,14 +121,17 @@ impl Tx {
             .bind(identity.updated_at)
             .execute(&mut *conn)
             .await
-            .map_err(|e| duplicate(e, &identity.login_type))?;
+            .map(|done| done.rows_affected())
         });
+        self.end_guard(inserted.is_ok()).await?;
+        inserted.map_err(|e| duplicate(e, &identity.login_type))?;
         self.refresh_search_terms(project, &identity.user_id).await
     }
 
     /// Replace a login ID's value (same ID, same owner).
     pub async fn update_identity(&mut self, project: &str, identity: &Identity) -> Result<()> {
-        let done = on_tx!(self, |conn, pg| {
+        self.begin_guard().await?;
+        let updated = on_tx!(self, |conn, pg| {
             sqlx::query(
                 "UPDATE identities SET login_id_key = $3, login_id_type = $4, login_id = $5, \
                     unique_key = $6, original_value = $7, updated_at = $8 \
@@ -143,10 +147,10 @@ impl Tx {
             .bind(identity.updated_at)
             .execute(&mut *conn)
             .await
-            .map_err(|e| duplicate(e, &identity.login_type))?
-            .rows_affected()
+            .map(|done| done.rows_affected())
         });
-        if done == 0 {
+        self.end_guard(updated.is_ok()).await?;
+        if updated.map_err(|e| duplicate(e, &identity.login_type))? == 0 {
             return Err(StoreError::IdentityNotFound);
         }
         self.refresh_search_terms(project, &identity.user_id).await

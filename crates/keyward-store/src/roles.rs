@@ -90,7 +90,8 @@ impl Tx {
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
             catalog.table()
         );
-        on_tx!(self, |conn, pg| {
+        self.begin_guard().await?;
+        let inserted = on_tx!(self, |conn, pg| {
             sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(project)
                 .bind(&e.id)
@@ -101,8 +102,10 @@ impl Tx {
                 .bind(e.updated_at)
                 .execute(&mut *conn)
                 .await
-                .map_err(|err| duplicate_key(err, catalog))?;
+                .map(|done| done.rows_affected())
         });
+        self.end_guard(inserted.is_ok()).await?;
+        inserted.map_err(|err| duplicate_key(err, catalog))?;
         Ok(())
     }
 
@@ -113,7 +116,8 @@ impl Tx {
              WHERE project_id = $1 AND id = $2",
             catalog.table()
         );
-        let done = on_tx!(self, |conn, pg| {
+        self.begin_guard().await?;
+        let saved = on_tx!(self, |conn, pg| {
             sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(project)
                 .bind(&e.id)
@@ -123,10 +127,10 @@ impl Tx {
                 .bind(e.updated_at)
                 .execute(&mut *conn)
                 .await
-                .map_err(|err| duplicate_key(err, catalog))?
-                .rows_affected()
+                .map(|done| done.rows_affected())
         });
-        if done == 0 {
+        self.end_guard(saved.is_ok()).await?;
+        if saved.map_err(|err| duplicate_key(err, catalog))? == 0 {
             return Err(catalog.not_found());
         }
         Ok(())

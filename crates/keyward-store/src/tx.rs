@@ -99,6 +99,33 @@ impl Tx {
     /// PostgreSQL: lock the project's row until the transaction ends, so
     /// guarded key changes of one project run one at a time. SQLite's
     /// `BEGIN IMMEDIATE` already serializes writers.
+    /// Before a statement that may break a unique constraint: on
+    /// PostgreSQL a failed statement aborts the whole transaction, so it
+    /// runs inside a savepoint that [`Tx::end_guard`] releases or rolls back,
+    /// and the request's transaction stays usable after the refusal (SQLite
+    /// undoes only the failed statement by itself).
+    pub(crate) async fn begin_guard(&mut self) -> Result<()> {
+        if let TxInner::Postgres(t) = &mut self.inner {
+            sqlx::query("SAVEPOINT unique_guard")
+                .execute(&mut **t)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// After the guarded statement: keep its work (`ok`) or undo it.
+    pub(crate) async fn end_guard(&mut self, ok: bool) -> Result<()> {
+        if let TxInner::Postgres(t) = &mut self.inner {
+            let sql = if ok {
+                "RELEASE SAVEPOINT unique_guard"
+            } else {
+                "ROLLBACK TO SAVEPOINT unique_guard"
+            };
+            sqlx::query(sql).execute(&mut **t).await?;
+        }
+        Ok(())
+    }
+
     pub(crate) async fn lock_project(&mut self, project: &str) -> Result<()> {
         if let TxInner::Postgres(t) = &mut self.inner {
             sqlx::query("SELECT 1 FROM projects WHERE id = $1 FOR UPDATE")

@@ -51,6 +51,30 @@ async fn failed_request_rolls_back_every_write(backend: Backend) {
     assert_eq!(body["data"]["auditLogs"]["totalCount"], 1);
     let body = server.run("{ getUserByLoginID(loginIDKey: \"email\", loginIDValue: \"fresh@example.com\") { id } }", json!({})).await;
     assert_eq!(body["data"]["getUserByLoginID"], Value::Null);
+
+    // The refusal first: the later mutations still run on a usable
+    // transaction (PostgreSQL aborts one on a failed statement unless it is
+    // guarded) and report their own results; nothing is kept.
+    let (status, body) = server
+        .graphql(
+            &server.token(),
+            json!({"query": "mutation {
+               a: createUser(input: {definition: {loginID: {key: \"email\", value: \"taken@example.com\"}}}) { user { id } }
+               r: createRole(input: {key: \"later\"}) { role { id } }
+               d: createRole(input: {key: \"later\"}) { role { id } }
+             }"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let reasons: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["extensions"]["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(reasons, ["InvariantViolated", "RoleDuplicateKey"], "{body}");
+    let body = server.run("{ roles { totalCount } }", json!({})).await;
+    assert_eq!(body["data"]["roles"]["totalCount"], 0);
 }
 
 async fn mutation_field_limit(backend: Backend) {
