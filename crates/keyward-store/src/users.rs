@@ -288,7 +288,7 @@ impl Tx {
             .execute(&mut *conn)
             .await?;
         });
-        self.refresh_search_terms(project, &user.id).await
+        self.refresh_terms_of(project, user).await
     }
 
     /// Write every mutable field of `user` back (the caller read it in this
@@ -326,7 +326,7 @@ impl Tx {
         if done == 0 {
             return Err(StoreError::UserNotFound);
         }
-        self.refresh_search_terms(project, &user.id).await
+        self.refresh_terms_of(project, user).await
     }
 
     /// One user, if it exists.
@@ -489,9 +489,15 @@ impl Tx {
         project: &str,
         user_id: &str,
     ) -> Result<()> {
-        let Some(user) = self.user(project, user_id).await? else {
-            return Ok(());
-        };
+        match self.user(project, user_id).await? {
+            Some(user) => self.refresh_terms_of(project, &user).await,
+            None => Ok(()),
+        }
+    }
+
+    /// [`Tx::refresh_search_terms`] for a user the caller holds (no re-read).
+    async fn refresh_terms_of(&mut self, project: &str, user: &User) -> Result<()> {
+        let user_id = user.id.as_str();
         let identities: Vec<(String, String)> = on_tx!(self, |conn, pg| {
             sqlx::query_as(
                 "SELECT login_id, login_id_type FROM identities WHERE project_id = $1 AND user_id = $2",

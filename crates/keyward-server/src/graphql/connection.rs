@@ -209,8 +209,13 @@ impl<T> Connection<T> {
                 })
                 .transpose()
         };
-        let mut start = offset(&args.after)?.map_or(0, |n| n + 1).min(len);
-        let mut end = offset(&args.before)?.unwrap_or(len).min(len).max(start);
+        // The cursors bound a range; first/last then trim it.
+        let range_start = offset(&args.after)?.map_or(0, |n| n + 1).min(len);
+        let range_end = offset(&args.before)?
+            .unwrap_or(len)
+            .min(len)
+            .max(range_start);
+        let (mut start, mut end) = (range_start, range_end);
         if let Some(first) = args.first {
             let first = usize::try_from(first)
                 .map_err(|_| ApiErr::bad_request("InvalidQuery", "first must not be negative"))?;
@@ -221,10 +226,8 @@ impl<T> Connection<T> {
                 .map_err(|_| ApiErr::bad_request("InvalidQuery", "last must not be negative"))?;
             start = start.max(end.saturating_sub(last));
         }
-        let has_previous_page =
-            args.last.is_some() && start > offset(&args.after)?.map_or(0, |n| n + 1);
-        let has_next_page =
-            args.first.is_some() && end < offset(&args.before)?.unwrap_or(len).min(len);
+        let has_previous_page = args.last.is_some() && start > range_start;
+        let has_next_page = args.first.is_some() && end < range_end;
         let edges: Vec<Edge<T>> = list
             .into_iter()
             .enumerate()
@@ -323,5 +326,84 @@ impl<T: Named + OutputType> Connection<T> {
             }
         };
         Ok(Some(i32::try_from(count).unwrap_or(i32::MAX)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slice(args: PageArgs) -> (Vec<i32>, bool, bool) {
+        let c = Connection::from_list((0..5).collect(), &args).unwrap();
+        let nodes = c.edges.iter().map(|e| e.node).collect();
+        (
+            nodes,
+            c.page_info.has_next_page,
+            c.page_info.has_previous_page,
+        )
+    }
+
+    fn cursor(n: usize) -> Option<String> {
+        Some(STANDARD.encode(format!("arrayconnection:{n}")))
+    }
+
+    #[test]
+    fn list_slices_follow_graphql_relay() {
+        assert_eq!(
+            slice(PageArgs::new(None, None, Some(2), None)),
+            (vec![0, 1], true, false)
+        );
+        assert_eq!(
+            slice(PageArgs::new(cursor(1), None, Some(2), None)),
+            (vec![2, 3], true, false)
+        );
+        assert_eq!(
+            slice(PageArgs::new(cursor(3), None, Some(5), None)),
+            (vec![4], false, false)
+        );
+        assert_eq!(
+            slice(PageArgs::new(None, None, None, Some(2))),
+            (vec![3, 4], false, true)
+        );
+        assert_eq!(
+            slice(PageArgs::new(None, cursor(3), None, Some(2))),
+            (vec![1, 2], false, true)
+        );
+        assert_eq!(
+            slice(PageArgs::default()),
+            (vec![0, 1, 2, 3, 4], false, false)
+        );
+        let bad = Connection::<i32>::from_list(
+            vec![1],
+            &PageArgs::new(Some("nope".into()), None, None, None),
+        );
+        assert_eq!(bad.err().map(|e| e.reason()), Some("InvalidCursor"));
+        let negative =
+            Connection::<i32>::from_list(vec![1], &PageArgs::new(None, None, Some(-1), None));
+        assert_eq!(negative.err().map(|e| e.reason()), Some("InvalidQuery"));
+    }
+
+    #[test]
+    fn keyset_arguments() {
+        let page = PageArgs::new(Some(String::new()), None, Some(1000), None)
+            .keyset(true)
+            .unwrap();
+        assert_eq!(
+            (page.limit, page.after, page.from_end),
+            (MAX_PAGE, None, false)
+        );
+        let seek = Seek {
+            sort: 7,
+            id: "u".into(),
+        };
+        let page = PageArgs::new(None, Some(encode_seek(&seek)), None, Some(3))
+            .keyset(true)
+            .unwrap();
+        assert_eq!(
+            (page.limit, page.before, page.from_end),
+            (3, Some(seek), true)
+        );
+        let both = PageArgs::new(None, None, Some(1), Some(1)).keyset(true);
+        assert_eq!(both.err().map(|e| e.reason()), Some("InvalidQuery"));
     }
 }

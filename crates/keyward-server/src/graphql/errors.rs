@@ -72,6 +72,26 @@ impl ApiErr {
         Self::not_found("UserNotFound", "user not found")
     }
 
+    /// `NotFound` / `IdentityNotFound`.
+    pub fn identity_not_found() -> Self {
+        Self::not_found("IdentityNotFound", "identity not found")
+    }
+
+    /// `NotFound` / `RoleNotFound`.
+    pub fn role_not_found() -> Self {
+        Self::not_found("RoleNotFound", "role not found")
+    }
+
+    /// `NotFound` / `GroupNotFound`.
+    pub fn group_not_found() -> Self {
+        Self::not_found("GroupNotFound", "group not found")
+    }
+
+    /// `Invalid` / `UserIsAnonymized`.
+    pub fn user_is_anonymized() -> Self {
+        Self::invalid("UserIsAnonymized", "user is anonymized")
+    }
+
     /// The machine-readable reason.
     pub fn reason(&self) -> &'static str {
         self.reason
@@ -95,7 +115,7 @@ impl From<ApiErr> for async_graphql::Error {
 pub fn from_store(e: &StoreError) -> Option<ApiErr> {
     Some(match e {
         StoreError::UserNotFound => ApiErr::user_not_found(),
-        StoreError::IdentityNotFound => ApiErr::not_found("IdentityNotFound", "identity not found"),
+        StoreError::IdentityNotFound => ApiErr::identity_not_found(),
         StoreError::DuplicateIdentity { login_type } => {
             ApiErr::invalid("InvariantViolated", "identity already exists").info(json!({
                 "cause": { "kind": "DuplicatedIdentity" },
@@ -105,8 +125,8 @@ pub fn from_store(e: &StoreError) -> Option<ApiErr> {
                 "LoginIDTypeExisting": login_type,
             }))
         }
-        StoreError::RoleNotFound => ApiErr::not_found("RoleNotFound", "role not found"),
-        StoreError::GroupNotFound => ApiErr::not_found("GroupNotFound", "group not found"),
+        StoreError::RoleNotFound => ApiErr::role_not_found(),
+        StoreError::GroupNotFound => ApiErr::group_not_found(),
         StoreError::DuplicateRoleKey => {
             ApiErr::bad_request("RoleDuplicateKey", "duplicate role key")
         }

@@ -130,10 +130,6 @@ pub struct DeleteIdentityPayload {
     user: UserNode,
 }
 
-fn identity_not_found() -> ApiErr {
-    ApiErr::not_found("IdentityNotFound", "identity not found")
-}
-
 /// Identity mutations.
 #[derive(Default)]
 pub struct IdentityMutation;
@@ -154,7 +150,7 @@ impl IdentityMutation {
         let mut tx = r.tx().await?;
         let mut user = load_user(&mut tx, r, &input.user_id).await?;
         if user.is_anonymized {
-            return Err(ApiErr::invalid("UserIsAnonymized", "user is anonymized").into());
+            return Err(ApiErr::user_is_anonymized().into());
         }
         let identity = add_identity(&mut tx, r, &user.id, &login).await?;
         if let Some(hash) = hash {
@@ -191,7 +187,7 @@ impl IdentityMutation {
             .map_err(|e| r.fail(e))?
         {
             Some(i) if i.user_id == user.id => i,
-            _ => return Err(identity_not_found().into()),
+            _ => return Err(ApiErr::identity_not_found().into()),
         };
         // A login ID keeps its type: an email cannot become a username.
         if identity.login_type != login.kind.as_str() {
@@ -228,7 +224,7 @@ impl IdentityMutation {
             .await
             .map_err(|e| r.fail(e))?
         else {
-            return Err(identity_not_found().into());
+            return Err(ApiErr::identity_not_found().into());
         };
         let all = tx
             .identities_of(r.project(), &identity.user_id)

@@ -22,20 +22,23 @@ pub fn check(password: &str) -> Result<(), ApiErr> {
 }
 
 /// A random password that meets any reasonable policy: 20 characters with
-/// upper and lower case letters, digits and symbols.
-pub fn generate() -> Result<String, ApiErr> {
+/// upper and lower case letters, digits and symbols. Fails only when the
+/// system has no randomness (keyward's failure, not the caller's).
+pub fn generate() -> Result<String, String> {
     const SETS: [&[u8]; 4] = [
         b"ABCDEFGHJKLMNPQRSTUVWXYZ",
         b"abcdefghijkmnopqrstuvwxyz",
         b"23456789",
         b"!@#$%^&*-_=+",
     ];
-    let mut random = [0u8; 20];
-    aws_lc_rs::rand::fill(&mut random).map_err(|_| ApiErr::invalid("Invalid", "no randomness"))?;
+    // 20 bytes pick the characters, 20 more shuffle them.
+    let mut random = [0u8; 40];
+    aws_lc_rs::rand::fill(&mut random).map_err(|_| "no randomness".to_owned())?;
+    let (picks, shuffle) = random.split_at(20);
     // One of each class first, then from all of them; 8 bits per pick over
     // sets of at most 69 characters keeps the bias under 0.3 %.
     let all: Vec<u8> = SETS.concat();
-    let mut out: Vec<u8> = random
+    let mut out: Vec<u8> = picks
         .iter()
         .enumerate()
         .map(|(i, r)| {
@@ -43,8 +46,6 @@ pub fn generate() -> Result<String, ApiErr> {
             set[*r as usize % set.len()]
         })
         .collect();
-    let mut shuffle = [0u8; 20];
-    aws_lc_rs::rand::fill(&mut shuffle).map_err(|_| ApiErr::invalid("Invalid", "no randomness"))?;
     for i in (1..out.len()).rev() {
         out.swap(i, shuffle[i] as usize % (i + 1));
     }

@@ -29,8 +29,8 @@ fn noun(catalog: Catalog) -> &'static str {
 
 fn not_found(catalog: Catalog) -> ApiErr {
     match catalog {
-        Catalog::Roles => ApiErr::not_found("RoleNotFound", "role not found"),
-        Catalog::Groups => ApiErr::not_found("GroupNotFound", "group not found"),
+        Catalog::Roles => ApiErr::role_not_found(),
+        Catalog::Groups => ApiErr::group_not_found(),
     }
 }
 

@@ -826,10 +826,13 @@ pub fn refuse_send_password(has_target: bool) -> ApiErr {
 
 /// The password to set: generated when missing or `""`, else checked
 /// against the policy.
-fn new_password(password: Option<&str>) -> Result<String, ApiErr> {
+fn new_password(password: Option<&str>) -> async_graphql::Result<String> {
     match password {
-        None | Some("") => password::generate(),
-        Some(p) => password::check(p).map(|()| p.to_owned()),
+        None | Some("") => password::generate().map_err(|e| {
+            tracing::error!(error = %e, "password generation failed");
+            super::errors::unexpected()
+        }),
+        Some(p) => Ok(password::check(p).map(|()| p.to_owned())?),
     }
 }
 
@@ -891,7 +894,7 @@ impl UserMutation {
         let mut tx = r.tx().await?;
         let mut user = load_user(&mut tx, r, &input.user_id).await?;
         if user.is_anonymized {
-            return Err(ApiErr::invalid("UserIsAnonymized", "user is anonymized").into());
+            return Err(ApiErr::user_is_anonymized().into());
         }
         if let Some(std) = &input.standard_attributes {
             let attrs = stdattrs::check(&std.0)?;
@@ -1078,7 +1081,7 @@ impl UserMutation {
         let mut tx = r.tx().await?;
         let mut user = load_user(&mut tx, r, &input.user_id).await?;
         if user.is_anonymized {
-            return Err(ApiErr::invalid("UserIsAnonymized", "user is anonymized").into());
+            return Err(ApiErr::user_is_anonymized().into());
         }
         let expired = input.set_password_expired == Some(true);
         let passwords = tx

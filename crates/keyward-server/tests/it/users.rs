@@ -106,6 +106,15 @@ async fn create_and_find_users(backend: Backend) {
     // Non-null root: the whole data is null.
     assert_eq!(body["data"], Value::Null);
 
+    // keyward has no OAuth providers: every alias is unknown.
+    let body = server
+        .run(
+            r#"{ getUserByOAuth(oauthProviderAlias: "google", oauthProviderUserID: "1") { id } }"#,
+            json!({}),
+        )
+        .await;
+    assert_error(&body, "Invalid", "GetUsersInvalidArgument");
+
     // node / nodes: bad or unknown IDs are null, not errors.
     let missing = URL_SAFE_NO_PAD.encode(format!("User:{}", uuid::Uuid::new_v4()));
     let body = server
@@ -400,7 +409,14 @@ async fn account_status_deletion_and_anonymization(backend: Backend) {
         json!({"isDisabled": false, "deleteAt": null})
     );
 
-    // Anonymize: identities and password gone, the row stays.
+    // Anonymize: identities, password and memberships gone, the row stays.
+    server
+        .run(
+            "mutation { createRole(input: {key: \"member\"}) { role { id } } }",
+            json!({}),
+        )
+        .await;
+    server.run("mutation($ids: [ID!]) { addRoleToUsers(input: {roleKey: \"member\", userIDs: $ids}) { role { id } } }", json!({"ids": [id]})).await;
     let body = server
         .run(
             "mutation($id: ID!) { anonymizeUser(input: {userID: $id}) { anonymizedUserID } }",
@@ -408,8 +424,9 @@ async fn account_status_deletion_and_anonymization(backend: Backend) {
         )
         .await;
     assert_eq!(body["data"]["anonymizeUser"]["anonymizedUserID"], *id);
-    let body = server.run("query($id: ID!) { node(id: $id) { ... on User { isAnonymized loginIDs { id } primaryPassword { id } standardAttributes } } }", json!({"id": id})).await;
+    let body = server.run("query($id: ID!) { node(id: $id) { ... on User { isAnonymized loginIDs { id } primaryPassword { id } standardAttributes roles { totalCount } } } }", json!({"id": id})).await;
     let u = &body["data"]["node"];
+    assert_eq!(u["roles"]["totalCount"], 0, "{body}");
     assert_eq!(
         (
             u["isAnonymized"].clone(),
@@ -511,6 +528,19 @@ async fn passwords_and_verification(backend: Backend) {
     let Some(server) = TestServer::spawn(backend).await else {
         return;
     };
+    let body = server
+        .run(
+            "mutation { createUser(input: {definition: {loginID: {key: \"email\", value: \"expired@example.com\"}}, password: \"initial-pass\", setPasswordExpired: true, accountValidUntil: \"2031-01-01T00:00:00Z\"}) { user { accountValidUntil primaryPassword { expireAfter } } } }",
+            json!({}),
+        )
+        .await;
+    let created = &body["data"]["createUser"]["user"];
+    assert!(
+        created["primaryPassword"]["expireAfter"].is_string(),
+        "{body}"
+    );
+    assert_eq!(created["accountValidUntil"], "2031-01-01T00:00:00Z");
+
     let user = create_user(&server, "email", "pw@example.com", None).await;
     let id = &user["id"];
     assert_eq!(user["primaryPassword"], Value::Null);
@@ -614,6 +644,25 @@ async fn users_pagination_and_search(backend: Backend) {
     let body = server.run(page, json!({"kw": "USER1"})).await;
     assert_eq!(body["data"]["users"]["totalCount"], 1, "{body}");
     assert_eq!(body["data"]["users"]["edges"][0]["node"]["id"], created[1]);
+    // Phone numbers match with or without their `+`.
+    let phone = server
+        .run("mutation { createUser(input: {definition: {loginID: {key: \"phone\", value: \"+852 9876 5432\"}}}) { user { id } } }", json!({}))
+        .await["data"]["createUser"]["user"]["id"]
+        .clone();
+    for kw in ["+8529876", "8529876"] {
+        let body = server.run(page, json!({"kw": kw})).await;
+        assert_eq!(
+            body["data"]["users"]["edges"],
+            json!([{"cursor": body["data"]["users"]["edges"][0]["cursor"], "node": {"id": phone}}]),
+            "{kw}: {body}"
+        );
+    }
+    server
+        .run(
+            "mutation($id: ID!) { deleteUser(input: {userID: $id}) { deletedUserID } }",
+            json!({"id": phone}),
+        )
+        .await;
     let body = server.run(page, json!({"kw": "ze"})).await;
     assert_eq!(body["data"]["users"]["edges"][0]["node"]["id"], created[7]);
     let body = server.run(page, json!({"kw": "nobody"})).await;
