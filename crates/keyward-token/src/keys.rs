@@ -343,6 +343,19 @@ impl fmt::Debug for SigningKey {
 }
 
 impl SigningKey {
+    /// Read a private key from PEM (PKCS#8 or PKCS#1) or a private JWK,
+    /// detected from the first character, as [`PublicKey::parse`] does.
+    pub fn parse(input: &[u8]) -> Result<Self, KeyError> {
+        let text = std::str::from_utf8(input)
+            .map_err(|_| KeyError::Unreadable("the key file is not text (PEM or JWK)".into()))?
+            .trim();
+        if text.starts_with('{') {
+            Self::from_jwk(text)
+        } else {
+            Self::from_pem(text.as_bytes())
+        }
+    }
+
     /// Read a private key from PEM: PKCS#8 (`PRIVATE KEY`) or PKCS#1
     /// (`RSA PRIVATE KEY`).
     pub fn from_pem(text: &[u8]) -> Result<Self, KeyError> {
@@ -357,6 +370,13 @@ impl SigningKey {
                     "this is a public key; signing needs the private key".into(),
                 ));
             }
+            "ENCRYPTED PRIVATE KEY" => {
+                return Err(KeyError::Unreadable(
+                    "the private key is encrypted; decrypt it first \
+                     (openssl pkey -in key.pem -out plain.pem)"
+                        .into(),
+                ));
+            }
             other => {
                 return Err(KeyError::Unreadable(
                     format!("unexpected PEM block `{other}`; expected PRIVATE KEY").into(),
@@ -364,11 +384,34 @@ impl SigningKey {
             }
         }
         .map_err(|_| KeyError::NotRsa("a PEM private key that is not RSA".into()))?;
-        let bits = PublicKey::from_der(pair.public_key().as_ref())?.bits();
+        let bits = checked_bits(&pair)?;
         let encoding = jsonwebtoken::EncodingKey::from_rsa_pem(text)
             .map_err(|_| KeyError::Unreadable("the RSA private key could not be loaded".into()))?;
         Ok(SigningKey { encoding, bits })
     }
+
+    /// Read a private RSA JWK (members `n`, `e`, `d`, `p`, `q`, `dp`, `dq`,
+    /// `qi`), as PyJWT, node `jose` and Go's `jwx` export it.
+    pub fn from_jwk(text: &str) -> Result<Self, KeyError> {
+        let der = crate::pkcs1::der_from_private_jwk(text)?;
+        // aws-lc checks the members are consistent (n = p·q, CRT values).
+        let pair = KeyPair::from_der(&der).map_err(|_| {
+            KeyError::Unreadable("the JWK members do not form a valid RSA private key".into())
+        })?;
+        let bits = checked_bits(&pair)?;
+        let encoding = jsonwebtoken::EncodingKey::from_rsa_der(&der);
+        Ok(SigningKey { encoding, bits })
+    }
+
+    /// The modulus size in bits.
+    pub fn bits(&self) -> usize {
+        self.bits
+    }
+}
+
+/// The key's size, after the same size and exponent checks public keys get.
+fn checked_bits(pair: &KeyPair) -> Result<usize, KeyError> {
+    Ok(PublicKey::from_der(pair.public_key().as_ref())?.bits())
 }
 
 #[cfg(test)]
@@ -458,6 +501,81 @@ mod tests {
             PublicKey::parse(b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"),
             Err(KeyError::Unreadable(_))
         ));
+    }
+
+    /// RFC 7515 appendix A.2: the private JWK and the exact RS256 signature
+    /// the RFC gives for its example input.
+    const RFC7515_A2_JWK: &str = include_str!("../tests/vectors/rfc7515-a2.jwk.json");
+    const RFC7515_A2_INPUT: &str = "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ";
+    const RFC7515_A2_SIGNATURE: &str = "cC4hiUPoj9Eetdgtv3hF80EGrhuB__dzERat0XF9g2VtQgr9PJbu3XOiZj5RZmh7AAuHIm4Bh-0Qc_lF5YKt_O8W2Fp5jujGbds9uJdbF9CUAr7t1dnZcAcQjbKBYNX4BAynRFdiuB--f_nZLgrnbyTyWzO75vRK5h6xBArLIARNPvkSjtQBMHlb1L07Qe7K0GarZRmB_eSN9383LcOLn6_dO--xi12jzDwusC-eOkHWEsqtFZESc6BfI7noOPqvhJ1phCnvWh6IeYI2w9QOYEUipUTI8np6LbgGY9Fs98rqVt5AXLIhWkWywlVmtVrBp0igcN_IoypGlUPQGe77Rw";
+
+    fn rfc_signature(key: &SigningKey) -> String {
+        jsonwebtoken::crypto::sign(
+            RFC7515_A2_INPUT.as_bytes(),
+            &key.encoding,
+            jsonwebtoken::Algorithm::RS256,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn private_jwk_pkcs1_and_pkcs8_sign_the_rfc_7515_vector() {
+        let from_jwk = SigningKey::parse(RFC7515_A2_JWK.as_bytes()).unwrap();
+        assert_eq!(from_jwk.bits(), 2048);
+        assert_eq!(rfc_signature(&from_jwk), RFC7515_A2_SIGNATURE);
+
+        // The same key as PKCS#1 and PKCS#8 PEM gives the same signature.
+        let pkcs1 = crate::pkcs1::der_from_private_jwk(RFC7515_A2_JWK).unwrap();
+        let pkcs1_pem = encode_pem("RSA PRIVATE KEY", &pkcs1);
+        let pkcs8 = AsDer::<aws_lc_rs::encoding::Pkcs8V1Der>::as_der(
+            &KeyPair::from_der(&pkcs1).unwrap(),
+        )
+        .unwrap();
+        let pkcs8_pem = encode_pem("PRIVATE KEY", pkcs8.as_ref());
+        for pem in [pkcs1_pem, pkcs8_pem] {
+            let key = SigningKey::parse(pem.as_bytes()).unwrap();
+            assert_eq!(rfc_signature(&key), RFC7515_A2_SIGNATURE);
+        }
+    }
+
+    #[test]
+    fn bad_private_jwks_fail_clearly() {
+        let mut jwk: serde_json::Value = serde_json::from_str(RFC7515_A2_JWK).unwrap();
+        let unreadable = |v: &serde_json::Value| match SigningKey::parse(v.to_string().as_bytes())
+        {
+            Err(KeyError::Unreadable(m)) => m.into_owned(),
+            other => panic!("expected Unreadable, got {other:?}"),
+        };
+        // Inconsistent members: aws-lc refuses the key.
+        let mut swapped = jwk.clone();
+        swapped["qi"] = jwk["dp"].clone();
+        assert!(unreadable(&swapped).contains("valid RSA private key"));
+        // A public JWK, a missing CRT member, another algorithm.
+        let mut public = jwk.clone();
+        public.as_object_mut().unwrap().remove("d");
+        assert!(unreadable(&public).contains("public key"));
+        jwk.as_object_mut().unwrap().remove("qi");
+        assert!(unreadable(&jwk).contains("`qi`"));
+        jwk["qi"] = swapped["qi"].clone();
+        jwk["alg"] = serde_json::json!("RS512");
+        assert!(unreadable(&jwk).contains("RS256 only"));
+        assert!(matches!(
+            SigningKey::parse(br#"{"kty":"EC","d":"AA"}"#),
+            Err(KeyError::NotRsa(_))
+        ));
+        assert!(matches!(
+            SigningKey::from_jwk("[1]"),
+            Err(KeyError::Unreadable(m)) if m.contains("not a JSON object")
+        ));
+    }
+
+    #[test]
+    fn encrypted_pem_is_refused_with_a_hint() {
+        let pem = "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n";
+        match SigningKey::parse(pem.as_bytes()) {
+            Err(KeyError::Unreadable(m)) => assert!(m.contains("encrypted")),
+            other => panic!("expected Unreadable, got {other:?}"),
+        }
     }
 
     #[test]

@@ -22,6 +22,8 @@ pub mod error;
 pub mod jws;
 /// RSA keys: generation, PEM/JWK codecs, parsed public keys and key sets.
 pub mod keys;
+/// Private RSA JWKs re-encoded as PKCS#1 DER.
+mod pkcs1;
 /// The verification policy (leeway, lifetime cap).
 pub mod policy;
 /// Signing Admin API tokens (used by clients and the CLI).
