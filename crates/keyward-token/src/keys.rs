@@ -527,10 +527,9 @@ mod tests {
         // The same key as PKCS#1 and PKCS#8 PEM gives the same signature.
         let pkcs1 = crate::pkcs1::der_from_private_jwk(RFC7515_A2_JWK).unwrap();
         let pkcs1_pem = encode_pem("RSA PRIVATE KEY", &pkcs1);
-        let pkcs8 = AsDer::<aws_lc_rs::encoding::Pkcs8V1Der>::as_der(
-            &KeyPair::from_der(&pkcs1).unwrap(),
-        )
-        .unwrap();
+        let pkcs8 =
+            AsDer::<aws_lc_rs::encoding::Pkcs8V1Der>::as_der(&KeyPair::from_der(&pkcs1).unwrap())
+                .unwrap();
         let pkcs8_pem = encode_pem("PRIVATE KEY", pkcs8.as_ref());
         for pem in [pkcs1_pem, pkcs8_pem] {
             let key = SigningKey::parse(pem.as_bytes()).unwrap();
@@ -541,8 +540,7 @@ mod tests {
     #[test]
     fn bad_private_jwks_fail_clearly() {
         let mut jwk: serde_json::Value = serde_json::from_str(RFC7515_A2_JWK).unwrap();
-        let unreadable = |v: &serde_json::Value| match SigningKey::parse(v.to_string().as_bytes())
-        {
+        let unreadable = |v: &serde_json::Value| match SigningKey::parse(v.to_string().as_bytes()) {
             Err(KeyError::Unreadable(m)) => m.into_owned(),
             other => panic!("expected Unreadable, got {other:?}"),
         };
@@ -571,7 +569,8 @@ mod tests {
 
     #[test]
     fn encrypted_pem_is_refused_with_a_hint() {
-        let pem = "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n";
+        let pem =
+            "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n";
         match SigningKey::parse(pem.as_bytes()) {
             Err(KeyError::Unreadable(m)) => assert!(m.contains("encrypted")),
             other => panic!("expected Unreadable, got {other:?}"),

@@ -113,7 +113,10 @@ fn push_length(out: &mut Vec<u8>, len: usize) {
         return;
     }
     let bytes = len.to_be_bytes();
-    let start = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len() - 1);
+    let start = bytes
+        .iter()
+        .position(|b| *b != 0)
+        .unwrap_or(bytes.len() - 1);
     out.push(0x80 | (bytes.len() - start) as u8);
     out.extend_from_slice(&bytes[start..]);
 }

@@ -1,10 +1,8 @@
 //! Tokens signed by PyJWT, a library outside Rust, against the real server:
 //! genuine ones are accepted, the same library's forged variants refused.
 //!
-//! The virtualenv lives in `target/pyjwt-venv`; `.ci/run` creates it, and
-//! this test creates it on first use if missing (pip install from PyPI). If it
-//! cannot be created the test fails when `KEYWARD_REQUIRE_INTEROP=1` (CI) and
-//! is skipped with a message otherwise.
+//! The virtualenv is `common::pyjwt_python`'s: made by `.ci/run`, or on
+//! first use.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -14,48 +12,9 @@ use std::process::Command;
 
 use common::*;
 
-fn venv_python() -> Option<PathBuf> {
-    let target = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/pyjwt-venv");
-    let python = target.join("bin/python");
-    let ready = |p: &PathBuf| {
-        Command::new(p)
-            .args(["-c", "import jwt, cryptography"])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    };
-    if ready(&python) {
-        return Some(python);
-    }
-    let created = Command::new("python3")
-        .arg("-m")
-        .arg("venv")
-        .arg(&target)
-        .status()
-        .is_ok_and(|s| s.success())
-        && Command::new(&python)
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "PyJWT>=2.8,<3",
-                "cryptography>=42",
-            ])
-            .status()
-            .is_ok_and(|s| s.success());
-    (created && ready(&python)).then_some(python)
-}
-
 #[test]
 fn pyjwt_tokens_accepted_and_forgeries_refused() {
-    let Some(python) = venv_python() else {
-        if std::env::var_os("KEYWARD_REQUIRE_INTEROP").is_some() {
-            panic!("could not set up the PyJWT virtualenv");
-        }
-        eprintln!(
-            "SKIPPED: no PyJWT virtualenv (python3 -m venv + pip install PyJWT cryptography failed)"
-        );
+    let Some(python) = pyjwt_python() else {
         return;
     };
     let env = Env::new();

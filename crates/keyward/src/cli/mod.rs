@@ -4,6 +4,7 @@
 mod key;
 mod output;
 mod project;
+mod query;
 mod quickstart;
 mod serve;
 mod token;
@@ -89,6 +90,8 @@ pub enum Command {
     Key(key::KeyCommand),
     /// Print a signed Admin API token (JWT) on stdout.
     Token(token::TokenArgs),
+    /// Run a GraphQL operation against an Admin API and print the JSON response.
+    Query(query::QueryArgs),
     /// Work with a project's users outside the Admin API (benchmark seeding).
     #[command(subcommand)]
     Users(users::UsersCommand),
@@ -106,6 +109,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Project(cmd) => project::run(&cli.global, cmd).await,
         Command::Key(cmd) => key::run(&cli.global, cmd).await,
         Command::Token(args) => token::run(args),
+        Command::Query(args) => query::run(args).await,
         Command::Users(cmd) => users::run(&cli.global, cmd).await,
     }
 }

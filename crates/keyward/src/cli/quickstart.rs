@@ -75,7 +75,7 @@ pub async fn run(global: &Global, args: QuickstartArgs) -> anyhow::Result<()> {
     };
 
     let handle = start(&store, &args.serve).await?;
-    let signer = TokenSigner::from_pem_file(&args.project, &kid, &args.key_out, 3600)?;
+    let signer = TokenSigner::from_key_file(&args.project, &kid, &args.key_out, 3600)?;
     let token = signer.token()?;
     let port = handle.addr.port();
     eprintln!("keyward is listening on http://{}", handle.addr);

@@ -6,13 +6,13 @@ use keyward_client::TokenSigner;
 #[derive(Debug, Args)]
 pub struct TokenArgs {
     /// The project ID (the token's audience).
-    #[arg(long)]
+    #[arg(long, env = "KEYWARD_PROJECT")]
     project: String,
     /// The key ID.
-    #[arg(long)]
+    #[arg(long, env = "KEYWARD_KID")]
     kid: String,
-    /// The private key file (PKCS#8 or PKCS#1 PEM).
-    #[arg(long)]
+    /// The private key file: PEM (PKCS#8 or PKCS#1) or a private JWK.
+    #[arg(long, env = "KEYWARD_KEY_FILE")]
     key: PathBuf,
     /// Lifetime in seconds.
     #[arg(long, default_value_t = 300)]
@@ -22,7 +22,7 @@ pub struct TokenArgs {
 /// Print a token shaped like the seed's sample: header
 /// `{"alg":"RS256","kid":…,"typ":"JWT"}`, claims `{"aud":[project],"exp","iat"}`.
 pub fn run(args: TokenArgs) -> anyhow::Result<()> {
-    let signer = TokenSigner::from_pem_file(args.project, args.kid, &args.key, args.ttl)?;
+    let signer = TokenSigner::from_key_file(args.project, args.kid, &args.key, args.ttl)?;
     println!("{}", signer.token()?);
     Ok(())
 }

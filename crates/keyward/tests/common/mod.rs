@@ -267,3 +267,75 @@ pub fn assert_private_file(path: &Path) {
     let text = std::fs::read_to_string(path).unwrap();
     assert!(text.starts_with("-----BEGIN PRIVATE KEY-----\n"), "{text}");
 }
+
+/// `target/pyjwt-venv/bin/python` with PyJWT and cryptography installed,
+/// creating the virtualenv on first use (pip install from PyPI). When it
+/// cannot be made, tests fail if `KEYWARD_REQUIRE_INTEROP` is set (CI) and
+/// are skipped with a message otherwise.
+pub fn pyjwt_python() -> Option<PathBuf> {
+    let target = workspace_root().join("target/pyjwt-venv");
+    let python = target.join("bin/python");
+    let ready = |p: &PathBuf| {
+        Command::new(p)
+            .args(["-c", "import jwt, cryptography"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if ready(&python) {
+        return Some(python);
+    }
+    let created = Command::new("python3")
+        .arg("-m")
+        .arg("venv")
+        .arg(&target)
+        .status()
+        .is_ok_and(|s| s.success())
+        && Command::new(&python)
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "PyJWT>=2.8,<3",
+                "cryptography>=42",
+            ])
+            .status()
+            .is_ok_and(|s| s.success());
+    if created && ready(&python) {
+        return Some(python);
+    }
+    skip_or_fail("no PyJWT virtualenv (python3 -m venv + pip install PyJWT cryptography failed)")
+}
+
+/// `node`, with `docs/clients/node/node_modules` installed (`npm ci` on
+/// first use); skipped or failed as [`pyjwt_python`] is.
+pub fn node_with_jose() -> Option<PathBuf> {
+    let dir = workspace_root().join("docs/clients/node");
+    let installed = dir.join("node_modules/jose/package.json").exists()
+        || Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--silent"])
+            .current_dir(&dir)
+            .status()
+            .is_ok_and(|s| s.success());
+    let node = Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if installed && node {
+        return Some(dir);
+    }
+    skip_or_fail("no node with `jose` (npm ci in docs/clients/node failed)")
+}
+
+fn skip_or_fail<T>(why: &str) -> Option<T> {
+    if std::env::var_os("KEYWARD_REQUIRE_INTEROP").is_some() {
+        panic!("{why}");
+    }
+    eprintln!("SKIPPED: {why}");
+    None
+}
+
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
