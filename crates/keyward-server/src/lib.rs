@@ -20,6 +20,8 @@ pub mod error;
 pub mod graphql;
 /// Prometheus metrics.
 pub mod metrics;
+/// The operator portal (Settings → Admin API in a browser).
+pub mod portal;
 /// Resolving the project a request is for.
 pub mod project;
 /// HTTP routes.
@@ -49,11 +51,17 @@ struct Inner {
     auth: auth::Authenticator,
     schema: graphql::AdminSchema,
     metrics: metrics::Metrics,
+    portal: portal::Portal,
 }
 
 impl AppState {
     /// Build the state for `store` under `config`.
     pub fn new(config: Config, store: Store) -> Self {
+        Self::with_portal(config, store, portal::PortalOptions::default())
+    }
+
+    /// Like [`AppState::new`], with the portal's master key and setup token.
+    pub fn with_portal(config: Config, store: Store, portal: portal::PortalOptions) -> Self {
         let metrics = metrics::Metrics::new();
         let auth = auth::Authenticator::new(&config, store.clone(), metrics.clone());
         let schema = graphql::schema(&config);
@@ -64,6 +72,7 @@ impl AppState {
                 auth,
                 schema,
                 metrics,
+                portal: portal::Portal::new(portal),
             }),
         }
     }
@@ -91,6 +100,11 @@ impl AppState {
     /// Metrics.
     pub fn metrics(&self) -> &metrics::Metrics {
         &self.inner.metrics
+    }
+
+    /// The portal's state.
+    pub fn portal(&self) -> &portal::Portal {
+        &self.inner.portal
     }
 }
 
@@ -124,17 +138,30 @@ pub async fn start(
     store: Store,
     listener: TcpListener,
 ) -> std::io::Result<ServerHandle> {
+    start_with_portal(config, store, listener, portal::PortalOptions::default()).await
+}
+
+/// [`start`], with the portal able to generate and hand out keys.
+pub async fn start_with_portal(
+    config: Config,
+    store: Store,
+    listener: TcpListener,
+    portal: portal::PortalOptions,
+) -> std::io::Result<ServerHandle> {
     let addr = listener.local_addr()?;
-    let state = AppState::new(config, store);
+    let state = AppState::with_portal(config, store, portal);
     let watcher = tokio::spawn(watch::run(state.clone()));
     let app = routes::router(state);
     let (tx, rx) = oneshot::channel::<()>();
     let server = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = rx.await;
-            })
-            .await
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = rx.await;
+        })
+        .await
     });
     Ok(ServerHandle {
         addr,

@@ -93,6 +93,15 @@ pub enum StoreError {
     /// A group key that is taken.
     #[error("duplicate group key")]
     DuplicateGroupKey,
+    /// Not an email address.
+    #[error("enter an email address such as ada@example.com")]
+    InvalidEmail,
+    /// An operator with this email exists.
+    #[error("a portal account for {0} already exists")]
+    PortalUserExists(String),
+    /// The one-time setup was already used: an operator exists.
+    #[error("the portal is already set up; sign in instead")]
+    PortalSetupDone,
     /// The database failed.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
@@ -125,6 +134,9 @@ impl StoreError {
             StoreError::GroupNotFound => "store.group_not_found",
             StoreError::DuplicateRoleKey => "store.duplicate_role_key",
             StoreError::DuplicateGroupKey => "store.duplicate_group_key",
+            StoreError::InvalidEmail => "store.invalid_email",
+            StoreError::PortalUserExists(_) => "store.portal_user_exists",
+            StoreError::PortalSetupDone => "store.portal_setup_done",
             StoreError::Database(_) => "store.database",
             StoreError::Migration(_) => "store.migration",
         }

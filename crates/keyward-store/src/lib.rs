@@ -108,6 +108,8 @@ pub mod keys;
 pub mod notify;
 /// Keyset pagination.
 pub mod page;
+/// Portal operators and sessions.
+pub mod portal;
 /// Projects.
 pub mod projects;
 /// Roles and groups.
@@ -140,6 +142,7 @@ pub use identities::{Identity, PasswordAuthenticator};
 pub use keys::{ApiKey, KeyOrigin, KeyRole, ProjectKeys};
 pub use notify::KeyChanges;
 pub use page::{Page, PageRequest, Seek};
+pub use portal::{PortalSession, PortalUser};
 pub use projects::{Project, validate_project_id};
 pub use roles::{Catalog, Entry};
 pub use seal::MasterKey;
@@ -311,7 +314,8 @@ pub fn now_micros() -> i64 {
         .unwrap_or(0)
 }
 
-pub(crate) fn now_secs() -> i64 {
+/// Seconds since the Unix epoch.
+pub fn now_secs() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)

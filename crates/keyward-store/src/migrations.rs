@@ -22,6 +22,11 @@ const SQLITE: Embedded = &[
         "users",
         include_str!("../migrations/sqlite/0002_users.sql"),
     ),
+    (
+        3,
+        "portal",
+        include_str!("../migrations/sqlite/0003_portal.sql"),
+    ),
 ];
 const POSTGRES: Embedded = &[
     (
@@ -33,6 +38,11 @@ const POSTGRES: Embedded = &[
         2,
         "users",
         include_str!("../migrations/postgres/0002_users.sql"),
+    ),
+    (
+        3,
+        "portal",
+        include_str!("../migrations/postgres/0003_portal.sql"),
     ),
 ];
 

@@ -15,7 +15,7 @@ mod identities;
 mod ids;
 mod loginid;
 mod nodes;
-mod password;
+pub(crate) mod password;
 mod project;
 mod roles;
 mod scalars;
@@ -29,6 +29,7 @@ use crate::config::Config;
 
 pub use context::RequestCtx;
 pub use errors::ApiErr;
+pub use password::hash as hash_password;
 pub use project::ProjectNode;
 
 /// The Admin API schema type.

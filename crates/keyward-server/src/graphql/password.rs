@@ -67,6 +67,27 @@ pub async fn hash(password: String) -> Result<String, String> {
     .map_err(|e| e.to_string())?
 }
 
+/// Whether `password` matches the PHC string `phc`. With no hash (an unknown
+/// account) a fixed hash is checked anyway and `false` returned, so the time
+/// taken does not reveal whether the account exists.
+pub async fn verify(phc: Option<String>, password: String) -> bool {
+    use argon2::password_hash::PasswordVerifier as _;
+    const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$6BfBIfAnzfMkvcuUqVXrWu1hh5rVeI/cbiIo1TPJjLk";
+    tokio::task::spawn_blocking(move || {
+        let known = phc.is_some();
+        let phc = phc.unwrap_or_else(|| DUMMY.to_owned());
+        let Ok(parsed) = argon2::PasswordHash::new(&phc) else {
+            return false;
+        };
+        let ok = argon2::Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok();
+        known && ok
+    })
+    .await
+    .unwrap_or(false)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,6 +111,15 @@ mod tests {
         assert!(check(&a).is_ok());
         assert!(a.chars().any(|c| c.is_ascii_uppercase()) && a.chars().any(|c| c.is_ascii_digit()));
         assert_ne!(a, generate().unwrap());
+    }
+
+    #[tokio::test]
+    async fn verify_checks_and_unknown_accounts_fail() {
+        let phc = hash("correct horse battery".into()).await.unwrap();
+        assert!(verify(Some(phc.clone()), "correct horse battery".into()).await);
+        assert!(!verify(Some(phc), "wrong".into()).await);
+        assert!(!verify(None, "anything".into()).await);
+        assert!(!verify(Some("not a hash".into()), "x".into()).await);
     }
 
     #[tokio::test]

@@ -22,6 +22,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(graphql::router())
         .merge(health::router())
+        .merge(crate::portal::router())
         .fallback(|| async { ApiError::NotFound.into_response() })
         .layer(middleware::from_fn_with_state(
             state.clone(),

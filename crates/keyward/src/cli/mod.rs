@@ -3,6 +3,7 @@
 
 mod key;
 mod output;
+mod portal;
 mod project;
 mod query;
 mod quickstart;
@@ -92,6 +93,9 @@ pub enum Command {
     Token(token::TokenArgs),
     /// Run a GraphQL operation against an Admin API and print the JSON response.
     Query(query::QueryArgs),
+    /// Manage portal operator accounts.
+    #[command(subcommand, name = "portal-user")]
+    PortalUser(portal::PortalUserCommand),
     /// Work with a project's users outside the Admin API (benchmark seeding).
     #[command(subcommand)]
     Users(users::UsersCommand),
@@ -111,6 +115,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Token(args) => token::run(args),
         Command::Query(args) => query::run(args).await,
         Command::Users(cmd) => users::run(&cli.global, cmd).await,
+        Command::PortalUser(cmd) => portal::run(&cli.global, cmd).await,
     }
 }
 

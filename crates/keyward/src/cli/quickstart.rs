@@ -74,7 +74,11 @@ pub async fn run(global: &Global, args: QuickstartArgs) -> anyhow::Result<()> {
         }
     };
 
-    let handle = start(&store, &args.serve).await?;
+    let portal = keyward_server::portal::PortalOptions {
+        master_key: Some(std::sync::Arc::new(master)),
+        setup_token: None,
+    };
+    let handle = start(&store, &args.serve, portal).await?;
     let signer = TokenSigner::from_key_file(&args.project, &kid, &args.key_out, 3600)?;
     let token = signer.token()?;
     let port = handle.addr.port();

@@ -2,6 +2,7 @@ use std::net::SocketAddr;
 
 use anyhow::Context as _;
 use clap::Args;
+use keyward_server::portal::PortalOptions;
 use keyward_server::{Config, ServerHandle};
 use keyward_store::Store;
 
@@ -23,11 +24,32 @@ pub struct ServeArgs {
 
 pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
     let store = global.store().await?;
-    // The server itself never decrypts a key, but a deployment needs its
-    // master key from day one: create the file now, with the warning.
-    global.master_key(IfMissing::Create)?;
-    let handle = start(&store, &args).await?;
+    // The portal seals and opens private keys with the master key.
+    let master = std::sync::Arc::new(global.master_key(IfMissing::Create)?);
+    let setup_token = if store.count_portal_users().await? == 0 {
+        Some(
+            keyward_server::portal::session::random_token()
+                .map_err(|_| anyhow::anyhow!("no randomness"))?,
+        )
+    } else {
+        None
+    };
+    let portal = PortalOptions {
+        master_key: Some(master),
+        setup_token: setup_token.clone(),
+    };
+    let handle = start(&store, &args, portal).await?;
     tracing::info!("keyward listening on http://{}", handle.addr);
+    tracing::info!("portal: http://{}/portal", handle.addr);
+    if let Some(token) = setup_token {
+        // Printed once, to the operator's terminal: whoever opens it first
+        // creates the first portal account.
+        eprintln!(
+            "no portal account exists yet: create the first one at http://{}/portal/setup?token={token} \
+             (works once), or run `keyward portal-user create --email <EMAIL>`",
+            handle.addr
+        );
+    }
     wait_for_signal().await;
     tracing::info!("shutting down; finishing requests in flight");
     handle
@@ -38,7 +60,11 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn start(store: &Store, args: &ServeArgs) -> anyhow::Result<ServerHandle> {
+pub async fn start(
+    store: &Store,
+    args: &ServeArgs,
+    portal: PortalOptions,
+) -> anyhow::Result<ServerHandle> {
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -47,7 +73,7 @@ pub async fn start(store: &Store, args: &ServeArgs) -> anyhow::Result<ServerHand
         leeway_secs: args.leeway,
         ..Config::default()
     };
-    Ok(keyward_server::start(config, store.clone(), listener).await?)
+    Ok(keyward_server::start_with_portal(config, store.clone(), listener, portal).await?)
 }
 
 /// SIGINT (Ctrl-C) or SIGTERM.
