@@ -23,6 +23,9 @@ pub struct Config {
     pub graphql_max_depth: usize,
     /// GraphQL query complexity limit. Default 1000.
     pub graphql_max_complexity: usize,
+    /// How recent a portal operator's password entry must be for a private
+    /// key download. Default 5 minutes.
+    pub portal_reauth_window: Duration,
 }
 
 impl Default for Config {
@@ -36,6 +39,7 @@ impl Default for Config {
             last_used_interval: Duration::from_secs(60),
             graphql_max_depth: 16,
             graphql_max_complexity: 1000,
+            portal_reauth_window: Duration::from_secs(5 * 60),
         }
     }
 }

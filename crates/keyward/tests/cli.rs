@@ -354,3 +354,40 @@ fn read_only_keys_and_seeded_users() {
     assert_eq!(body["data"]["createRole"]["role"]["key"], "ops", "{body}");
     server.stop_gracefully();
 }
+
+/// `portal-user create` reads the password from stdin (never a flag),
+/// applies the policy, and refuses a second account with the same email.
+#[test]
+fn portal_user_create_reads_the_password_from_stdin() {
+    use std::io::Write as _;
+    let env = Env::new();
+    let create = |email: &str, password: &str| {
+        let mut child = env
+            .command(&["portal-user", "create", "--email", email])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = create("Ops@Example.com", "correct-horse-battery");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("ops@example.com"));
+
+    let out = create("ops@example.com", "another-long-password");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
+
+    let out = create("second@example.com", "short");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at least 12 characters"));
+
+    let out = create("not-an-email", "correct-horse-battery");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("email address"));
+    // No password flag exists.
+    let err = env.fail(&["portal-user", "create", "--email", "x@example.com", "--password", "p"]);
+    assert!(err.contains("--password"), "{err}");
+}

@@ -28,11 +28,7 @@ pub async fn audit_log(
     Query(filter): Query<Filter>,
     op: Operator,
 ) -> Result<Html<String>, PortalError> {
-    state
-        .store()
-        .project(&project)
-        .await?
-        .ok_or_else(|| PortalError::NotFound(format!("There is no project “{project}”.")))?;
+    crate::portal::projects::require(&state, &project).await?;
     let activity = filter.activity.trim();
     let kid = filter.kid.trim();
     let store_filter = AuditFilter {

@@ -16,11 +16,7 @@ pub async fn explorer(
     Path(project): Path<String>,
     op: Operator,
 ) -> Result<Html<String>, PortalError> {
-    state
-        .store()
-        .project(&project)
-        .await?
-        .ok_or_else(|| PortalError::NotFound(format!("There is no project “{project}”.")))?;
+    crate::portal::projects::require(&state, &project).await?;
     Ok(page(
         &format!("{project} · API explorer"),
         Some(&op),

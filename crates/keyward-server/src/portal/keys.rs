@@ -71,6 +71,31 @@ pub async fn audit(
     Ok(())
 }
 
+/// After a key change: this server forgets the project's key set at once
+/// (other replicas within their poll interval), the change is audited as
+/// `portal.admin_api_key.<what>`, and the page says what happened.
+async fn key_changed(
+    state: &AppState,
+    op: &Operator,
+    project: &str,
+    what: &str,
+    kid: &str,
+) -> Result<Response, PortalError> {
+    state.auth().invalidate_project(project).await;
+    audit(
+        state,
+        op,
+        project,
+        &format!("portal.admin_api_key.{what}"),
+        Some(kid),
+    )
+    .await?;
+    Ok(Redirect::to(&format!(
+        "/portal/projects/{project}?notice={what}&kid={kid}"
+    ))
+    .into_response())
+}
+
 fn role_name(role: KeyRole) -> &'static str {
     match role {
         KeyRole::Full => "Full access",
@@ -132,11 +157,7 @@ pub async fn admin_api(
     headers: HeaderMap,
     op: Operator,
 ) -> Result<Html<String>, PortalError> {
-    let project = state
-        .store()
-        .project(&project)
-        .await?
-        .ok_or_else(|| PortalError::NotFound(format!("There is no project “{project}”.")))?;
+    let project = crate::portal::projects::require(&state, &project).await?;
     let p = project.id.as_str();
     let keys = state.store().keys(p).await?;
     let limit = state.store().options().max_keys_per_project as usize;
@@ -230,6 +251,7 @@ pub async fn admin_api(
 
 #[derive(Deserialize)]
 pub struct NewKeyForm {
+    #[serde(default)]
     csrf: String,
     #[serde(default)]
     label: String,
@@ -261,21 +283,7 @@ pub async fn generate(
         .store()
         .generate_key(&project, 2048, form.label.trim(), role, master(&state)?)
         .await?;
-    // This server forgets the old key set now; other replicas within their poll interval.
-    state.auth().invalidate_project(&project).await;
-    audit(
-        &state,
-        &op,
-        &project,
-        "portal.admin_api_key.generated",
-        Some(&key.kid),
-    )
-    .await?;
-    Ok(Redirect::to(&format!(
-        "/portal/projects/{project}?notice=generated&kid={}",
-        key.kid
-    ))
-    .into_response())
+    key_changed(&state, &op, &project, "generated", &key.kid).await
 }
 
 pub async fn upload(
@@ -295,25 +303,12 @@ pub async fn upload(
             role,
         )
         .await?;
-    // This server forgets the old key set now; other replicas within their poll interval.
-    state.auth().invalidate_project(&project).await;
-    audit(
-        &state,
-        &op,
-        &project,
-        "portal.admin_api_key.uploaded",
-        Some(&key.kid),
-    )
-    .await?;
-    Ok(Redirect::to(&format!(
-        "/portal/projects/{project}?notice=uploaded&kid={}",
-        key.kid
-    ))
-    .into_response())
+    key_changed(&state, &op, &project, "uploaded", &key.kid).await
 }
 
 #[derive(Deserialize)]
 pub struct DownloadForm {
+    #[serde(default)]
     csrf: String,
     #[serde(default)]
     password: String,
@@ -363,7 +358,7 @@ pub async fn download(
                 .into_response());
         }
         state.store().confirm_portal_password(&op.id_hash).await?;
-    } else if !op.recently_authenticated() {
+    } else if !op.recently_authenticated(state.config().portal_reauth_window) {
         return Ok(reauth_page(&op, &project, &kid, None).into_response());
     }
     let pem = state
@@ -393,6 +388,7 @@ pub async fn download(
 
 #[derive(Deserialize)]
 pub struct StatusForm {
+    #[serde(default)]
     csrf: String,
     status: String,
     #[serde(default)]
@@ -463,17 +459,7 @@ pub async fn set_status(
     } else {
         "disabled"
     };
-    // This server forgets the old key set now; other replicas within their poll interval.
-    state.auth().invalidate_project(&project).await;
-    audit(
-        &state,
-        &op,
-        &project,
-        &format!("portal.admin_api_key.{word}"),
-        Some(&kid),
-    )
-    .await?;
-    Ok(Redirect::to(&format!("/portal/projects/{project}?notice={word}")).into_response())
+    key_changed(&state, &op, &project, word, &kid).await
 }
 
 pub async fn delete_form(
@@ -487,6 +473,7 @@ pub async fn delete_form(
 
 #[derive(Deserialize)]
 pub struct DeleteForm {
+    #[serde(default)]
     csrf: String,
     #[serde(default)]
     force: Option<String>,
@@ -509,17 +496,7 @@ pub async fn delete(
         }
         Err(e) => return Err(e.into()),
     }
-    // This server forgets the old key set now; other replicas within their poll interval.
-    state.auth().invalidate_project(&project).await;
-    audit(
-        &state,
-        &op,
-        &project,
-        "portal.admin_api_key.deleted",
-        Some(&kid),
-    )
-    .await?;
-    Ok(Redirect::to(&format!("/portal/projects/{project}?notice=deleted")).into_response())
+    key_changed(&state, &op, &project, "deleted", &kid).await
 }
 
 /// A 5-minute token signed with the project's newest active generated key
@@ -558,6 +535,7 @@ pub async fn temporary_token(
 
 #[derive(Deserialize)]
 pub struct CsrfOnly {
+    #[serde(default)]
     csrf: String,
 }
 

@@ -10,6 +10,15 @@ use crate::AppState;
 use crate::portal::html::{csrf, page, time};
 use crate::portal::session::{Operator, PortalError};
 
+/// The project `id`, or a "not found" page.
+pub async fn require(state: &AppState, id: &str) -> Result<keyward_store::Project, PortalError> {
+    state
+        .store()
+        .project(id)
+        .await?
+        .ok_or_else(|| PortalError::NotFound(format!("There is no project “{id}”.")))
+}
+
 pub async fn list(
     State(state): State<AppState>,
     op: Operator,
@@ -52,6 +61,7 @@ pub async fn list(
 
 #[derive(Deserialize)]
 pub struct CreateForm {
+    #[serde(default)]
     csrf: String,
     id: String,
 }

@@ -20,8 +20,6 @@ use crate::portal::html;
 pub const COOKIE: &str = "keyward_session";
 /// How long a session lasts.
 pub const SESSION_LIFETIME: Duration = Duration::from_secs(12 * 3600);
-/// How recent a password entry must be to download a private key.
-pub const REAUTH_WINDOW_SECS: i64 = 5 * 60;
 
 /// A random 256-bit token, base64url.
 pub fn random_token() -> Result<String, PortalError> {
@@ -125,9 +123,10 @@ impl Operator {
         }
     }
 
-    /// Whether the operator typed their password within the last 5 minutes.
-    pub fn recently_authenticated(&self) -> bool {
-        keyward_store::now_secs() - self.session.password_at <= REAUTH_WINDOW_SECS
+    /// Whether the operator typed their password within `window`.
+    pub fn recently_authenticated(&self, window: Duration) -> bool {
+        let elapsed = keyward_store::now_secs().saturating_sub(self.session.password_at);
+        u64::try_from(elapsed).is_ok_and(|e| e < window.as_secs())
     }
 }
 

@@ -13,6 +13,8 @@ use keyward_store::{MasterKey, Store, StoreOptions};
 use keyward_token::SigningKey;
 
 pub const PROJECT: &str = "myapp";
+/// The portal's one-time setup token in tests.
+pub const SETUP_TOKEN: &str = "test-setup-token";
 
 /// A running server with its own SQLite file, a project and one key.
 pub struct TestServer {
@@ -41,6 +43,12 @@ impl TestServer {
     /// A server on a fresh database of `backend`, or `None` when that
     /// backend is not configured here.
     pub async fn spawn(backend: Backend) -> Option<TestServer> {
+        Self::spawn_with(backend, Config::for_test()).await
+    }
+
+    /// [`TestServer::spawn`] with settings of the test's choosing. The
+    /// portal has the master key and the setup token [`SETUP_TOKEN`].
+    pub async fn spawn_with(backend: Backend, config: Config) -> Option<TestServer> {
         let db = TestDatabase::new(backend).await?;
         let db_url = db.url.clone();
         let store = Store::open(&db_url, StoreOptions::default()).await.unwrap();
@@ -50,7 +58,11 @@ impl TestServer {
             .await
             .unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let handle = keyward_server::start(Config::for_test(), store.clone(), listener)
+        let portal = keyward_server::portal::PortalOptions {
+            master_key: Some(std::sync::Arc::new(master())),
+            setup_token: Some(SETUP_TOKEN.into()),
+        };
+        let handle = keyward_server::start_with_portal(config, store.clone(), listener, portal)
             .await
             .unwrap();
         let url = format!("http://{}", handle.addr);

@@ -23,6 +23,7 @@ mod api;
 mod auth;
 mod helpers;
 mod http;
+mod portal;
 mod roles;
 mod rotation;
 mod users;
