@@ -26,6 +26,10 @@ pub struct Config {
     /// How recent a portal operator's password entry must be for a private
     /// key download. Default 5 minutes.
     pub portal_reauth_window: Duration,
+    /// Accept every Admin API request without a token, as a full-access
+    /// caller. Only for measuring what authentication costs and for local
+    /// development; `keyward serve` allows it on loopback only. Default off.
+    pub insecure_no_auth: bool,
 }
 
 impl Default for Config {
@@ -40,6 +44,7 @@ impl Default for Config {
             graphql_max_depth: 16,
             graphql_max_complexity: 1000,
             portal_reauth_window: Duration::from_secs(5 * 60),
+            insecure_no_auth: false,
         }
     }
 }

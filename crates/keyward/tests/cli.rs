@@ -373,7 +373,11 @@ fn portal_user_create_reads_the_password_from_stdin() {
         child.wait_with_output().unwrap()
     };
     let out = create("Ops@Example.com", "correct-horse-battery");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("ops@example.com"));
 
     let out = create("ops@example.com", "another-long-password");
@@ -388,6 +392,58 @@ fn portal_user_create_reads_the_password_from_stdin() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("email address"));
     // No password flag exists.
-    let err = env.fail(&["portal-user", "create", "--email", "x@example.com", "--password", "p"]);
+    let err = env.fail(&[
+        "portal-user",
+        "create",
+        "--email",
+        "x@example.com",
+        "--password",
+        "p",
+    ]);
     assert!(err.contains("--password"), "{err}");
+}
+
+/// `--insecure-no-auth` is for measurement only: refused off loopback,
+/// loudly announced, and then requests need no token.
+#[test]
+fn insecure_no_auth_is_loopback_only_and_loud() {
+    let env = Env::new();
+    env.ok(&["project", "create", "myapp"]);
+    let err = env.fail(&["serve", "--listen", "0.0.0.0:0", "--insecure-no-auth"]);
+    assert!(err.contains("only on a loopback address"), "{err}");
+
+    let mut cmd = env.command(&["serve", "--listen", "127.0.0.1:0", "--insecure-no-auth"]);
+    cmd.stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    // The warning comes before the listening line.
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stderr));
+    let mut warned = false;
+    let addr = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|l| {
+            warned |= l.contains("AUTHENTICATION IS OFF");
+            l.split("listening on http://")
+                .nth(1)
+                .map(|a| a.trim().to_owned())
+        })
+        .unwrap();
+    std::thread::spawn(move || for _ in lines {});
+    let server = Server { child, addr };
+    assert!(warned, "no warning before the server listened");
+    let rt = runtime();
+    let body = rt.block_on(async {
+        reqwest::Client::new()
+            .post(server.endpoint())
+            .json(&serde_json::json!({"query": "{ project { id } }"}))
+            .send()
+            .await
+            .unwrap()
+            .json::<serde_json::Value>()
+            .await
+            .unwrap()
+    });
+    assert_eq!(body["data"]["project"]["id"], "myapp", "{body}");
 }

@@ -20,6 +20,11 @@ pub struct ServeArgs {
     /// Clock skew tolerated in token time checks, in seconds.
     #[arg(long, env = "KEYWARD_LEEWAY_SECS", default_value_t = 60)]
     pub leeway: u64,
+    /// DANGEROUS: accept Admin API requests without any token. For measuring
+    /// what authentication costs and for local development only; refused
+    /// unless --listen is a loopback address.
+    #[arg(long)]
+    pub insecure_no_auth: bool,
 }
 
 pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
@@ -65,12 +70,25 @@ pub async fn start(
     args: &ServeArgs,
     portal: PortalOptions,
 ) -> anyhow::Result<ServerHandle> {
+    if args.insecure_no_auth {
+        if !args.listen.ip().is_loopback() {
+            anyhow::bail!(
+                "--insecure-no-auth turns authentication off and is allowed only on a loopback address, not {}",
+                args.listen
+            );
+        }
+        tracing::warn!(
+            "AUTHENTICATION IS OFF (--insecure-no-auth): every Admin API request is accepted with full access. \
+             Never use this outside measurements and local development."
+        );
+    }
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let config = Config {
         base_domain: args.base_domain.clone(),
         leeway_secs: args.leeway,
+        insecure_no_auth: args.insecure_no_auth,
         ..Config::default()
     };
     Ok(keyward_server::start_with_portal(config, store.clone(), listener, portal).await?)

@@ -137,7 +137,7 @@ impl Env {
 
 /// Read lines on a thread until one contains `needle` (10 s at most); keep
 /// draining afterwards so the child never blocks on a full pipe.
-fn wait_for_line(
+pub fn wait_for_line(
     stream: impl std::io::Read + Send + 'static,
     needle: &'static str,
 ) -> Option<String> {
