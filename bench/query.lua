@@ -6,6 +6,7 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer " .. os.getenv("KEYWARD_TOKEN")
 
 done = function(summary, latency, requests)
-  io.write(string.format("RESULT %d %d %.0f %.0f\n",
-    summary.requests, summary.errors.status, latency:percentile(50), latency:percentile(99)))
+  io.write(string.format("RESULT %d %d %.0f %.0f %.1f\n",
+    summary.requests, summary.errors.status, latency:percentile(50), latency:percentile(99),
+    summary.requests / (summary.duration / 1e6)))
 end
