@@ -73,13 +73,9 @@ impl PublicKey {
     /// Read a public key from PEM (`PUBLIC KEY` or `RSA PUBLIC KEY`) or a JWK
     /// (a JSON object with `kty: "RSA"`), detected from the first character.
     pub fn parse(input: &[u8]) -> Result<Self, KeyError> {
-        let text = std::str::from_utf8(input)
-            .map_err(|_| KeyError::Unreadable("the key file is not text (PEM or JWK)".into()))?
-            .trim();
-        if text.starts_with('{') {
-            Self::from_jwk(text)
-        } else {
-            Self::from_pem(text)
+        match key_text(input)? {
+            KeyText::Jwk(text) => Self::from_jwk(text),
+            KeyText::Pem(text) => Self::from_pem(text),
         }
     }
 
@@ -184,6 +180,23 @@ impl PublicKey {
     pub(crate) fn verify_rs256(&self, message: &[u8], signature: &[u8]) -> bool {
         self.parsed.verify_sig(message, signature).is_ok()
     }
+}
+
+/// A key file's text: a JWK (a JSON object) or PEM.
+enum KeyText<'a> {
+    Jwk(&'a str),
+    Pem(&'a str),
+}
+
+fn key_text(input: &[u8]) -> Result<KeyText<'_>, KeyError> {
+    let text = std::str::from_utf8(input)
+        .map_err(|_| KeyError::Unreadable("the key file is not text (PEM or JWK)".into()))?
+        .trim();
+    Ok(if text.starts_with('{') {
+        KeyText::Jwk(text)
+    } else {
+        KeyText::Pem(text)
+    })
 }
 
 fn bit_length(big_endian: &[u8]) -> usize {
@@ -346,13 +359,9 @@ impl SigningKey {
     /// Read a private key from PEM (PKCS#8 or PKCS#1) or a private JWK,
     /// detected from the first character, as [`PublicKey::parse`] does.
     pub fn parse(input: &[u8]) -> Result<Self, KeyError> {
-        let text = std::str::from_utf8(input)
-            .map_err(|_| KeyError::Unreadable("the key file is not text (PEM or JWK)".into()))?
-            .trim();
-        if text.starts_with('{') {
-            Self::from_jwk(text)
-        } else {
-            Self::from_pem(text.as_bytes())
+        match key_text(input)? {
+            KeyText::Jwk(text) => Self::from_jwk(text),
+            KeyText::Pem(text) => Self::from_pem(text.as_bytes()),
         }
     }
 

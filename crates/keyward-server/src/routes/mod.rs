@@ -28,9 +28,19 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             record_metrics,
         ))
-        // The default span holds method, path and version: never headers,
-        // so a token cannot reach the logs.
-        .layer(TraceLayer::new_for_http())
+        // The span holds the method and the path: never headers (tokens,
+        // cookies) nor the query string (the portal's setup link carries a
+        // secret there).
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request| {
+                tracing::debug_span!(
+                    "request",
+                    method = %request.method(),
+                    path = %request.uri().path(),
+                    kid = tracing::field::Empty,
+                )
+            }),
+        )
         .with_state(state)
 }
 
