@@ -262,6 +262,48 @@ impl Store {
         Ok(pair.private_key_pem())
     }
 
+    /// Re-seal every stored private key under `new`, in one transaction: all
+    /// keys move to the new master key, or (on any failure, such as `old`
+    /// not being the key they are sealed with) none does. Returns how many
+    /// keys were re-sealed.
+    pub async fn reseal_private_keys(&self, old: &MasterKey, new: &MasterKey) -> Result<u64> {
+        let mut tx = self.begin().await?;
+        // Keep key generation out until the commit, so no key is sealed
+        // under the old master key behind our back (SQLite's BEGIN IMMEDIATE
+        // already excludes other writers).
+        on_tx!(tx, |conn, pg| {
+            if pg {
+                sqlx::query("LOCK TABLE admin_api_keys IN SHARE ROW EXCLUSIVE MODE")
+                    .execute(&mut *conn)
+                    .await?;
+            }
+        });
+        let rows: Vec<(String, String, Vec<u8>)> = on_tx!(tx, |conn, pg| {
+            sqlx::query_as(
+                "SELECT project_id, kid, private_key_sealed FROM admin_api_keys \
+                 WHERE private_key_sealed IS NOT NULL",
+            )
+            .fetch_all(&mut *conn)
+            .await?
+        });
+        for (project, kid, sealed) in &rows {
+            let der = old.open(project, kid, sealed)?;
+            let resealed = new.seal(project, kid, &der)?;
+            on_tx!(tx, |conn, pg| {
+                sqlx::query(
+                    "UPDATE admin_api_keys SET private_key_sealed = $1 WHERE project_id = $2 AND kid = $3",
+                )
+                .bind(&resealed)
+                .bind(project)
+                .bind(kid)
+                .execute(&mut *conn)
+                .await?;
+            });
+        }
+        tx.commit().await?;
+        Ok(rows.len() as u64)
+    }
+
     /// Record that `kid` was used at `at` (Unix seconds). Never moves the
     /// time backwards, so replicas writing in any order cannot lose an
     /// update. A single statement outside any transaction, retried on

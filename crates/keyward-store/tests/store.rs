@@ -457,7 +457,61 @@ async fn one_transaction_commits_all_or_nothing(backend: Backend) {
     assert!(db.store.key_generation().await.unwrap() > generation);
 }
 
+async fn master_key_rotation_reseals_all_or_nothing(backend: Backend) {
+    let Some(db) = open(backend, StoreOptions::default()).await else {
+        return;
+    };
+    db.store.create_project("myapp").await.unwrap();
+    db.store.create_project("other").await.unwrap();
+    let (a, pem_a) = db.generate("a").await;
+    let (b, pem_b) = db
+        .store
+        .generate_key("other", 2048, "b", keyward_store::KeyRole::Full, &master())
+        .await
+        .unwrap();
+    let new = MasterKey::from_bytes(&[7u8; 32]).unwrap();
+    let wrong = MasterKey::from_bytes(&[1u8; 32]).unwrap();
+
+    // The wrong "old" key: refused, and nothing changes.
+    assert!(matches!(
+        db.store.reseal_private_keys(&wrong, &new).await,
+        Err(StoreError::MasterKeyMismatch)
+    ));
+    assert_eq!(
+        *db.store
+            .private_key_pem("myapp", &a.kid, &master())
+            .await
+            .unwrap(),
+        pem_a
+    );
+
+    assert_eq!(
+        db.store.reseal_private_keys(&master(), &new).await.unwrap(),
+        2
+    );
+    assert_eq!(
+        *db.store
+            .private_key_pem("myapp", &a.kid, &new)
+            .await
+            .unwrap(),
+        pem_a
+    );
+    assert_eq!(
+        *db.store
+            .private_key_pem("other", &b.kid, &new)
+            .await
+            .unwrap(),
+        *pem_b
+    );
+    // The old master key opens nothing any more.
+    assert!(matches!(
+        db.store.private_key_pem("myapp", &a.kid, &master()).await,
+        Err(StoreError::MasterKeyMismatch)
+    ));
+}
+
 on_each_backend!(
+    master_key_rotation_reseals_all_or_nothing,
     projects_create_list_and_refuse_bad_ids,
     generated_key_roundtrip_and_download,
     uploaded_key_cannot_be_downloaded,

@@ -447,3 +447,53 @@ fn insecure_no_auth_is_loopback_only_and_loud() {
     });
     assert_eq!(body["data"]["project"]["id"], "myapp", "{body}");
 }
+
+/// `master-key rotate` re-seals stored private keys under a new key that
+/// replaces the key file; the old key opens nothing afterwards.
+#[test]
+fn master_key_rotate_replaces_the_key_and_keeps_private_keys() {
+    let env = Env::new();
+    env.ok(&["project", "create", "myapp"]);
+    let kid = env.ok(&["key", "create", "--project", "myapp"]);
+    let pem = std::fs::read_to_string(env.path("private-key.pem")).unwrap();
+    let key_file = env.path("keyward-data/master.key");
+    let old = std::fs::read_to_string(&key_file).unwrap();
+
+    let err = env.fail_with_env(
+        &["master-key", "rotate"],
+        &[("KEYWARD_MASTER_KEY", old.trim())],
+    );
+    assert!(err.contains("--out"), "{err}");
+
+    let out = env.command(&["master-key", "rotate"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("re-sealed 1 private key"));
+    let new = std::fs::read_to_string(&key_file).unwrap();
+    assert_ne!(new, old);
+    assert_eq!(file_mode(&key_file), 0o600);
+    assert!(!env.path("keyward-data/master.key.new").exists());
+
+    let again = env.ok_raw(&["key", "download", "--project", "myapp", "--kid", &kid]);
+    assert_eq!(again, pem);
+    let err = env.fail_with_env(
+        &["key", "download", "--project", "myapp", "--kid", &kid],
+        &[("KEYWARD_MASTER_KEY", old.trim())],
+    );
+    assert!(err.contains("master key"), "{err}");
+
+    // With the wrong current key nothing changes and no new file is left.
+    let err = env.fail_with_env(
+        &["master-key", "rotate", "--out", "other.key"],
+        &[("KEYWARD_MASTER_KEY", old.trim())],
+    );
+    assert!(err.contains("nothing was changed"), "{err}");
+    assert!(!env.path("other.key").exists());
+    assert_eq!(
+        env.ok_raw(&["key", "download", "--project", "myapp", "--kid", &kid]),
+        pem
+    );
+}

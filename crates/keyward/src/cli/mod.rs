@@ -2,6 +2,7 @@
 //! options every command shares and opens the store they all use.
 
 mod key;
+mod master_key_cmd;
 mod output;
 mod portal;
 mod project;
@@ -93,6 +94,9 @@ pub enum Command {
     Token(token::TokenArgs),
     /// Run a GraphQL operation against an Admin API and print the JSON response.
     Query(query::QueryArgs),
+    /// Rotate the master key that seals stored private keys.
+    #[command(subcommand, name = "master-key")]
+    MasterKey(master_key_cmd::MasterKeyCommand),
     /// Manage portal operator accounts.
     #[command(subcommand, name = "portal-user")]
     PortalUser(portal::PortalUserCommand),
@@ -116,6 +120,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Query(args) => query::run(args).await,
         Command::Users(cmd) => users::run(&cli.global, cmd).await,
         Command::PortalUser(cmd) => portal::run(&cli.global, cmd).await,
+        Command::MasterKey(cmd) => master_key_cmd::run(&cli.global, cmd).await,
     }
 }
 
