@@ -143,7 +143,7 @@ impl FromRequestParts<AppState> for Operator {
             .store()
             .portal_session(&id_hash)
             .await
-            .map_err(|e| PortalError::Unexpected(e.to_string()))?
+            .map_err(PortalError::from)?
             .ok_or(PortalError::SignedOut)?;
         Ok(Operator {
             session,
@@ -175,6 +175,8 @@ pub enum PortalError {
     NotFound(String),
     /// Too many failed sign-ins (HTTP 429).
     TooManyAttempts,
+    /// The database cannot be reached (HTTP 503, retry shortly).
+    Unavailable(String),
     /// A failure of ours; the detail goes to the log only.
     Unexpected(String),
 }
@@ -185,7 +187,8 @@ impl From<keyward_store::StoreError> for PortalError {
         match e {
             E::ProjectNotFound(p) => PortalError::NotFound(format!("There is no project “{p}”.")),
             E::KeyNotFound { .. } => PortalError::NotFound("That key no longer exists.".into()),
-            E::Database(_) | E::Migration(_) | E::Corrupt(_) | E::MasterKeyMismatch => {
+            E::Database(_) => PortalError::Unavailable(e.to_string()),
+            E::Migration(_) | E::Corrupt(_) | E::MasterKeyMismatch => {
                 PortalError::Unexpected(e.to_string())
             }
             other => PortalError::Invalid(other.to_string()),
@@ -212,6 +215,19 @@ impl IntoResponse for PortalError {
                 "Too many attempts",
                 "Too many failed sign-ins. Wait 15 minutes and try again.".to_owned(),
             ),
+            PortalError::Unavailable(detail) => {
+                tracing::error!(error = %detail, "portal: store unavailable");
+                let page = html::message_page(
+                    "Try again shortly",
+                    "keyward cannot reach its database right now. Nothing was changed; try again in a moment.",
+                );
+                return (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    [(axum::http::header::RETRY_AFTER, "1")],
+                    page,
+                )
+                    .into_response();
+            }
             PortalError::Unexpected(detail) => {
                 tracing::error!(error = %detail, "portal request failed");
                 (
