@@ -409,15 +409,7 @@ impl Tx {
             page.order_limit("created_at", "user_id"),
             page.order_limit("u.created_at", "u.id"),
         );
-        let rows: Vec<UserRow> = on_tx!(self, |conn, pg| {
-            let query = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(project);
-            bind_args!(query, args).fetch_all(&mut *conn).await?
-        });
-        let users = rows
-            .into_iter()
-            .map(user_from_row)
-            .collect::<Result<Vec<_>>>()?;
-        Ok(page.finish(users))
+        self.fetch_page_of_users(project, sql, args, page).await
     }
 
     /// A page of users by creation time, with extra `WHERE` conditions whose
@@ -440,6 +432,25 @@ impl Tx {
         .await
     }
 
+    /// Run `sql` (`$1` = project, then `args`) and page its rows.
+    async fn fetch_page_of_users(
+        &mut self,
+        project: &str,
+        sql: String,
+        args: Vec<Arg>,
+        page: &PageRequest,
+    ) -> Result<Page<User>> {
+        let rows: Vec<UserRow> = on_tx!(self, |conn, pg| {
+            let query = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(project);
+            bind_args!(query, args).fetch_all(&mut *conn).await?
+        });
+        let users = rows
+            .into_iter()
+            .map(user_from_row)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(page.finish(users))
+    }
+
     async fn page_of_users(
         &mut self,
         project: &str,
@@ -459,15 +470,7 @@ impl Tx {
             "SELECT {USER_COLUMNS} FROM {from} WHERE u.project_id = $1{conditions}{bounds}{}",
             page.order_limit(sort, "u.id")
         );
-        let rows: Vec<UserRow> = on_tx!(self, |conn, pg| {
-            let query = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(project);
-            bind_args!(query, args).fetch_all(&mut *conn).await?
-        });
-        let users = rows
-            .into_iter()
-            .map(user_from_row)
-            .collect::<Result<Vec<_>>>()?;
-        Ok(page.finish(users))
+        self.fetch_page_of_users(project, sql, args, page).await
     }
 
     /// How many users match (for `totalCount`).

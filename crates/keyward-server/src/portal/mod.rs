@@ -77,9 +77,11 @@ impl Portal {
         self.failures.get(key).unwrap_or(0)
     }
 
+    /// Count one failure, atomically: parallel guesses cannot undercount.
     fn record_failure(&self, key: String) {
-        let n = self.failures(&key);
-        self.failures.insert(key, n.saturating_add(1));
+        self.failures
+            .entry(key)
+            .and_upsert_with(|entry| entry.map_or(1, |e| e.into_value().saturating_add(1)));
     }
 }
 

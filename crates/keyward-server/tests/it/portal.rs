@@ -295,7 +295,88 @@ async fn key_download_needs_a_recent_password_and_is_audited(backend: Backend) {
     assert_eq!(anonymous.headers()[LOCATION], "/portal/login");
 }
 
+async fn key_actions_upload_disable_enable_and_limit(backend: Backend) {
+    let Some(server) = TestServer::spawn(backend).await else {
+        return;
+    };
+    let browser = set_up(&server).await;
+    let csrf = browser.csrf().await;
+    let base = format!("/portal/projects/{PROJECT}/keys");
+
+    // Upload a public key: registered as `uploaded`, with nothing to download.
+    let pair = keyward_token::GeneratedKeyPair::generate(2048).unwrap();
+    let r = browser
+        .post(
+            &format!("{base}/upload"),
+            &[
+                ("csrf", &csrf),
+                ("public_key", &pair.public_key().to_spki_pem()),
+                ("label", "mine"),
+                ("role", "read_only"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let keys = server.store.keys(PROJECT).await.unwrap();
+    let uploaded = keys.iter().find(|k| k.label == "mine").unwrap();
+    assert_eq!(uploaded.origin, keyward_store::KeyOrigin::Uploaded);
+    assert_eq!(uploaded.role, keyward_store::KeyRole::ReadOnly);
+    // A private key pasted as a public one is refused in words.
+    let r = browser
+        .post(
+            &format!("{base}/upload"),
+            &[("csrf", &csrf), ("public_key", &pair.private_key_pem())],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("register only the public key")
+    );
+
+    // Disable: the key's tokens are refused at once; enable: accepted again.
+    let token = server.token();
+    let status = format!("{base}/{}/status", server.kid);
+    let r = browser
+        .post(&status, &[("csrf", &csrf), ("status", "disabled")])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(server.outcome(&token).await, "key_disabled");
+    let r = browser
+        .post(&status, &[("csrf", &csrf), ("status", "active")])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(server.outcome(&token).await, "ok");
+
+    // Up to the limit (5), then the page says so and offers no generate form.
+    for _ in 0..3 {
+        let r = browser
+            .post(
+                &format!("{base}/generate"),
+                &[("csrf", &csrf), ("label", "more")],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    }
+    let page = browser
+        .get(&format!("/portal/projects/{PROJECT}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Key limit reached (5)"), "{page}");
+    assert!(!page.contains("Generate new key pair"));
+    let r = browser
+        .post(&format!("{base}/generate"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(server.store.keys(PROJECT).await.unwrap().len(), 5);
+}
+
 on_each_backend!(
+    key_actions_upload_disable_enable_and_limit,
     setup_link_sessions_and_csrf,
     sign_in_failures_are_limited,
     key_download_needs_a_recent_password_and_is_audited,

@@ -2,7 +2,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
 use clap::Args;
-use keyward_client::{AdminClient, AdminError, Operation, RetryPolicy, TokenSigner};
+use keyward_client::{AdminClient, AdminError, Operation, RetryPolicy};
+
+use super::token::SignerArgs;
 use serde_json::Value;
 
 #[derive(Debug, Args)]
@@ -11,15 +13,8 @@ pub struct QueryArgs {
     /// /_api/admin/graphql is added when the URL has none).
     #[arg(long, env = "KEYWARD_ENDPOINT")]
     endpoint: String,
-    /// The project ID (the token's audience).
-    #[arg(long, env = "KEYWARD_PROJECT")]
-    project: String,
-    /// The key ID.
-    #[arg(long, env = "KEYWARD_KID")]
-    kid: String,
-    /// The private key file: PEM (PKCS#8 or PKCS#1) or a private JWK.
-    #[arg(long, env = "KEYWARD_KEY_FILE")]
-    key: PathBuf,
+    #[command(flatten)]
+    signer: SignerArgs,
     /// Variables as a JSON object.
     #[arg(long, conflicts_with = "variables_file")]
     variables: Option<String>,
@@ -54,7 +49,7 @@ pub async fn run(args: QueryArgs) -> anyhow::Result<()> {
         }
         (None, None) => Value::Null,
     };
-    let signer = TokenSigner::from_key_file(&args.project, &args.kid, &args.key, args.ttl)?;
+    let signer = args.signer.signer(args.ttl)?;
     // One attempt per retryable failure at most: a person is waiting.
     let retry = RetryPolicy {
         max_attempts: 2,
