@@ -36,6 +36,7 @@ pub struct TokenSigner {
     ttl_secs: u64,
     renew_percent: u8,
     backdate_secs: u64,
+    single_use: bool,
     cached: Mutex<Option<Cached>>,
     signatures: AtomicU64,
 }
@@ -73,6 +74,7 @@ impl TokenSigner {
             renew_percent: DEFAULT_RENEW_PERCENT,
             // Never backdate by more than a tenth of a short lifetime.
             backdate_secs: DEFAULT_BACKDATE_SECS.min(ttl_secs / 10),
+            single_use: false,
             cached: Mutex::new(None),
             signatures: AtomicU64::new(0),
         })
@@ -121,6 +123,14 @@ impl TokenSigner {
         Ok(self)
     }
 
+    /// Sign a new token, with a random `jti`, for every call instead of
+    /// reusing one: what a project whose replay guard is on requires (it
+    /// accepts each `jti` once). Costs one RSA signature per request.
+    pub fn single_use(mut self) -> Self {
+        self.single_use = true;
+        self
+    }
+
     /// The project ID (the tokens' audience).
     pub fn project(&self) -> &str {
         &self.project
@@ -144,6 +154,14 @@ impl TokenSigner {
 
     /// [`TokenSigner::token`] at a given time (seconds since the epoch).
     pub fn token_at(&self, now: u64) -> Result<String, ClientError> {
+        if self.single_use {
+            let iat = now.saturating_sub(self.backdate_secs);
+            let claims = AdminClaims::new(&self.project, iat, self.ttl_secs)
+                .with_jti(uuid::Uuid::new_v4().simple().to_string());
+            let token = sign(&claims, &self.kid, &self.key)?;
+            self.signatures.fetch_add(1, Ordering::Relaxed);
+            return Ok(token);
+        }
         // The lock is held while signing (about a millisecond), so callers
         // that arrive meanwhile reuse the new token instead of signing too.
         let mut cached = self
@@ -235,6 +253,23 @@ mod tests {
             decode(parts[1]),
             serde_json::json!({"aud": ["myapp"], "iat": 999_995, "exp": 1_000_295})
         );
+    }
+
+    #[test]
+    fn single_use_signs_every_call_with_a_fresh_jti() {
+        let s = signer(300).single_use();
+        let a = s.token_at(1000).unwrap();
+        let b = s.token_at(1000).unwrap();
+        assert_ne!(a, b);
+        assert_eq!(s.signatures(), 2);
+        let (ca, cb) = (
+            decode(a.split('.').nth(1).unwrap()),
+            decode(b.split('.').nth(1).unwrap()),
+        );
+        let (ja, jb) = (ca["jti"].as_str().unwrap(), cb["jti"].as_str().unwrap());
+        assert_eq!(ja.len(), 32);
+        assert_ne!(ja, jb);
+        assert_eq!(ca["exp"], 1295);
     }
 
     #[test]

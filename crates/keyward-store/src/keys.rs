@@ -8,7 +8,7 @@ use keyward_token::{GeneratedKeyPair, KeySet, KeyStatus, Policy, PublicKey};
 use zeroize::Zeroizing;
 
 use crate::error::{Result, StoreError};
-use crate::projects::validate_project_id;
+use crate::projects::{PROJECT_COLUMNS, from_row, validate_project_id};
 use crate::seal::MasterKey;
 use crate::{Project, Store, Tx, now_secs};
 
@@ -154,6 +154,7 @@ impl ProjectKeys {
             leeway_secs,
             max_lifetime_secs: u64::try_from(self.project.max_token_lifetime_secs)
                 .unwrap_or(Policy::DEFAULT_MAX_LIFETIME_SECS),
+            require_jti: self.project.limits.replay_guard,
         }
     }
 }
@@ -507,15 +508,26 @@ impl Tx {
     /// Everything needed to authenticate `project`'s requests, or `None` if
     /// the project does not exist; the version matches the keys read.
     pub async fn project_keys(&mut self, project: &str) -> Result<Option<ProjectKeys>> {
-        let head: Option<(String, i64, i64, i64)> = on_tx!(self, |conn, pg| {
-            sqlx::query_as("SELECT id, created_at, max_token_lifetime_secs, key_version FROM projects WHERE id = $1")
-                .bind(project)
-                .fetch_optional(&mut *conn)
-                .await?
-        });
-        let Some((id, created_at, max_token_lifetime_secs, version)) = head else {
+        let sql = format!("SELECT {PROJECT_COLUMNS}, key_version FROM projects WHERE id = $1");
+        let head: Option<(String, i64, i64, Option<i64>, Option<i64>, bool, i64)> =
+            on_tx!(self, |conn, pg| {
+                sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                    .bind(project)
+                    .fetch_optional(&mut *conn)
+                    .await?
+            });
+        let Some((id, created_at, lifetime, key_rate, project_rate, replay_guard, version)) = head
+        else {
             return Ok(None);
         };
+        let head = from_row((
+            id,
+            created_at,
+            lifetime,
+            key_rate,
+            project_rate,
+            replay_guard,
+        ));
         let rows: Vec<(String, String, String, Vec<u8>)> = on_tx!(self, |conn, pg| {
             sqlx::query_as(
                 "SELECT kid, status, role, public_key_der FROM admin_api_keys WHERE project_id = $1",
@@ -541,11 +553,7 @@ impl Tx {
             }
         }
         Ok(Some(ProjectKeys {
-            project: Project {
-                id,
-                created_at,
-                max_token_lifetime_secs,
-            },
+            project: head,
             keys,
             version,
             read_only,

@@ -27,6 +27,11 @@ const SQLITE: Embedded = &[
         "portal",
         include_str!("../migrations/sqlite/0003_portal.sql"),
     ),
+    (
+        4,
+        "limits",
+        include_str!("../migrations/sqlite/0004_limits.sql"),
+    ),
 ];
 const POSTGRES: Embedded = &[
     (
@@ -43,6 +48,11 @@ const POSTGRES: Embedded = &[
         3,
         "portal",
         include_str!("../migrations/postgres/0003_portal.sql"),
+    ),
+    (
+        4,
+        "limits",
+        include_str!("../migrations/postgres/0004_limits.sql"),
     ),
 ];
 

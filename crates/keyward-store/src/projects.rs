@@ -10,15 +10,54 @@ pub struct Project {
     pub created_at: i64,
     /// Longest token lifetime accepted for this project, in seconds.
     pub max_token_lifetime_secs: i64,
+    /// Admin API rate limits and the replay guard.
+    pub limits: ProjectLimits,
 }
 
-type ProjectRow = (String, i64, i64);
+/// A project's Admin API limits. All off by default: operators know their
+/// batch jobs, and a silent default limit would break them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ProjectLimits {
+    /// Requests per second one key may make (burst: one second's worth).
+    pub key_rate: Option<u32>,
+    /// Requests per second the whole project may receive.
+    pub project_rate: Option<u32>,
+    /// Accept each token `jti` once within the token's lifetime, and refuse
+    /// tokens without one.
+    pub replay_guard: bool,
+}
 
-fn from_row((id, created_at, max_token_lifetime_secs): ProjectRow) -> Project {
+/// A change to [`ProjectLimits`]: `None` leaves a setting as it is.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LimitsChange {
+    /// New per-key rate (`Some(None)` removes the limit).
+    pub key_rate: Option<Option<u32>>,
+    /// New per-project rate (`Some(None)` removes the limit).
+    pub project_rate: Option<Option<u32>>,
+    /// Replay guard on or off.
+    pub replay_guard: Option<bool>,
+}
+
+/// Highest rate limit that can be set, requests per second.
+pub const MAX_RATE_LIMIT: u32 = 1_000_000;
+
+pub(crate) type ProjectRow = (String, i64, i64, Option<i64>, Option<i64>, bool);
+
+pub(crate) fn from_row(
+    (id, created_at, max_token_lifetime_secs, key_rate, project_rate, replay_guard): ProjectRow,
+) -> Project {
+    // The CHECK constraints keep stored rates positive; anything out of
+    // range reads as "no limit" rather than failing the project.
+    let rate = |r: Option<i64>| r.and_then(|r| u32::try_from(r).ok()).filter(|r| *r > 0);
     Project {
         id,
         created_at,
         max_token_lifetime_secs,
+        limits: ProjectLimits {
+            key_rate: rate(key_rate),
+            project_rate: rate(project_rate),
+            replay_guard,
+        },
     }
 }
 
@@ -38,7 +77,8 @@ pub fn validate_project_id(id: &str) -> Result<()> {
     }
 }
 
-const PROJECT_COLUMNS: &str = "id, created_at, max_token_lifetime_secs";
+pub(crate) const PROJECT_COLUMNS: &str =
+    "id, created_at, max_token_lifetime_secs, key_rate_limit, project_rate_limit, replay_guard";
 
 impl Tx {
     /// Create a project with the default token lifetime cap.
@@ -112,6 +152,88 @@ impl Tx {
             .await?
             .ok_or_else(|| StoreError::ProjectNotFound(id.to_owned()))
     }
+
+    /// Change a project's rate limits and replay guard. Servers pick the
+    /// change up like a key change (within about a second).
+    pub async fn set_limits(&mut self, id: &str, change: LimitsChange) -> Result<Project> {
+        let current = self
+            .project(id)
+            .await?
+            .ok_or_else(|| StoreError::ProjectNotFound(id.to_owned()))?
+            .limits;
+        for rate in [change.key_rate, change.project_rate]
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            if !(1..=MAX_RATE_LIMIT).contains(&rate) {
+                return Err(StoreError::Unsupported(format!(
+                    "a rate limit must be between 1 and {MAX_RATE_LIMIT} requests per second"
+                )));
+            }
+        }
+        let next = ProjectLimits {
+            key_rate: change.key_rate.unwrap_or(current.key_rate),
+            project_rate: change.project_rate.unwrap_or(current.project_rate),
+            replay_guard: change.replay_guard.unwrap_or(current.replay_guard),
+        };
+        on_tx!(self, |conn, pg| {
+            sqlx::query(
+                "UPDATE projects SET key_rate_limit = $1, project_rate_limit = $2, replay_guard = $3 \
+                 WHERE id = $4",
+            )
+            .bind(next.key_rate.map(i64::from))
+            .bind(next.project_rate.map(i64::from))
+            .bind(next.replay_guard)
+            .bind(id)
+            .execute(&mut *conn)
+            .await
+            .map(|_| ())?
+        });
+        self.bump_key_versions(id).await?;
+        self.project(id)
+            .await?
+            .ok_or_else(|| StoreError::ProjectNotFound(id.to_owned()))
+    }
+
+    /// Record that the token ID `jti` was accepted for `project`, to be
+    /// remembered until `expires_at` (Unix seconds). `false` when it was
+    /// already recorded and has not expired: a replay. One statement, so
+    /// two replicas racing with the same `jti` cannot both win.
+    pub async fn record_jti(
+        &mut self,
+        project: &str,
+        jti: &str,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<bool> {
+        let inserted = on_tx!(self, |conn, pg| {
+            sqlx::query(
+                "INSERT INTO used_jtis (project_id, jti, expires_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (project_id, jti) DO UPDATE SET expires_at = excluded.expires_at \
+                 WHERE used_jtis.expires_at <= $4",
+            )
+            .bind(project)
+            .bind(jti)
+            .bind(expires_at)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected()
+        });
+        Ok(inserted == 1)
+    }
+
+    /// Forget token IDs whose tokens have expired. Returns how many.
+    pub async fn purge_jtis(&mut self, now: i64) -> Result<u64> {
+        Ok(on_tx!(self, |conn, pg| {
+            sqlx::query("DELETE FROM used_jtis WHERE expires_at <= $1")
+                .bind(now)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected()
+        }))
+    }
 }
 
 impl Store {
@@ -129,6 +251,30 @@ impl Store {
     /// [`Tx::projects`] in its own transaction.
     pub async fn projects(&self) -> Result<Vec<Project>> {
         Ok(in_tx!(read self, |tx| tx.projects().await?))
+    }
+
+    /// [`Tx::set_limits`] in its own transaction.
+    pub async fn set_limits(&self, id: &str, change: LimitsChange) -> Result<Project> {
+        Ok(in_tx!(self, |tx| tx.set_limits(id, change).await?))
+    }
+
+    /// [`Tx::record_jti`] in its own transaction (not retried: a retry after
+    /// an unknown outcome would see its own insert and call it a replay).
+    pub async fn record_jti(
+        &self,
+        project: &str,
+        jti: &str,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<bool> {
+        Ok(in_tx!(self, |tx| tx
+            .record_jti(project, jti, expires_at, now)
+            .await?))
+    }
+
+    /// [`Tx::purge_jtis`] in its own transaction.
+    pub async fn purge_jtis(&self, now: i64) -> Result<u64> {
+        Ok(in_tx!(self, |tx| tx.purge_jtis(now).await?))
     }
 
     /// [`Tx::set_max_token_lifetime`] in its own transaction.

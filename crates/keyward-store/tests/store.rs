@@ -4,7 +4,10 @@
 
 use keyward_store::KeyRole;
 use keyward_store::testing::{Backend, TestDatabase};
-use keyward_store::{KeyOrigin, MasterKey, Store, StoreError, StoreOptions};
+use keyward_store::{
+    KeyOrigin, LimitsChange, MAX_RATE_LIMIT, MasterKey, ProjectLimits, Store, StoreError,
+    StoreOptions,
+};
 use keyward_token::{KeyStatus, PublicKey, SigningKey};
 
 struct Db {
@@ -510,7 +513,110 @@ async fn master_key_rotation_reseals_all_or_nothing(backend: Backend) {
     ));
 }
 
+async fn limits_change_bumps_the_version_and_validates(backend: Backend) {
+    let Some(db) = open(backend, StoreOptions::default()).await else {
+        return;
+    };
+    let p = db.store.create_project("myapp").await.unwrap();
+    assert_eq!(p.limits, ProjectLimits::default());
+    let before = db.store.key_version("myapp").await.unwrap().unwrap();
+    let p = db
+        .store
+        .set_limits(
+            "myapp",
+            LimitsChange {
+                key_rate: Some(Some(50)),
+                replay_guard: Some(true),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        p.limits,
+        ProjectLimits {
+            key_rate: Some(50),
+            project_rate: None,
+            replay_guard: true
+        }
+    );
+    assert!(db.store.key_version("myapp").await.unwrap().unwrap() > before);
+    // Unmentioned settings stay; Some(None) removes a limit.
+    let p = db
+        .store
+        .set_limits(
+            "myapp",
+            LimitsChange {
+                key_rate: Some(None),
+                project_rate: Some(Some(200)),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(p.limits.key_rate, None);
+    assert_eq!(p.limits.project_rate, Some(200));
+    assert!(p.limits.replay_guard);
+    let keys = db.store.project_keys("myapp").await.unwrap().unwrap();
+    assert_eq!(keys.project.limits, p.limits);
+    assert!(keys.policy(60).require_jti);
+
+    for bad in [0, MAX_RATE_LIMIT + 1] {
+        let e = db
+            .store
+            .set_limits(
+                "myapp",
+                LimitsChange {
+                    key_rate: Some(Some(bad)),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("between 1 and"), "{e}");
+    }
+    assert!(matches!(
+        db.store.set_limits("nope", LimitsChange::default()).await,
+        Err(StoreError::ProjectNotFound(_))
+    ));
+}
+
+async fn jti_accepted_once_until_it_expires(backend: Backend) {
+    let Some(db) = open(backend, StoreOptions::default()).await else {
+        return;
+    };
+    db.store.create_project("myapp").await.unwrap();
+    db.store.create_project("other").await.unwrap();
+    let s = &db.store;
+    assert!(s.record_jti("myapp", "j1", 1_100, 1_000).await.unwrap());
+    assert!(!s.record_jti("myapp", "j1", 1_100, 1_050).await.unwrap());
+    // Per project.
+    assert!(s.record_jti("other", "j1", 1_100, 1_050).await.unwrap());
+    // Once the first use has expired, the ID may be used again.
+    assert!(s.record_jti("myapp", "j1", 1_300, 1_100).await.unwrap());
+    assert!(!s.record_jti("myapp", "j1", 1_300, 1_200).await.unwrap());
+
+    // Racing replicas: exactly one of many concurrent uses wins.
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..16 {
+        let store = s.clone();
+        set.spawn(async move { store.record_jti("myapp", "race", 2_000, 1_000).await });
+    }
+    let wins = set
+        .join_all()
+        .await
+        .into_iter()
+        .filter(|r| *r.as_ref().unwrap())
+        .count();
+    assert_eq!(wins, 1);
+
+    assert_eq!(s.purge_jtis(1_299).await.unwrap(), 1); // other/j1 (1_100)
+    assert_eq!(s.purge_jtis(5_000).await.unwrap(), 2);
+}
+
 on_each_backend!(
+    limits_change_bumps_the_version_and_validates,
+    jti_accepted_once_until_it_expires,
     master_key_rotation_reseals_all_or_nothing,
     projects_create_list_and_refuse_bad_ids,
     generated_key_roundtrip_and_download,

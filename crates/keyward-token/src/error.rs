@@ -30,11 +30,17 @@ pub enum Reason {
     IssuedInFuture,
     /// The token lives longer than the project's cap.
     LifetimeTooLong,
+    /// The project's replay guard is on and the token has no usable `jti`.
+    MissingJti,
+    /// The project's replay guard is on and this `jti` was already accepted
+    /// within its lifetime. Decided by the server (it needs the store's
+    /// record of used IDs); listed here so every refusal code is in one place.
+    TokenReplayed,
 }
 
 impl Reason {
     /// Every reason, in documentation order.
-    pub const ALL: [Reason; 12] = [
+    pub const ALL: [Reason; 14] = [
         Reason::MissingCredentials,
         Reason::MalformedToken,
         Reason::UnsupportedAlgorithm,
@@ -47,6 +53,8 @@ impl Reason {
         Reason::TokenNotYetValid,
         Reason::IssuedInFuture,
         Reason::LifetimeTooLong,
+        Reason::MissingJti,
+        Reason::TokenReplayed,
     ];
 
     /// The stable machine-readable code, e.g. `token_expired`.
@@ -64,6 +72,8 @@ impl Reason {
             Reason::TokenNotYetValid => "token_not_yet_valid",
             Reason::IssuedInFuture => "issued_in_future",
             Reason::LifetimeTooLong => "lifetime_too_long",
+            Reason::MissingJti => "missing_jti",
+            Reason::TokenReplayed => "token_replayed",
         }
     }
 }

@@ -8,6 +8,9 @@ pub struct Policy {
     /// Longest accepted token lifetime (`exp − iat`, or `exp − now` without
     /// `iat`), in seconds. Default: 3600. Set per project.
     pub max_lifetime_secs: u64,
+    /// Whether every token must carry a `jti` (the project's replay guard
+    /// is on). Default: false.
+    pub require_jti: bool,
 }
 
 impl Policy {
@@ -22,6 +25,7 @@ impl Default for Policy {
         Policy {
             leeway_secs: Self::DEFAULT_LEEWAY_SECS,
             max_lifetime_secs: Self::DEFAULT_MAX_LIFETIME_SECS,
+            require_jti: false,
         }
     }
 }

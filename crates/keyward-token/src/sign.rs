@@ -13,6 +13,10 @@ pub struct AdminClaims {
     pub exp: u64,
     /// Issued-at, seconds since the epoch.
     pub iat: u64,
+    /// A unique token ID; required by projects whose replay guard is on
+    /// (each `jti` is then accepted once).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jti: Option<String>,
 }
 
 impl AdminClaims {
@@ -22,7 +26,14 @@ impl AdminClaims {
             aud: vec![project.to_owned()],
             exp: now.saturating_add(ttl_secs),
             iat: now,
+            jti: None,
         }
+    }
+
+    /// The same claims with a `jti`.
+    pub fn with_jti(mut self, jti: impl Into<String>) -> Self {
+        self.jti = Some(jti.into());
+        self
     }
 }
 

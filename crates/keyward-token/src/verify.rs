@@ -18,6 +18,8 @@
 //! | 13 | `iat`, when present: `iat ≤ now + leeway` | `issued_in_future` |
 //! | 14 | `exp − iat ≤ max_lifetime` (with `iat`), else `exp − now ≤ max_lifetime + leeway` | `lifetime_too_long` |
 //! | 15 | `audit_context`, when present, is a JSON object (copied into audit entries) | `malformed_token` |
+//! | 16 | when the policy requires it (the project's replay guard): `jti` is a string of 1–256 bytes | `missing_jti` (present but not such a string: `malformed_token`) |
+//! | 17 | (server, with the store) a required `jti` was not accepted before within the token's lifetime | `token_replayed` |
 //!
 //! Claims are only interpreted after the signature verifies (rule 8), so an
 //! unauthenticated payload never reaches the claim parsers.
@@ -47,6 +49,8 @@ pub struct VerifiedToken {
     /// Its `audit_context` claim, when present: the caller's own context
     /// (an operator, a ticket), recorded in audit entries.
     pub audit_context: Option<Map<String, Value>>,
+    /// Its `jti`, when the policy requires one (rule 16); `None` otherwise.
+    pub jti: Option<String>,
 }
 
 /// Take the token out of an `Authorization` header value: `Bearer <token>`,
@@ -129,13 +133,40 @@ pub fn verify(
             ));
         }
     };
+    let jti = if policy.require_jti {
+        Some(required_jti(&claims)?)
+    } else {
+        None
+    };
     Ok(VerifiedToken {
         kid,
         exp: checked.0,
         iat: checked.1,
         audit_context,
+        jti,
     })
 }
+
+/// Rule 16. Only checked when required, so a project without the replay
+/// guard accepts exactly what it accepted before.
+fn required_jti(claims: &Map<String, Value>) -> Result<String, TokenError> {
+    match claims.get("jti") {
+        None => Err(TokenError::new(
+            Reason::MissingJti,
+            "this project's replay guard is on: the token needs a unique `jti` claim",
+        )),
+        Some(Value::String(jti)) if !jti.is_empty() && jti.len() <= MAX_JTI_BYTES => {
+            Ok(jti.clone())
+        }
+        Some(_) => Err(TokenError::malformed(
+            "claim `jti` must be a string of 1 to 256 bytes",
+        )),
+    }
+}
+
+/// Longest accepted `jti`, in bytes (the store keeps each one for the
+/// token's lifetime).
+pub const MAX_JTI_BYTES: usize = 256;
 
 fn check_header(header: &Map<String, Value>) -> Result<&str, TokenError> {
     match header.get("alg") {

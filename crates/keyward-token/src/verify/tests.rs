@@ -664,6 +664,7 @@ fn lifetime_per_project_policy() {
     let policy = Policy {
         leeway_secs: 0,
         max_lifetime_secs: 300,
+        require_jti: false,
     };
     let ok = token(&good_header(), &claims_at(NOW, NOW + 300));
     verify(&ok, &keyset(), PROJECT, &policy, NOW).unwrap();
@@ -730,8 +731,68 @@ fn reason_codes_are_stable() {
             "token_not_yet_valid",
             "issued_in_future",
             "lifetime_too_long",
+            "missing_jti",
+            "token_replayed",
         ]
     );
+}
+
+// ---- rule 16: jti when the replay guard is on ----
+
+fn with_jti(jti: &str) -> String {
+    format!(
+        r#"{{"aud":["{PROJECT}"],"exp":{},"iat":{NOW},"jti":{jti}}}"#,
+        NOW + 300
+    )
+}
+
+fn guarded(token: &str) -> Result<VerifiedToken, TokenError> {
+    let policy = Policy {
+        require_jti: true,
+        ..Policy::default()
+    };
+    verify(token, &keyset(), PROJECT, &policy, NOW)
+}
+
+#[test]
+fn jti_required_only_when_the_policy_says_so() {
+    let plain = token(&good_header(), &good_claims());
+    assert_eq!(check(&plain).unwrap().jti, None);
+    assert_eq!(reason(guarded(&plain)), Reason::MissingJti);
+
+    let ok = token(&good_header(), &with_jti(r#""a-1""#));
+    assert_eq!(guarded(&ok).unwrap().jti.as_deref(), Some("a-1"));
+    // Without the guard the jti is not even read.
+    assert_eq!(check(&ok).unwrap().jti, None);
+    let odd = token(&good_header(), &with_jti("7"));
+    check(&odd).unwrap();
+}
+
+#[test]
+fn jti_must_be_a_short_string() {
+    let long = format!("\"{}\"", "j".repeat(MAX_JTI_BYTES + 1));
+    let longest = format!("\"{}\"", "j".repeat(MAX_JTI_BYTES));
+    for (jti, expected) in [
+        (r#""""#, Some(Reason::MalformedToken)),
+        ("7", Some(Reason::MalformedToken)),
+        ("null", Some(Reason::MalformedToken)),
+        (r#"["a"]"#, Some(Reason::MalformedToken)),
+        (long.as_str(), Some(Reason::MalformedToken)),
+        (longest.as_str(), None),
+    ] {
+        let t = token(&good_header(), &with_jti(jti));
+        match expected {
+            Some(r) => assert_eq!(reason(guarded(&t)), r, "{jti}"),
+            None => assert!(guarded(&t).is_ok(), "{jti}"),
+        }
+    }
+}
+
+#[test]
+fn jti_checked_after_the_signature() {
+    // A forged token without jti reports the signature, not the jti.
+    let t = sign_with(&fixture().other_signer, &good_header(), &good_claims());
+    assert_eq!(reason(guarded(&t)), Reason::InvalidSignature);
 }
 
 // ---- rule 15: audit_context ----
