@@ -57,8 +57,12 @@ fn benches(c: &mut Criterion) {
         let _guard = rt.enter();
         c.bench_function(name, |b| {
             b.iter(|| {
-                rt.block_on(auth.authenticate("myapp", &[black_box(header.as_bytes())]))
-                    .expect("accepted")
+                rt.block_on(auth.authenticate(
+                    "myapp",
+                    &[black_box(header.as_bytes())],
+                    std::net::Ipv4Addr::LOCALHOST.into(),
+                ))
+                .expect("accepted")
             })
         });
     }

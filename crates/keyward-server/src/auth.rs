@@ -9,6 +9,7 @@
 //!   key set, so disabling or deleting a key takes effect for cached tokens
 //!   as soon as the key set is refreshed.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -19,6 +20,7 @@ use keyward_token::{Reason, TokenError, verify};
 use moka::Expiry;
 
 use crate::config::Config;
+use crate::limits::{Limited, Limits};
 use crate::metrics::Metrics;
 
 /// Who is calling the Admin API: established once per request by
@@ -53,6 +55,9 @@ pub enum AuthError {
     /// The store failed: 503.
     #[error("store unavailable: {0}")]
     Store(String),
+    /// Over a rate limit: 429.
+    #[error("rate limited: {}", .0.reason.code())]
+    Limited(Limited),
 }
 
 #[derive(Debug)]
@@ -88,6 +93,7 @@ pub struct Authenticator {
     /// Keys whose use was recorded within the last interval, by kid (a random
     /// UUID keyward assigns, so unique across projects).
     usage: moka::sync::Cache<String, ()>,
+    limits: Limits,
 }
 
 impl Authenticator {
@@ -113,16 +119,34 @@ impl Authenticator {
                 .max_capacity(100_000)
                 .time_to_live(config.last_used_interval)
                 .build(),
+            limits: Limits::new(config.auth_failure_limit),
         }
     }
 
-    /// Check that `project_id` exists (404 otherwise) and that
-    /// `authorization` (every `Authorization` header value sent) carries a
-    /// token the project accepts now.
+    /// Check that `project_id` exists (404 otherwise), that `authorization`
+    /// (every `Authorization` header value sent) carries a token the project
+    /// accepts now, and that the caller is within its limits. `client` is
+    /// the peer address, for the failed-authentication limit.
     pub async fn authenticate(
         &self,
         project_id: &str,
         authorization: &[&[u8]],
+        client: IpAddr,
+    ) -> Result<AdminCaller, AuthError> {
+        let caller = self
+            .authenticate_token(project_id, authorization, client)
+            .await?;
+        self.limits
+            .admit(&caller.project, &caller.kid)
+            .map_err(AuthError::Limited)?;
+        Ok(caller)
+    }
+
+    async fn authenticate_token(
+        &self,
+        project_id: &str,
+        authorization: &[&[u8]],
+        client: IpAddr,
     ) -> Result<AdminCaller, AuthError> {
         let loaded = self.load(project_id).await?;
         if self.insecure_no_auth {
@@ -140,24 +164,35 @@ impl Authenticator {
             [] => None,
             [one] => Some(*one),
             _ => {
-                return Err(self.refuse(TokenError {
-                    reason: Reason::MalformedToken,
-                    message: "send exactly one Authorization header".into(),
-                }));
+                return Err(self.refuse(
+                    client,
+                    TokenError {
+                        reason: Reason::MalformedToken,
+                        message: "send exactly one Authorization header".into(),
+                    },
+                ));
             }
         };
-        let token = bearer_token(header).map_err(|e| self.refuse(e))?;
+        let token = bearer_token(header).map_err(|e| self.refuse(client, e))?;
         let now = unix_now();
         let cache_key = token_digest(project_id, token);
 
         if let Some(hit) = self.verified.get(&cache_key) {
             if loaded.keys.is_active(&hit.kid) && (now as f64) < hit.exp + self.leeway_secs as f64 {
                 self.metrics.cache_hit();
+                if loaded.project.limits.replay_guard {
+                    // Only accepted tokens are cached: this one was used.
+                    return Err(self.refuse(client, replayed()));
+                }
                 return Ok(self.accept(&loaded, hit.kid.clone(), hit.audit_context.clone(), now));
             }
             self.verified.invalidate(&cache_key);
         }
         self.metrics.cache_miss();
+        // Before the expensive part: an address that keeps failing waits.
+        self.limits
+            .check_failures(client)
+            .map_err(AuthError::Limited)?;
 
         let mut loaded = loaded;
         let policy = loaded.policy(self.leeway_secs);
@@ -172,7 +207,20 @@ impl Authenticator {
             let policy = loaded.policy(self.leeway_secs);
             result = verify(token, &loaded.keys, project_id, &policy, now);
         }
-        let verified = result.map_err(|e| self.refuse(e))?;
+        let verified = result.map_err(|e| self.refuse(client, e))?;
+        if let Some(jti) = &verified.jti {
+            // `exp` is at most a day or so away (the lifetime cap), so the
+            // conversion cannot overflow.
+            let keep_until = verified.exp.ceil() as i64 + self.leeway_secs as i64;
+            let fresh = self
+                .store
+                .record_jti(project_id, jti, keep_until, now as i64)
+                .await
+                .map_err(|e| AuthError::Store(e.to_string()))?;
+            if !fresh {
+                return Err(self.refuse(client, replayed()));
+            }
+        }
         let ttl = Duration::from_secs_f64((verified.exp - now as f64).max(0.0));
         let audit_context = verified.audit_context.map(Arc::new);
         self.verified.insert(
@@ -240,8 +288,9 @@ impl Authenticator {
         }
     }
 
-    fn refuse(&self, e: TokenError) -> AuthError {
+    fn refuse(&self, client: IpAddr, e: TokenError) -> AuthError {
         self.metrics.auth_failure(e.reason);
+        self.limits.record_failure(client);
         tracing::debug!(reason = e.reason.code(), detail = %e.message, "admin API token refused");
         AuthError::Token(e)
     }
@@ -278,6 +327,15 @@ impl Authenticator {
                 tracing::warn!(project, kid, error = %e, "could not record key use");
             }
         });
+    }
+}
+
+fn replayed() -> TokenError {
+    TokenError {
+        reason: Reason::TokenReplayed,
+        message:
+            "this token's jti was already used: this project's replay guard accepts each token once"
+                .into(),
     }
 }
 

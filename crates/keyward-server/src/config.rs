@@ -2,6 +2,8 @@ use std::time::Duration;
 
 use keyward_token::Policy;
 
+use crate::limits::FailureLimit;
+
 /// Server settings. Every field has a production default; [`Config::for_test`]
 /// only shortens timers.
 #[derive(Debug, Clone)]
@@ -30,6 +32,10 @@ pub struct Config {
     /// caller. Only for measuring what authentication costs and for local
     /// development; `keyward serve` allows it on loopback only. Default off.
     pub insecure_no_auth: bool,
+    /// Failed Admin API authentications tolerated per client address
+    /// before its new tokens are refused with 429 unverified. Default 10/s
+    /// after a burst of 100; `None` turns the limit off.
+    pub auth_failure_limit: Option<FailureLimit>,
 }
 
 impl Default for Config {
@@ -45,6 +51,7 @@ impl Default for Config {
             graphql_max_complexity: 1000,
             portal_reauth_window: Duration::from_secs(5 * 60),
             insecure_no_auth: false,
+            auth_failure_limit: Some(FailureLimit::default()),
         }
     }
 }

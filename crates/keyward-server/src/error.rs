@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use keyward_token::{Reason, TokenError};
 
 use crate::auth::AuthError;
+use crate::limits::{LimitReason, Limited};
 
 /// An HTTP error response.
 #[derive(Debug)]
@@ -27,6 +28,15 @@ pub enum ApiError {
     Unavailable,
     /// 400: more top-level mutation fields than allowed (Authgear's body).
     TooManyMutationFields(usize),
+    /// 429 with `Retry-After`: over a rate limit.
+    RateLimited(Limited),
+    /// 400: the GraphQL document has more aliased fields than allowed.
+    TooManyAliases {
+        /// How many the document has.
+        found: usize,
+        /// The limit.
+        limit: usize,
+    },
 }
 
 impl ApiError {
@@ -42,6 +52,8 @@ impl ApiError {
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             ApiError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ApiError::TooManyMutationFields(_) => (StatusCode::BAD_REQUEST, "BadRequest"),
+            ApiError::RateLimited(l) => (StatusCode::TOO_MANY_REQUESTS, l.reason.code()),
+            ApiError::TooManyAliases { .. } => (StatusCode::BAD_REQUEST, "too_many_aliases"),
         }
     }
 
@@ -64,6 +76,23 @@ impl ApiError {
                 "too many mutation fields in one request: got {n}, limit is {}",
                 crate::routes::graphql::MAX_MUTATION_FIELDS
             ),
+            ApiError::RateLimited(l) => match l.reason {
+                LimitReason::Key => format!(
+                    "this key is over its project's per-key rate limit; retry after {} s",
+                    retry_after_secs(l)
+                ),
+                LimitReason::Project => format!(
+                    "this project is over its rate limit; retry after {} s",
+                    retry_after_secs(l)
+                ),
+                LimitReason::AuthFailures => format!(
+                    "too many failed authentications from this address; new tokens are refused unverified for {} s",
+                    retry_after_secs(l)
+                ),
+            },
+            ApiError::TooManyAliases { found, limit } => format!(
+                "the query has {found} aliased fields; the limit is {limit}"
+            ),
         }
     }
 }
@@ -73,12 +102,20 @@ impl From<AuthError> for ApiError {
         match e {
             AuthError::ProjectNotFound(p) => ApiError::ProjectNotFound(p),
             AuthError::Token(t) => ApiError::Unauthorized(t),
+            AuthError::Limited(l) => ApiError::RateLimited(l),
             AuthError::Store(detail) => {
                 tracing::error!(error = %detail, "store unavailable during authentication");
                 ApiError::Unavailable
             }
         }
     }
+}
+
+/// Whole seconds to wait, rounded up and at least 1 (`Retry-After` has no
+/// fractions, and 0 would invite an immediate retry).
+fn retry_after_secs(l: &Limited) -> u64 {
+    let d = l.retry_after;
+    (d.as_secs() + u64::from(d.subsec_nanos() > 0)).max(1)
 }
 
 /// RFC 6750 §3: no error attributes when no credential was sent.
@@ -109,6 +146,10 @@ impl IntoResponse for ApiError {
             serde_json::json!({ "error": {
                 "name": "BadRequest", "reason": reason, "message": self.message(), "code": 400
             } })
+        } else if let ApiError::RateLimited(l) = &self {
+            serde_json::json!({ "error": {
+                "reason": reason, "message": self.message(), "retry_after": retry_after_secs(l)
+            } })
         } else {
             serde_json::json!({ "error": { "reason": reason, "message": self.message() } })
         };
@@ -125,6 +166,11 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
+        if let ApiError::RateLimited(l) = &self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs(l)));
         }
         if status == StatusCode::SERVICE_UNAVAILABLE {
             response

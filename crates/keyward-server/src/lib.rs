@@ -18,6 +18,8 @@ pub mod config;
 pub mod error;
 /// The Admin API GraphQL schema.
 pub mod graphql;
+/// Rate limits: per key, per project, failed authentications per address.
+pub mod limits;
 /// Prometheus metrics.
 pub mod metrics;
 /// The operator portal (Settings → Admin API in a browser).

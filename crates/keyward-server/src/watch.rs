@@ -10,6 +10,9 @@
 //!
 //! A change is therefore honoured within milliseconds on PostgreSQL and
 //! within one poll interval (1 s by default) plus one query otherwise.
+//!
+//! Also here: once a minute, forgetting the `jti`s of expired tokens (the
+//! replay guard's record).
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -19,7 +22,21 @@ use crate::AppState;
 /// Run until the task is aborted (which also stops the listener).
 pub async fn run(state: AppState) {
     let _push = AbortOnDrop(tokio::spawn(listen(state.clone())));
+    let _purge = AbortOnDrop(tokio::spawn(purge_jtis(state.clone())));
     poll(state).await;
+}
+
+async fn purge_jtis(state: AppState) {
+    let mut ticker = tokio::time::interval(Duration::from_secs(60));
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        match state.store().purge_jtis(keyward_store::now_secs()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(removed = n, "forgot the jtis of expired tokens"),
+            Err(e) => tracing::warn!(error = %e, "could not purge expired jtis; will retry"),
+        }
+    }
 }
 
 struct AbortOnDrop(tokio::task::JoinHandle<()>);

@@ -509,13 +509,14 @@ impl Tx {
     /// the project does not exist; the version matches the keys read.
     pub async fn project_keys(&mut self, project: &str) -> Result<Option<ProjectKeys>> {
         let sql = format!("SELECT {PROJECT_COLUMNS}, key_version FROM projects WHERE id = $1");
-        let head: Option<(String, i64, i64, Option<i64>, Option<i64>, bool, i64)> =
-            on_tx!(self, |conn, pg| {
-                sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
-                    .bind(project)
-                    .fetch_optional(&mut *conn)
-                    .await?
-            });
+        // The project row plus its key version.
+        type HeadRow = (String, i64, i64, Option<i64>, Option<i64>, bool, i64);
+        let head: Option<HeadRow> = on_tx!(self, |conn, pg| {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(project)
+                .fetch_optional(&mut *conn)
+                .await?
+        });
         let Some((id, created_at, lifetime, key_rate, project_rate, replay_guard, version)) = head
         else {
             return Ok(None);

@@ -497,3 +497,51 @@ fn master_key_rotate_replaces_the_key_and_keeps_private_keys() {
         pem
     );
 }
+
+#[test]
+fn project_update_sets_limits_and_replay_guard() {
+    let env = Env::new();
+    env.ok(&["project", "create", "myapp"]);
+    env.ok(&[
+        "project",
+        "update",
+        "myapp",
+        "--key-rate-limit",
+        "5",
+        "--replay-guard",
+        "on",
+    ]);
+    let list: serde_json::Value =
+        serde_json::from_str(&env.ok(&["project", "list", "--json"])).unwrap();
+    assert_eq!(list[0]["key_rate_limit"], 5);
+    assert_eq!(list[0]["project_rate_limit"], serde_json::Value::Null);
+    assert_eq!(list[0]["replay_guard"], true);
+    assert_eq!(list[0]["max_token_lifetime_secs"], 3600);
+
+    // Unnamed settings stay; `off` removes a limit.
+    env.ok(&[
+        "project",
+        "update",
+        "myapp",
+        "--key-rate-limit",
+        "off",
+        "--project-rate-limit",
+        "200",
+        "--max-token-lifetime",
+        "600",
+    ]);
+    let table = env.ok(&["project", "list"]);
+    let row = table.lines().nth(1).unwrap();
+    for cell in ["600", "off", "200/s", "on"] {
+        assert!(row.contains(cell), "{row}");
+    }
+
+    let err = env.fail(&["project", "update", "myapp"]);
+    assert!(err.contains("nothing to change"), "{err}");
+    let err = env.fail(&["project", "update", "myapp", "--key-rate-limit", "0"]);
+    assert!(err.contains("requests per second"), "{err}");
+    let err = env.fail(&["project", "update", "myapp", "--replay-guard", "maybe"]);
+    assert!(err.contains("`on` or `off`"), "{err}");
+    let err = env.fail(&["project", "update", "nope", "--replay-guard", "on"]);
+    assert!(err.contains("nope"), "{err}");
+}

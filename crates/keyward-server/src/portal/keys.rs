@@ -112,6 +112,7 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "disabled" => "Key disabled. Tokens signed with it are refused until you enable it again.",
         "enabled" => "Key enabled.",
         "deleted" => "Key deleted. Tokens signed with it are refused from now on.",
+        "limits" => "Limits saved. Every server applies them within about a second.",
         _ => return None,
     })
 }
@@ -237,6 +238,7 @@ pub async fn admin_api(
                     }
                 }
             }
+            (crate::portal::limits::card(&op, p, &project.limits))
             section.card {
                 h2 { "Temporary access token" }
                 p { "A token valid for 5 minutes, signed with this project's newest generated key: for trying the API by hand. It is shown once." }

@@ -9,6 +9,7 @@ mod audit;
 mod explorer;
 mod html;
 mod keys;
+mod limits;
 mod projects;
 pub mod session;
 
@@ -120,6 +121,7 @@ pub fn router() -> Router<AppState> {
             "/portal/projects/{project}/keys/{kid}/delete",
             get(keys::delete_form).post(keys::delete),
         )
+        .route("/portal/projects/{project}/limits", post(limits::update))
         .route("/portal/projects/{project}/token", post(keys::token_page))
         .route(
             "/portal/projects/{project}/token.json",

@@ -13,7 +13,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use tracing::Instrument;
 
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
+
+use axum::extract::ConnectInfo;
 
 use keyward_store::KeyRole;
 
@@ -32,6 +35,7 @@ pub(crate) fn router() -> Router<AppState> {
 
 async fn by_host(
     State(state): State<AppState>,
+    client: Client,
     uri: Uri,
     headers: HeaderMap,
     body: Body,
@@ -42,13 +46,14 @@ async fn by_host(
         .or_else(|| uri.authority().map(|a| a.as_str()))
         .unwrap_or_default();
     match project::from_host(host, &state.config().base_domain) {
-        Some(project) => serve(state, project, headers, body).await,
+        Some(project) => serve(state, project, client, headers, body).await,
         None => ApiError::ProjectNotFound(String::new()).into_response(),
     }
 }
 
 async fn by_path(
     State(state): State<AppState>,
+    client: Client,
     Path(project): Path<String>,
     headers: HeaderMap,
     body: Body,
@@ -56,12 +61,39 @@ async fn by_path(
     if keyward_store::validate_project_id(&project).is_err() {
         return ApiError::ProjectNotFound(project.chars().take(63).collect()).into_response();
     }
-    serve(state, project, headers, body).await
+    serve(state, project, client, headers, body).await
 }
 
-async fn serve(state: AppState, project: String, headers: HeaderMap, body: Body) -> Response {
+/// The peer's address (unspecified when the server runs without connect
+/// info, as in-process tests do).
+struct Client(IpAddr);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Client {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Client(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip())
+                .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
+        ))
+    }
+}
+
+async fn serve(
+    state: AppState,
+    project: String,
+    Client(client): Client,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     let span = tracing::info_span!("admin_api", project = %project, kid = tracing::field::Empty);
-    handle(state, project, headers, body)
+    handle(state, project, client, headers, body)
         .instrument(span)
         .await
         .unwrap_or_else(IntoResponse::into_response)
@@ -70,6 +102,7 @@ async fn serve(state: AppState, project: String, headers: HeaderMap, body: Body)
 async fn handle(
     state: AppState,
     project: String,
+    client: IpAddr,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
@@ -87,7 +120,10 @@ async fn handle(
         .iter()
         .map(|v| v.as_bytes())
         .collect();
-    let caller = state.auth().authenticate(&project, &authorization).await?;
+    let caller = state
+        .auth()
+        .authenticate(&project, &authorization, client)
+        .await?;
     tracing::Span::current().record("kid", caller.kid.as_str());
 
     let bytes = axum::body::to_bytes(body, limit)

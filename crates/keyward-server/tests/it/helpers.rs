@@ -25,7 +25,9 @@ pub struct TestServer {
     pub kid: String,
     pub pem: String,
     pub http: reqwest::Client,
-    _db: TestDatabase,
+    /// Dropped (and the database with it) when the server that made it is;
+    /// `None` for a replica.
+    _db: Option<TestDatabase>,
 }
 
 pub fn master() -> MasterKey {
@@ -74,8 +76,28 @@ impl TestServer {
             kid: key.kid,
             pem: pem.to_string(),
             http: reqwest::Client::new(),
-            _db: db,
+            _db: Some(db),
         })
+    }
+
+    /// A second server (another replica) on `first`'s database, sharing its
+    /// project and key. Keep `first` alive while using it.
+    pub async fn spawn_replica(first: &TestServer) -> TestServer {
+        let store = first.other_process().await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let handle = keyward_server::start(Config::for_test(), store.clone(), listener)
+            .await
+            .unwrap();
+        TestServer {
+            url: format!("http://{}", handle.addr),
+            handle: Some(handle),
+            store,
+            db_url: first.db_url.clone(),
+            kid: first.kid.clone(),
+            pem: first.pem.clone(),
+            http: reqwest::Client::new(),
+            _db: None,
+        }
     }
 
     /// Another handle on the same database, standing in for the CLI or

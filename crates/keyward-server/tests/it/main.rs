@@ -23,6 +23,7 @@ mod api;
 mod auth;
 mod helpers;
 mod http;
+mod limits;
 mod portal;
 mod roles;
 mod rotation;

@@ -375,7 +375,97 @@ async fn key_actions_upload_disable_enable_and_limit(backend: Backend) {
     assert_eq!(server.store.keys(PROJECT).await.unwrap().len(), 5);
 }
 
+async fn limits_form_sets_and_clears_limits(backend: Backend) {
+    let Some(server) = TestServer::spawn(backend).await else {
+        return;
+    };
+    let browser = set_up(&server).await;
+    let csrf = browser.csrf().await;
+    let path = format!("/portal/projects/{PROJECT}/limits");
+    let page = browser
+        .get(&format!("/portal/projects/{PROJECT}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Save limits"), "{page}");
+
+    let r = browser
+        .post(
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("key_rate", "2"),
+                ("project_rate", ""),
+                ("replay_guard", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let limits = server.store.project(PROJECT).await.unwrap().unwrap().limits;
+    assert_eq!(limits.key_rate, Some(2));
+    assert_eq!(limits.project_rate, None);
+    assert!(limits.replay_guard);
+    // This server applies it at once: a token without jti is refused.
+    assert_eq!(server.outcome(&server.token()).await, "missing_jti");
+    let page = browser
+        .get(&format!("/portal/projects/{PROJECT}?notice=limits"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Limits saved"), "{page}");
+    assert!(page.contains(r#"value="2""#), "{page}");
+
+    // Bad input is refused in words and changes nothing.
+    let r = browser
+        .post(&path, &[("csrf", &csrf), ("key_rate", "-3")])
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r.text().await.unwrap().contains("whole number"));
+    assert!(
+        server
+            .store
+            .project(PROJECT)
+            .await
+            .unwrap()
+            .unwrap()
+            .limits
+            .replay_guard
+    );
+    // Without the CSRF token: refused.
+    let r = browser.post(&path, &[("key_rate", "")]).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    // An unchecked box and empty fields clear everything.
+    browser.post(&path, &[("csrf", &csrf)]).await;
+    let limits = server.store.project(PROJECT).await.unwrap().unwrap().limits;
+    assert_eq!(limits, keyward_store::ProjectLimits::default());
+    assert_eq!(server.outcome(&server.token()).await, "ok");
+    let filter = AuditFilter {
+        activity_types: vec!["portal.limits.updated".into()],
+        ..AuditFilter::default()
+    };
+    let mut tx = server.store.begin_read().await.unwrap();
+    let page = keyward_store::PageRequest {
+        after: None,
+        before: None,
+        limit: 10,
+        from_end: false,
+        descending: true,
+    };
+    let updates = tx
+        .list_audit(PROJECT, &filter, &page)
+        .await
+        .unwrap()
+        .items
+        .len();
+    tx.commit().await.unwrap();
+    assert_eq!(updates, 2);
+}
+
 on_each_backend!(
+    limits_form_sets_and_clears_limits,
     key_actions_upload_disable_enable_and_limit,
     setup_link_sessions_and_csrf,
     sign_in_failures_are_limited,

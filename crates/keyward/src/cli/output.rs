@@ -16,6 +16,9 @@ pub fn project_json(p: &Project) -> Value {
         "id": p.id,
         "created_at": time(p.created_at),
         "max_token_lifetime_secs": p.max_token_lifetime_secs,
+        "key_rate_limit": p.limits.key_rate,
+        "project_rate_limit": p.limits.project_rate,
+        "replay_guard": p.limits.replay_guard,
     })
 }
 

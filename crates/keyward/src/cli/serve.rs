@@ -2,6 +2,7 @@ use std::net::SocketAddr;
 
 use anyhow::Context as _;
 use clap::Args;
+use keyward_server::limits::FailureLimit;
 use keyward_server::portal::PortalOptions;
 use keyward_server::{Config, ServerHandle};
 use keyward_store::Store;
@@ -25,6 +26,14 @@ pub struct ServeArgs {
     /// unless --listen is a loopback address.
     #[arg(long)]
     pub insecure_no_auth: bool,
+    /// Failed Admin API authentications tolerated per client address, per
+    /// second, after a burst of --auth-failure-burst; beyond that the
+    /// address's new tokens get 429 without being verified. 0 turns it off.
+    #[arg(long, env = "KEYWARD_AUTH_FAILURE_RATE", default_value_t = FailureLimit::default().per_second)]
+    pub auth_failure_rate: u32,
+    /// Failed authentications allowed at once per client address.
+    #[arg(long, env = "KEYWARD_AUTH_FAILURE_BURST", default_value_t = FailureLimit::default().burst)]
+    pub auth_failure_burst: u32,
 }
 
 pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
@@ -89,6 +98,10 @@ pub async fn start(
         base_domain: args.base_domain.clone(),
         leeway_secs: args.leeway,
         insecure_no_auth: args.insecure_no_auth,
+        auth_failure_limit: (args.auth_failure_rate > 0).then_some(FailureLimit {
+            per_second: args.auth_failure_rate,
+            burst: args.auth_failure_burst.max(1),
+        }),
         ..Config::default()
     };
     Ok(keyward_server::start_with_portal(config, store.clone(), listener, portal).await?)
