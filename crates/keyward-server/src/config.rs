@@ -25,6 +25,8 @@ pub struct Config {
     pub graphql_max_depth: usize,
     /// GraphQL query complexity limit. Default 1000.
     pub graphql_max_complexity: usize,
+    /// Most aliased fields in one GraphQL document. Default 50.
+    pub graphql_max_aliases: usize,
     /// How recent a portal operator's password entry must be for a private
     /// key download. Default 5 minutes.
     pub portal_reauth_window: Duration,
@@ -36,6 +38,20 @@ pub struct Config {
     /// before its new tokens are refused with 429 unverified. Default 10/s
     /// after a burst of 100; `None` turns the limit off.
     pub auth_failure_limit: Option<FailureLimit>,
+    /// Connections served at once; more wait in the listen backlog.
+    /// Default 1024.
+    pub max_connections: usize,
+    /// Time allowed for a request's headers to arrive (and the longest a
+    /// kept-alive connection may sit idle). Default 10 s.
+    pub header_read_timeout: Duration,
+    /// Time allowed for a request's body to arrive. Default 10 s.
+    pub body_read_timeout: Duration,
+    /// Longest a request may take from its headers to its response; past
+    /// it the request is stopped (its transaction rolled back) with 503.
+    /// Default 30 s.
+    pub request_timeout: Duration,
+    /// Longest wait for requests in flight at shutdown. Default 30 s.
+    pub shutdown_grace: Duration,
 }
 
 impl Default for Config {
@@ -49,9 +65,15 @@ impl Default for Config {
             last_used_interval: Duration::from_secs(60),
             graphql_max_depth: 16,
             graphql_max_complexity: 1000,
+            graphql_max_aliases: 50,
             portal_reauth_window: Duration::from_secs(5 * 60),
             insecure_no_auth: false,
             auth_failure_limit: Some(FailureLimit::default()),
+            max_connections: 1024,
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            shutdown_grace: Duration::from_secs(30),
         }
     }
 }

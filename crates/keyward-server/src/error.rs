@@ -30,6 +30,10 @@ pub enum ApiError {
     TooManyMutationFields(usize),
     /// 429 with `Retry-After`: over a rate limit.
     RateLimited(Limited),
+    /// 408: the body did not arrive in time.
+    BodyTimeout(std::time::Duration),
+    /// 503: the request ran past the request timeout and was stopped.
+    RequestTimeout(std::time::Duration),
     /// 400: the GraphQL document has more aliased fields than allowed.
     TooManyAliases {
         /// How many the document has.
@@ -54,6 +58,8 @@ impl ApiError {
             ApiError::TooManyMutationFields(_) => (StatusCode::BAD_REQUEST, "BadRequest"),
             ApiError::RateLimited(l) => (StatusCode::TOO_MANY_REQUESTS, l.reason.code()),
             ApiError::TooManyAliases { .. } => (StatusCode::BAD_REQUEST, "too_many_aliases"),
+            ApiError::BodyTimeout(_) => (StatusCode::REQUEST_TIMEOUT, "body_timeout"),
+            ApiError::RequestTimeout(_) => (StatusCode::SERVICE_UNAVAILABLE, "request_timeout"),
         }
     }
 
@@ -90,6 +96,14 @@ impl ApiError {
                     retry_after_secs(l)
                 ),
             },
+            ApiError::BodyTimeout(t) => format!(
+                "the request body did not arrive within {} s",
+                t.as_secs_f64()
+            ),
+            ApiError::RequestTimeout(t) => format!(
+                "the request took longer than {} s and was stopped before it finished; check whether a mutation was applied before retrying it",
+                t.as_secs_f64()
+            ),
             ApiError::TooManyAliases { found, limit } => format!(
                 "the query has {found} aliased fields; the limit is {limit}"
             ),
@@ -159,7 +173,7 @@ impl IntoResponse for ApiError {
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, www_authenticate(e));
         }
-        if let ApiError::PayloadTooLarge(_) = &self {
+        if let ApiError::PayloadTooLarge(_) | ApiError::BodyTimeout(_) = &self {
             // The rest of the body is never read, so the connection cannot
             // carry another request: say so, or a client that pools it
             // writes its next request into a closed socket.

@@ -28,6 +28,8 @@ pub mod portal;
 pub mod project;
 /// HTTP routes.
 pub mod routes;
+/// The accept loop: connection cap, header timeout, graceful drain.
+pub mod serve;
 /// Background tasks: noticing key changes made by other processes.
 pub mod watch;
 
@@ -151,20 +153,12 @@ pub async fn start_with_portal(
     portal: portal::PortalOptions,
 ) -> std::io::Result<ServerHandle> {
     let addr = listener.local_addr()?;
+    let limits = serve::ConnectionLimits::from_config(&config);
     let state = AppState::with_portal(config, store, portal);
     let watcher = tokio::spawn(watch::run(state.clone()));
     let app = routes::router(state);
     let (tx, rx) = oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
-            let _ = rx.await;
-        })
-        .await
-    });
+    let server = tokio::spawn(serve::serve(listener, app, limits, rx));
     Ok(ServerHandle {
         addr,
         shutdown: Some(tx),

@@ -126,12 +126,23 @@ async fn handle(
         .await?;
     tracing::Span::current().record("kid", caller.kid.as_str());
 
-    let bytes = axum::body::to_bytes(body, limit)
-        .await
-        .map_err(|_| ApiError::PayloadTooLarge(limit))?;
+    let bytes = read_body(body, limit, state.config().body_read_timeout).await?;
     let mut request = parse_request(&headers, &bytes)?;
     let operation = request.operation_name.clone().unwrap_or_default();
     tracing::debug!(operation, "admin API request");
+
+    // Aliases multiply work that depth and complexity limits do not see
+    // (`a1: users … a500: users`); count them before anything runs.
+    let max_aliases = state.config().graphql_max_aliases;
+    if let Ok(document) = request.parsed_query() {
+        let found = count_aliases(document);
+        if found > max_aliases {
+            return Err(ApiError::TooManyAliases {
+                found,
+                limit: max_aliases,
+            });
+        }
+    }
 
     // Syntax errors and unknown operations: the executor reports them.
     let (write, roots) = operation_kind(&mut request).unwrap_or_default();
@@ -251,6 +262,37 @@ fn operation_kind(request: &mut async_graphql::Request) -> Result<Operation, ()>
     Ok((write, roots))
 }
 
+/// Fields with an alias, in every operation and fragment of `document`
+/// (iteratively: the parser bounds nesting, but this need not rely on it).
+fn count_aliases(document: &async_graphql::parser::types::ExecutableDocument) -> usize {
+    use async_graphql::parser::types::Selection;
+    let mut stack: Vec<&async_graphql::parser::types::SelectionSet> = document
+        .operations
+        .iter()
+        .map(|(_, op)| &op.node.selection_set.node)
+        .chain(
+            document
+                .fragments
+                .values()
+                .map(|f| &f.node.selection_set.node),
+        )
+        .collect();
+    let mut found = 0;
+    while let Some(set) = stack.pop() {
+        for item in &set.items {
+            match &item.node {
+                Selection::Field(f) => {
+                    found += usize::from(f.node.alias.is_some());
+                    stack.push(&f.node.selection_set.node);
+                }
+                Selection::InlineFragment(f) => stack.push(&f.node.selection_set.node),
+                Selection::FragmentSpread(_) => {}
+            }
+        }
+    }
+    found
+}
+
 /// Top-level fields as `(response key, name)`, through fragments (bounded
 /// depth: a cyclic fragment is a validation error anyway).
 fn root_fields(
@@ -276,6 +318,33 @@ fn root_fields(
                 if let Some(f) = document.fragments.get(&s.node.fragment_name.node) {
                     root_fields(&f.node.selection_set.node, document, depth + 1, out);
                 }
+            }
+        }
+    }
+}
+
+/// The whole body, within `limit` bytes and `timeout`.
+async fn read_body(
+    body: Body,
+    limit: usize,
+    timeout: std::time::Duration,
+) -> Result<axum::body::Bytes, ApiError> {
+    match tokio::time::timeout(timeout, axum::body::to_bytes(body, limit)).await {
+        Err(_) => Err(ApiError::BodyTimeout(timeout)),
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(e)) => {
+            let over_limit =
+                std::iter::successors(Some(&e as &(dyn std::error::Error + 'static)), |e| {
+                    e.source()
+                })
+                .any(|e| e.is::<http_body_util::LengthLimitError>());
+            if over_limit {
+                Err(ApiError::PayloadTooLarge(limit))
+            } else {
+                // The client went away or sent a broken chunked body.
+                Err(ApiError::BadRequest(
+                    "the request body could not be read".into(),
+                ))
             }
         }
     }

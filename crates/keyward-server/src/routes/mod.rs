@@ -26,6 +26,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { ApiError::NotFound.into_response() })
         .layer(middleware::from_fn_with_state(
             state.clone(),
+            request_timeout,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
             record_metrics,
         ))
         // The span holds the method and the path: never headers (tokens,
@@ -42,6 +46,19 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .with_state(state)
+}
+
+/// Stop a request that runs past `request_timeout`. Dropping the handler
+/// drops its transaction, which rolls it back.
+async fn request_timeout(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let limit = state.config().request_timeout;
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!(timeout = ?limit, "request stopped: it ran past the request timeout");
+            ApiError::RequestTimeout(limit).into_response()
+        }
+    }
 }
 
 async fn record_metrics(State(state): State<AppState>, request: Request, next: Next) -> Response {

@@ -27,4 +27,5 @@ mod limits;
 mod portal;
 mod roles;
 mod rotation;
+mod slow;
 mod users;

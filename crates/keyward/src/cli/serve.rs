@@ -1,4 +1,5 @@
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Args;
@@ -34,6 +35,17 @@ pub struct ServeArgs {
     /// Failed authentications allowed at once per client address.
     #[arg(long, env = "KEYWARD_AUTH_FAILURE_BURST", default_value_t = FailureLimit::default().burst)]
     pub auth_failure_burst: u32,
+    /// Connections served at once; more wait until one closes.
+    #[arg(long, env = "KEYWARD_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
+    /// Seconds a client has to send its request headers (and to send the
+    /// body, separately).
+    #[arg(long, env = "KEYWARD_READ_TIMEOUT_SECS", default_value_t = 10)]
+    pub read_timeout: u64,
+    /// Seconds a request may run before it is stopped (and its
+    /// transaction rolled back) with 503.
+    #[arg(long, env = "KEYWARD_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    pub request_timeout: u64,
 }
 
 pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
@@ -102,6 +114,10 @@ pub async fn start(
             per_second: args.auth_failure_rate,
             burst: args.auth_failure_burst.max(1),
         }),
+        max_connections: args.max_connections.max(1),
+        header_read_timeout: Duration::from_secs(args.read_timeout.max(1)),
+        body_read_timeout: Duration::from_secs(args.read_timeout.max(1)),
+        request_timeout: Duration::from_secs(args.request_timeout.max(1)),
         ..Config::default()
     };
     Ok(keyward_server::start_with_portal(config, store.clone(), listener, portal).await?)
