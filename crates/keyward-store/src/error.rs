@@ -149,6 +149,22 @@ impl StoreError {
             StoreError::Database(_) | StoreError::Migration(_) | StoreError::Corrupt(_)
         )
     }
+
+    /// Whether the database could not be reached at all (no connection
+    /// within the acquire timeout, a broken connection), as opposed to
+    /// answering with an error.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Database(
+                sqlx::Error::Io(_)
+                    | sqlx::Error::Tls(_)
+                    | sqlx::Error::PoolTimedOut
+                    | sqlx::Error::PoolClosed
+                    | sqlx::Error::WorkerCrashed
+            )
+        )
+    }
 }
 
 /// Shorthand.

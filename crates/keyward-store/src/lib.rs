@@ -164,6 +164,11 @@ pub struct StoreOptions {
     /// (lost connection, pool timeout, serialization failure, busy database).
     /// Default: 2.
     pub transient_retries: u32,
+    /// Longest wait for a pooled connection, including connecting when the
+    /// database is unreachable. Short, so that callers get a 503 in seconds
+    /// instead of a hang when the database is down or the pool exhausted.
+    /// Default: 3 s.
+    pub acquire_timeout: Duration,
 }
 
 impl Default for StoreOptions {
@@ -173,6 +178,7 @@ impl Default for StoreOptions {
             max_connections: 8,
             statement_timeout: Duration::from_secs(10),
             transient_retries: 2,
+            acquire_timeout: Duration::from_secs(3),
         }
     }
 }
@@ -204,7 +210,7 @@ impl Store {
                 .options([("statement_timeout", timeout_ms.as_str())]);
             let pool = PgPoolOptions::new()
                 .max_connections(options.max_connections.max(1))
-                .acquire_timeout(options.statement_timeout)
+                .acquire_timeout(options.acquire_timeout)
                 .connect_with(connect)
                 .await?;
             migrations::postgres().run(&pool).await?;
@@ -219,6 +225,7 @@ impl Store {
                 .busy_timeout(options.statement_timeout);
             let pool = SqlitePoolOptions::new()
                 .max_connections(options.max_connections.max(1))
+                .acquire_timeout(options.acquire_timeout.max(options.statement_timeout))
                 .connect_with(connect)
                 .await?;
             migrations::sqlite().run(&pool).await?;
@@ -361,7 +368,12 @@ mod tests {
 
     #[test]
     fn transient_errors_are_classified() {
-        assert!(retry::is_transient(&StoreError::Database(
+        assert!(retry::is_transient(&StoreError::Database(sqlx::Error::Io(
+            std::io::Error::from(std::io::ErrorKind::ConnectionReset)
+        ))));
+        // The pool already waited its acquire timeout: another wait would
+        // only turn a quick 503 into a slow one.
+        assert!(!retry::is_transient(&StoreError::Database(
             sqlx::Error::PoolTimedOut
         )));
         assert!(!retry::is_transient(&StoreError::Database(

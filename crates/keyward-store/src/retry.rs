@@ -37,7 +37,7 @@ pub(crate) fn is_transient(e: &StoreError) -> bool {
         return false;
     };
     match e {
-        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Io(_) | sqlx::Error::WorkerCrashed => true,
         sqlx::Error::Database(db) => {
             let code = db.code().unwrap_or_default();
             matches!(code.as_ref(), "40001" | "40P01" | "57P01" | "57P02" | "57P03")

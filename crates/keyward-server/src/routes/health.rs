@@ -5,7 +5,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use crate::AppState;
-use crate::error::ApiError;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -30,7 +29,34 @@ async fn readyz(State(state): State<AppState>) -> Response {
         .into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
-            ApiError::Unavailable.into_response()
+            // Why, in words an operator can act on; the details (hosts,
+            // driver messages) stay in the log.
+            let (database, message) = if e.is_unreachable() {
+                (
+                    "unreachable",
+                    "the database did not answer; keyward retries on every request and recovers by itself when it returns",
+                )
+            } else {
+                (
+                    "error",
+                    "the database answered with an error; see the server log",
+                )
+            };
+            let mut response = (
+                StatusCode::SERVICE_UNAVAILABLE,
+                axum::Json(serde_json::json!({
+                    "status": "unavailable",
+                    "database": database,
+                    "backend": state.store().backend_name(),
+                    "error": { "reason": format!("database_{database}"), "message": message },
+                })),
+            )
+                .into_response();
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("1"),
+            );
+            response
         }
     }
 }

@@ -24,6 +24,7 @@ mod auth;
 mod helpers;
 mod http;
 mod limits;
+mod outage;
 mod portal;
 mod roles;
 mod rotation;

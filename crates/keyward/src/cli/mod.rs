@@ -150,6 +150,7 @@ impl Global {
             max_connections: self.db_max_connections,
             statement_timeout: std::time::Duration::from_secs(self.db_statement_timeout.max(1)),
             transient_retries: self.db_retries,
+            ..StoreOptions::default()
         };
         Store::open(&url, options)
             .await
