@@ -370,6 +370,14 @@ fn parse_request(headers: &HeaderMap, body: &[u8]) -> Result<async_graphql::Requ
     match media_type {
         "application/json" if utf8 => {
             let mut value: serde_json::Value = serde_json::from_slice(body).map_err(bad)?;
+            // serde would read a struct from an array too (`[]` became an
+            // empty query), and a missing `query` defaults to ""; only an
+            // object with a `query` string is a GraphQL request.
+            if !value.get("query").is_some_and(serde_json::Value::is_string) {
+                return Err(ApiError::BadRequest(
+                    "the body must be a JSON object with `query` (and optional `variables`, `operationName`)".into(),
+                ));
+            }
             // As Authgear: `variables` may also be a JSON string holding the object.
             if let Some(vars) = value.get_mut("variables")
                 && let serde_json::Value::String(text) = vars

@@ -22,6 +22,7 @@ mod admin;
 mod api;
 mod auth;
 mod helpers;
+mod hostile;
 mod http;
 mod limits;
 mod outage;
