@@ -246,6 +246,15 @@ pub fn forge(pem: &str, header: &str, claims: &str) -> String {
     format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig))
 }
 
+/// How many users `project` has in `store`.
+pub async fn user_count(store: &Store) -> i64 {
+    let mut tx = store.begin_read().await.unwrap();
+    let all = keyward_store::UserFilter::all(keyward_store::UserSort::CreatedAt);
+    let n = tx.count_users(PROJECT, &all).await.unwrap();
+    tx.commit().await.unwrap();
+    n
+}
+
 /// Poll `check` until it returns true or `limit` passes; returns the time taken.
 pub async fn within<F, Fut>(limit: Duration, mut check: F) -> Option<Duration>
 where

@@ -223,15 +223,7 @@ async fn database_outage_under_load(backend: Backend) {
     let emails = acknowledged.lock().unwrap().clone();
     assert!(!emails.is_empty());
     let checker = Store::open(&db.url, StoreOptions::default()).await.unwrap();
-    let mut tx = checker.begin_read().await.unwrap();
-    let n = tx
-        .count_users(
-            PROJECT,
-            &keyward_store::UserFilter::all(keyward_store::UserSort::CreatedAt),
-        )
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+    let n = user_count(&checker).await;
     assert!(
         n as usize >= emails.len(),
         "{} acknowledged, {n} stored",

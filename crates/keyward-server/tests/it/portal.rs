@@ -69,6 +69,25 @@ fn session_cookie(response: &reqwest::Response) -> String {
 }
 
 /// Create the first operator through the setup link.
+/// The project's audit entries of one activity type, newest first.
+async fn audit_entries(server: &TestServer, activity: &str) -> Vec<keyward_store::AuditEntry> {
+    let filter = AuditFilter {
+        activity_types: vec![activity.into()],
+        ..AuditFilter::default()
+    };
+    let page = keyward_store::PageRequest {
+        after: None,
+        before: None,
+        limit: 10,
+        from_end: false,
+        descending: true,
+    };
+    let mut tx = server.store.begin_read().await.unwrap();
+    let entries = tx.list_audit(PROJECT, &filter, &page).await.unwrap();
+    tx.commit().await.unwrap();
+    entries.items
+}
+
 async fn set_up(server: &TestServer) -> Browser {
     let http = client();
     let response = http
@@ -258,28 +277,9 @@ async fn key_download_needs_a_recent_password_and_is_audited(backend: Backend) {
     );
     assert_eq!(ok.text().await.unwrap(), server.pem);
 
-    let filter = AuditFilter {
-        activity_types: vec!["portal.admin_api_key.downloaded".into()],
-        ..AuditFilter::default()
-    };
-    let mut tx = server.store.begin_read().await.unwrap();
-    let entries = tx
-        .list_audit(
-            PROJECT,
-            &filter,
-            &keyward_store::PageRequest {
-                after: None,
-                before: None,
-                limit: 10,
-                from_end: false,
-                descending: true,
-            },
-        )
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    assert_eq!(entries.items.len(), 1, "one download, one entry");
-    let entry = &entries.items[0];
+    let entries = audit_entries(&server, "portal.admin_api_key.downloaded").await;
+    assert_eq!(entries.len(), 1, "one download, one entry");
+    let entry = &entries[0];
     assert_eq!(entry.kid.as_deref(), Some(server.kid.as_str()));
     assert_eq!(entry.data["operator"], EMAIL);
     assert_eq!(entry.data["ip"], "127.0.0.1");
@@ -442,25 +442,7 @@ async fn limits_form_sets_and_clears_limits(backend: Backend) {
     let limits = server.store.project(PROJECT).await.unwrap().unwrap().limits;
     assert_eq!(limits, keyward_store::ProjectLimits::default());
     assert_eq!(server.outcome(&server.token()).await, "ok");
-    let filter = AuditFilter {
-        activity_types: vec!["portal.limits.updated".into()],
-        ..AuditFilter::default()
-    };
-    let mut tx = server.store.begin_read().await.unwrap();
-    let page = keyward_store::PageRequest {
-        after: None,
-        before: None,
-        limit: 10,
-        from_end: false,
-        descending: true,
-    };
-    let updates = tx
-        .list_audit(PROJECT, &filter, &page)
-        .await
-        .unwrap()
-        .items
-        .len();
-    tx.commit().await.unwrap();
+    let updates = audit_entries(&server, "portal.limits.updated").await.len();
     assert_eq!(updates, 2);
 }
 

@@ -149,15 +149,7 @@ async fn request_timeout_stops_and_rolls_back(backend: Backend) {
     assert_eq!(body["error"]["reason"], "request_timeout");
     // Nothing half-done remains.
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let mut tx = server.store.begin_read().await.unwrap();
-    let n = tx
-        .count_users(
-            PROJECT,
-            &keyward_store::UserFilter::all(keyward_store::UserSort::CreatedAt),
-        )
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+    let n = user_count(&server.store).await;
     assert_eq!(n, 0);
 }
 
