@@ -144,6 +144,47 @@ async fn failed_authentications_are_limited_per_address(backend: Backend) {
     assert!(metrics.contains("reason=\"invalid_audience\""), "{metrics}");
 }
 
+async fn unknown_project_floods_are_limited(backend: Backend) {
+    let config = Config {
+        auth_failure_limit: Some(FailureLimit {
+            per_second: 1,
+            burst: 10,
+        }),
+        ..Config::for_test()
+    };
+    let Some(server) = TestServer::spawn_with(backend, config).await else {
+        return;
+    };
+    // Warm the cache for the real project: its callers are not held up.
+    let token = server.token();
+    assert_eq!(server.outcome(&token).await, "ok");
+    let mut limited = 0;
+    for i in 0..30 {
+        let response = server
+            .http
+            .post(format!(
+                "{}/projects/nope{i}/_api/admin/graphql",
+                server.url
+            ))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        let (status, _, reason) = status_reason(response).await;
+        match status {
+            404 => assert_eq!(reason, "project_not_found"),
+            429 => {
+                assert_eq!(reason, "too_many_failed_authentications");
+                limited += 1;
+            }
+            other => panic!("unexpected {other}"),
+        }
+    }
+    // Each unknown project costs a database read: after the burst, no more.
+    assert!(limited >= 15, "{limited}");
+    assert_eq!(server.outcome(&token).await, "ok");
+}
+
 async fn replay_guard_accepts_each_jti_once(backend: Backend) {
     let Some(server) = TestServer::spawn(backend).await else {
         return;
@@ -206,5 +247,6 @@ async fn replay_guard_accepts_each_jti_once(backend: Backend) {
 on_each_backend!(
     key_and_project_rate_limits,
     failed_authentications_are_limited_per_address,
+    unknown_project_floods_are_limited,
     replay_guard_accepts_each_jti_once,
 );
