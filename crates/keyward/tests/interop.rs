@@ -12,16 +12,8 @@ use std::process::Command;
 
 use common::*;
 
-#[test]
-fn pyjwt_tokens_accepted_and_forgeries_refused() {
-    let Some(python) = pyjwt_python() else {
-        return;
-    };
-    let env = Env::new();
-    env.ok(&["project", "create", "myapp"]);
-    let kid = env.ok(&["key", "create", "--project", "myapp"]);
-    let server = env.serve();
-
+/// PyJWT's tokens for `kid`, by case name.
+fn pyjwt_tokens(python: &std::path::Path, env: &Env, kid: &str) -> serde_json::Value {
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/interop/pyjwt_tokens.py");
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -30,7 +22,7 @@ fn pyjwt_tokens_accepted_and_forgeries_refused() {
     let out = Command::new(&python)
         .arg(&script)
         .arg(env.path("private-key.pem"))
-        .arg(&kid)
+        .arg(kid)
         .arg("myapp")
         .arg(now.to_string())
         .output()
@@ -40,12 +32,26 @@ fn pyjwt_tokens_accepted_and_forgeries_refused() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let tokens: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn pyjwt_tokens_accepted_and_forgeries_refused() {
+    let Some(python) = pyjwt_python() else {
+        return;
+    };
+    let env = Env::new();
+    env.ok(&["project", "create", "myapp"]);
+    let kid = env.ok(&["key", "create", "--project", "myapp"]);
+    let server = env.serve();
+    let tokens = pyjwt_tokens(&python, &env, &kid);
 
     let expected = [
         ("rs256_array_aud", "ok"),
         ("rs256_string_aud", "ok"),
         ("rs256_key_object", "ok"),
+        ("rs256_jti_a", "ok"),
+        ("rs256_jti_b", "ok"),
         ("alg_none", "malformed_token"), // empty signature segment
         ("hs256_public_key", "unsupported_algorithm"),
         ("wrong_aud", "invalid_audience"),
@@ -64,4 +70,25 @@ fn pyjwt_tokens_accepted_and_forgeries_refused() {
         assert_eq!(rt.block_on(server.outcome(token)), outcome, "{case}");
     }
     assert_eq!(tokens.as_object().unwrap().len(), expected.len());
+}
+
+#[test]
+fn pyjwt_one_use_tokens_under_the_replay_guard() {
+    let Some(python) = pyjwt_python() else {
+        return;
+    };
+    let env = Env::new();
+    env.ok(&["project", "create", "myapp"]);
+    let kid = env.ok(&["key", "create", "--project", "myapp"]);
+    env.ok(&["project", "update", "myapp", "--replay-guard", "on"]);
+    let server = env.serve();
+    let tokens = pyjwt_tokens(&python, &env, &kid);
+    let rt = runtime();
+    let outcome = |case: &str| rt.block_on(server.outcome(tokens[case].as_str().unwrap()));
+    assert_eq!(outcome("rs256_array_aud"), "missing_jti");
+    assert_eq!(outcome("rs256_jti_a"), "ok");
+    assert_eq!(outcome("rs256_jti_a"), "token_replayed");
+    assert_eq!(outcome("rs256_jti_b"), "ok");
+    // A forgery is refused for what it is, not for its missing jti.
+    assert_eq!(outcome("hs256_public_key"), "unsupported_algorithm");
 }

@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 import sys
+import uuid
 
 import jwt  # PyJWT
 from cryptography.hazmat.primitives import serialization
@@ -44,6 +45,9 @@ tokens = {
     "rs256_array_aud": jwt.encode(claims(), private_pem, algorithm="RS256", headers={"kid": kid}),
     "rs256_string_aud": jwt.encode(claims(aud=project), private_pem, algorithm="RS256", headers={"kid": kid}),
     "rs256_key_object": jwt.encode(claims(), private_key, algorithm="RS256", headers={"kid": kid, "typ": "JWT"}),
+    # one-use tokens, for a project whose replay guard is on
+    "rs256_jti_a": jwt.encode({**claims(), "jti": uuid.uuid4().hex}, private_pem, algorithm="RS256", headers={"kid": kid}),
+    "rs256_jti_b": jwt.encode({**claims(), "jti": uuid.uuid4().hex}, private_pem, algorithm="RS256", headers={"kid": kid}),
     # refused
     "alg_none": jwt.encode(claims(), None, algorithm="none", headers={"kid": kid}),
     "hs256_public_key": hs256_with_public_key(),
