@@ -19,7 +19,7 @@ fn pyjwt_tokens(python: &std::path::Path, env: &Env, kid: &str) -> serde_json::V
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs();
-    let out = Command::new(&python)
+    let out = Command::new(python)
         .arg(&script)
         .arg(env.path("private-key.pem"))
         .arg(kid)
