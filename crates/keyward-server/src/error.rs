@@ -30,6 +30,8 @@ pub enum ApiError {
     TooManyMutationFields(usize),
     /// 429 with `Retry-After`: over a rate limit.
     RateLimited(Limited),
+    /// 500: a bug (a handler panicked). Nothing about it is sent.
+    Internal,
     /// 408: the body did not arrive in time.
     BodyTimeout(std::time::Duration),
     /// 503: the request ran past the request timeout and was stopped.
@@ -59,6 +61,7 @@ impl ApiError {
             ApiError::RateLimited(l) => (StatusCode::TOO_MANY_REQUESTS, l.reason.code()),
             ApiError::TooManyAliases { .. } => (StatusCode::BAD_REQUEST, "too_many_aliases"),
             ApiError::BodyTimeout(_) => (StatusCode::REQUEST_TIMEOUT, "body_timeout"),
+            ApiError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
             ApiError::RequestTimeout(_) => (StatusCode::SERVICE_UNAVAILABLE, "request_timeout"),
         }
     }
@@ -96,6 +99,7 @@ impl ApiError {
                     retry_after_secs(l)
                 ),
             },
+            ApiError::Internal => "keyward hit an internal error; the request was not completed".into(),
             ApiError::BodyTimeout(t) => format!(
                 "the request body did not arrive within {} s",
                 t.as_secs_f64()
