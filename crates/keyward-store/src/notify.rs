@@ -1,5 +1,5 @@
 //! Key-change notifications. On PostgreSQL every key change sends
-//! `NOTIFY keyward_key_changes, '<project>'` inside its transaction (so it is
+//! `NOTIFY keyward_key_changes, '<schema>:<project>'` inside its transaction (so it is
 //! delivered only on commit), and servers LISTEN for it: a change made through
 //! any replica or the CLI reaches every replica in milliseconds. SQLite has no
 //! such channel; there the servers' polling of `key_generation` is the path.
@@ -15,6 +15,9 @@ pub(crate) const CHANNEL: &str = "keyward_key_changes";
 /// A subscription to key changes (PostgreSQL only).
 pub struct KeyChanges {
     listener: PgListener,
+    /// `<schema>:`: notifications from other schemas of the same database
+    /// (another deployment) are not ours.
+    prefix: String,
 }
 
 impl KeyChanges {
@@ -22,11 +25,14 @@ impl KeyChanges {
     /// was lost and has been re-established: notifications may have been
     /// missed, so the caller should reconcile everything it cached.
     pub async fn next(&mut self) -> Result<Option<String>> {
-        Ok(self
-            .listener
-            .try_recv()
-            .await?
-            .map(|n| n.payload().to_owned()))
+        loop {
+            let Some(notification) = self.listener.try_recv().await? else {
+                return Ok(None);
+            };
+            if let Some(project) = notification.payload().strip_prefix(&self.prefix) {
+                return Ok(Some(project.to_owned()));
+            }
+        }
     }
 }
 
@@ -36,9 +42,15 @@ impl Store {
         match &self.backend {
             Backend::Sqlite(_) => Ok(None),
             Backend::Postgres(pool) => {
+                let schema: String = sqlx::query_scalar("SELECT current_schema()")
+                    .fetch_one(pool)
+                    .await?;
                 let mut listener = PgListener::connect_with(pool).await?;
                 listener.listen(CHANNEL).await?;
-                Ok(Some(KeyChanges { listener }))
+                Ok(Some(KeyChanges {
+                    listener,
+                    prefix: format!("{schema}:"),
+                }))
             }
         }
     }

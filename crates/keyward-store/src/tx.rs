@@ -86,7 +86,9 @@ impl Tx {
                 .execute(&mut *conn)
                 .await?;
             if pg {
-                sqlx::query("SELECT pg_notify($1, $2)")
+                // Scoped by schema: deployments sharing one database in
+                // separate schemas must not flush each other's caches.
+                sqlx::query("SELECT pg_notify($1, current_schema() || ':' || $2)")
                     .bind(crate::notify::CHANNEL)
                     .bind(project)
                     .execute(&mut *conn)

@@ -379,6 +379,15 @@ async fn key_changes_are_pushed_on_postgres(backend: Backend) {
         );
         return;
     };
+    // Another deployment in another schema of the same database: its
+    // changes are sent on the same channel but are not ours.
+    let neighbour = open(backend, StoreOptions::default()).await.unwrap();
+    neighbour.store.create_project("elsewhere").await.unwrap();
+    neighbour
+        .store
+        .generate_key("elsewhere", 2048, "", KeyRole::Full, &master())
+        .await
+        .unwrap();
     db.store.create_project("myapp").await.unwrap();
     let other = Store::open(&db.url, StoreOptions::default()).await.unwrap();
     other

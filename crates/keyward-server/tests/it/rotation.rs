@@ -56,15 +56,17 @@ async fn disabled_key_refused_even_for_cached_token_then_reenabled(backend: Back
         .await
         .unwrap();
     let token = server.token();
-    // Twice: the second answer comes from the verified-token cache.
-    assert_eq!(server.outcome(&token).await, "ok");
-    assert_eq!(server.outcome(&token).await, "ok");
-    assert!(
-        server
+    // Until an answer comes from the verified-token cache. (The second
+    // key's change notification may still arrive and empty the cache once.)
+    let cached = within(Duration::from_secs(3), || async {
+        assert_eq!(server.outcome(&token).await, "ok");
+        !server
             .metrics()
             .await
-            .contains("keyward_token_cache_hits_total 1")
-    );
+            .contains("keyward_token_cache_hits_total 0")
+    })
+    .await;
+    assert!(cached.is_some(), "the token never came from the cache");
 
     cli.set_key_status(PROJECT, &server.kid, KeyStatus::Disabled, false)
         .await
