@@ -93,10 +93,21 @@ async fn serve(
     body: Body,
 ) -> Response {
     let span = tracing::info_span!("admin_api", project = %project, kid = tracing::field::Empty);
-    handle(state, project, client, headers, body)
-        .instrument(span)
-        .await
-        .unwrap_or_else(IntoResponse::into_response)
+    let limit = state.config().request_timeout;
+    // Past the limit the handler is dropped, and with it its transaction,
+    // which rolls back.
+    match tokio::time::timeout(
+        limit,
+        handle(state, project, client, headers, body).instrument(span),
+    )
+    .await
+    {
+        Ok(result) => result.unwrap_or_else(IntoResponse::into_response),
+        Err(_) => {
+            tracing::warn!(timeout = ?limit, "request stopped: it ran past the request timeout");
+            ApiError::RequestTimeout(limit).into_response()
+        }
+    }
 }
 
 async fn handle(

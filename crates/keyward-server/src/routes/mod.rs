@@ -24,9 +24,10 @@ pub fn router(state: AppState) -> Router {
         .merge(health::router())
         .merge(crate::portal::router())
         .fallback(|| async { ApiError::NotFound.into_response() })
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            request_timeout,
+        // A bug must cost one request a 500, not the connection (and the
+        // panic's message, which might quote request data, is not sent).
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            |_: Box<dyn std::any::Any + Send>| ApiError::Internal.into_response(),
         ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -46,19 +47,6 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .with_state(state)
-}
-
-/// Stop a request that runs past `request_timeout`. Dropping the handler
-/// drops its transaction, which rolls it back.
-async fn request_timeout(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let limit = state.config().request_timeout;
-    match tokio::time::timeout(limit, next.run(request)).await {
-        Ok(response) => response,
-        Err(_) => {
-            tracing::warn!(timeout = ?limit, "request stopped: it ran past the request timeout");
-            ApiError::RequestTimeout(limit).into_response()
-        }
-    }
 }
 
 async fn record_metrics(State(state): State<AppState>, request: Request, next: Next) -> Response {
