@@ -151,17 +151,20 @@ impl Authenticator {
         // A project not in the cache costs a database read, and a flood of
         // made-up project IDs would be a flood of reads: an address over
         // its failure budget waits here too, and each 404 counts.
-        if !self.projects.contains_key(project_id) {
-            self.limits
-                .check_failures(client)
-                .map_err(AuthError::Limited)?;
-        }
-        let loaded = match self.load(project_id).await {
-            Err(AuthError::ProjectNotFound(p)) => {
-                self.limits.record_failure(client);
-                return Err(AuthError::ProjectNotFound(p));
+        let loaded = match self.projects.get(project_id).await {
+            Some(cached) => cached,
+            None => {
+                self.limits
+                    .check_failures(client)
+                    .map_err(AuthError::Limited)?;
+                match self.load(project_id).await {
+                    Err(AuthError::ProjectNotFound(p)) => {
+                        self.limits.record_failure(client);
+                        return Err(AuthError::ProjectNotFound(p));
+                    }
+                    other => other?,
+                }
             }
-            other => other?,
         };
         if self.insecure_no_auth {
             // Measurement and local development only (`serve
