@@ -46,9 +46,9 @@ pub struct Config {
     pub header_read_timeout: Duration,
     /// Time allowed for a request's body to arrive. Default 10 s.
     pub body_read_timeout: Duration,
-    /// Longest a request may take from its headers to its response; past
-    /// it the request is stopped (its transaction rolled back) with 503.
-    /// Default 30 s.
+    /// Longest an Admin API request may take from its headers to its
+    /// response; past it the request is stopped (its transaction rolled
+    /// back) with 503. Default 30 s.
     pub request_timeout: Duration,
     /// Longest wait for requests in flight at shutdown. Default 30 s.
     pub shutdown_grace: Duration,

@@ -143,7 +143,9 @@ pub use keys::{ApiKey, KeyOrigin, KeyRole, ProjectKeys};
 pub use notify::KeyChanges;
 pub use page::{Page, PageRequest, Seek};
 pub use portal::{PortalSession, PortalUser};
-pub use projects::{LimitsChange, MAX_RATE_LIMIT, Project, ProjectLimits, validate_project_id};
+pub use projects::{
+    LimitsChange, MAX_RATE_LIMIT, Project, ProjectLimits, parse_rate_limit, validate_project_id,
+};
 pub use roles::{Catalog, Entry};
 pub use seal::MasterKey;
 pub use tx::Tx;

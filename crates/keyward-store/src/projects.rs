@@ -41,6 +41,26 @@ pub struct LimitsChange {
 /// Highest rate limit that can be set, requests per second.
 pub const MAX_RATE_LIMIT: u32 = 1_000_000;
 
+/// A rate limit as an operator types it (CLI flag or portal field): a whole
+/// number of requests per second from 1 to [`MAX_RATE_LIMIT`], or `off` or
+/// nothing for no limit.
+pub fn parse_rate_limit(text: &str) -> Result<Option<u32>> {
+    let text = text.trim();
+    if text.is_empty() || text.eq_ignore_ascii_case("off") {
+        return Ok(None);
+    }
+    match text.parse::<u32>() {
+        Ok(n) if (1..=MAX_RATE_LIMIT).contains(&n) => Ok(Some(n)),
+        _ => Err(rate_out_of_range()),
+    }
+}
+
+fn rate_out_of_range() -> StoreError {
+    StoreError::Unsupported(format!(
+        "a rate limit must be between 1 and {MAX_RATE_LIMIT} requests per second, or `off`"
+    ))
+}
+
 pub(crate) type ProjectRow = (String, i64, i64, Option<i64>, Option<i64>, bool);
 
 pub(crate) fn from_row(
@@ -167,9 +187,7 @@ impl Tx {
             .flatten()
         {
             if !(1..=MAX_RATE_LIMIT).contains(&rate) {
-                return Err(StoreError::Unsupported(format!(
-                    "a rate limit must be between 1 and {MAX_RATE_LIMIT} requests per second"
-                )));
+                return Err(rate_out_of_range());
             }
         }
         let next = ProjectLimits {

@@ -544,4 +544,18 @@ fn project_update_sets_limits_and_replay_guard() {
     assert!(err.contains("`on` or `off`"), "{err}");
     let err = env.fail(&["project", "update", "nope", "--replay-guard", "on"]);
     assert!(err.contains("nope"), "{err}");
+    // One transaction: a bad lifetime leaves the limits untouched too.
+    let err = env.fail(&[
+        "project",
+        "update",
+        "myapp",
+        "--max-token-lifetime",
+        "10",
+        "--key-rate-limit",
+        "7",
+    ]);
+    assert!(err.contains("between 60 and 86400"), "{err}");
+    let list: serde_json::Value =
+        serde_json::from_str(&env.ok(&["project", "list", "--json"])).unwrap();
+    assert_eq!(list[0]["key_rate_limit"], serde_json::Value::Null);
 }

@@ -4,7 +4,7 @@
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use keyward_store::{LimitsChange, MAX_RATE_LIMIT, ProjectLimits};
+use keyward_store::{LimitsChange, MAX_RATE_LIMIT, ProjectLimits, parse_rate_limit};
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -54,16 +54,11 @@ pub struct LimitsForm {
 }
 
 fn parse_rate(field: &str, text: &str) -> Result<Option<u32>, PortalError> {
-    let text = text.trim();
-    if text.is_empty() || text.eq_ignore_ascii_case("off") {
-        return Ok(None);
-    }
-    match text.parse::<u32>() {
-        Ok(n) if (1..=MAX_RATE_LIMIT).contains(&n) => Ok(Some(n)),
-        _ => Err(PortalError::Invalid(format!(
+    parse_rate_limit(text).map_err(|_| {
+        PortalError::Invalid(format!(
             "{field}: enter a whole number of requests per second from 1 to {MAX_RATE_LIMIT}, or leave it empty for no limit."
-        ))),
-    }
+        ))
+    })
 }
 
 pub async fn update(

@@ -1,5 +1,5 @@
 use clap::Subcommand;
-use keyward_store::{LimitsChange, MAX_RATE_LIMIT};
+use keyward_store::{LimitsChange, parse_rate_limit};
 
 use super::Global;
 use super::output::{print_json, project_json, table, time};
@@ -46,15 +46,7 @@ pub enum ProjectCommand {
 pub struct Rate(Option<u32>);
 
 fn parse_rate(text: &str) -> Result<Rate, String> {
-    if text.eq_ignore_ascii_case("off") {
-        return Ok(Rate(None));
-    }
-    match text.parse::<u32>() {
-        Ok(n) if (1..=MAX_RATE_LIMIT).contains(&n) => Ok(Rate(Some(n))),
-        _ => Err(format!(
-            "expected requests per second (1 to {MAX_RATE_LIMIT}) or `off`"
-        )),
-    }
+    parse_rate_limit(text).map(Rate).map_err(|e| e.to_string())
 }
 
 fn parse_switch(text: &str) -> Result<bool, String> {
@@ -128,13 +120,16 @@ pub async fn run(global: &Global, cmd: ProjectCommand) -> anyhow::Result<()> {
                      --project-rate-limit, --replay-guard"
                 );
             }
-            let mut p = None;
+            // One transaction: both changes apply, or neither does.
+            let mut tx = store.begin().await?;
             if let Some(secs) = max_token_lifetime {
-                p = Some(store.set_max_token_lifetime(&id, secs).await?);
+                tx.set_max_token_lifetime(&id, secs).await?;
             }
             if limits_named {
-                p = Some(store.set_limits(&id, change).await?);
+                tx.set_limits(&id, change).await?;
             }
+            let p = tx.project(&id).await?;
+            tx.commit().await?;
             if let Some(p) = p {
                 eprintln!(
                     "project `{}`: tokens may live up to {} s; key rate {}, project rate {}, replay guard {}",
