@@ -28,6 +28,15 @@ use tower::ServiceExt as _;
 
 use crate::config::Config;
 
+/// The peer address the accept loop attached to a request, if any (a
+/// router driven in process has none).
+pub fn peer_ip(parts: &axum::http::request::Parts) -> Option<std::net::IpAddr> {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+}
+
 /// Connection-level settings, from [`Config`].
 #[derive(Debug, Clone, Copy)]
 pub struct ConnectionLimits {

@@ -2,10 +2,9 @@
 //! request passes: the session cookie, its CSRF token (compared in constant
 //! time), and the request's `Origin`.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -82,11 +81,7 @@ pub fn is_https(headers: &HeaderMap) -> bool {
 
 /// The client's address, for rate limits and audit entries.
 pub fn client_ip(parts: &Parts) -> String {
-    parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
+    crate::serve::peer_ip(parts).map_or_else(|| "unknown".into(), |ip| ip.to_string())
 }
 
 /// The client's address as an extractor.

@@ -13,10 +13,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use tracing::Instrument;
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
-
-use axum::extract::ConnectInfo;
 
 use keyward_store::KeyRole;
 
@@ -76,11 +74,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Client {
         _: &S,
     ) -> Result<Self, Self::Rejection> {
         Ok(Client(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip())
-                .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
+            crate::serve::peer_ip(parts).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
         ))
     }
 }

@@ -200,6 +200,15 @@ async fn database_outage_under_load(backend: Backend) {
     })
     .await;
     assert!(unavailable.is_some(), "no 503 during the outage");
+    // The portal too: reading the session needs the database.
+    let portal = http
+        .get(format!("{base}/portal"))
+        .header("cookie", "keyward_session=some-session")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(portal.status(), 503);
+    assert!(portal.headers().contains_key("retry-after"));
     tokio::time::sleep(Duration::from_secs(2)).await;
 
     proxy.restore();
