@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use aws_lc_rs::digest;
-use keyward_store::{KeyRole, Project, ProjectKeys, Store, StoreError};
+use keyward_store::{KeyRole, ProjectKeys, Store, StoreError};
 use keyward_token::verify::bearer_token;
 use keyward_token::{Reason, TokenError, verify};
 use moka::Expiry;
@@ -23,25 +23,10 @@ use crate::config::Config;
 use crate::limits::{Limited, Limits};
 use crate::metrics::Metrics;
 
-/// Who is calling the Admin API: established once per request by
-/// [`Authenticator::authenticate`], then handed to resolvers.
-#[derive(Debug, Clone)]
-pub struct AdminCaller {
-    /// The project the request is for (and the token's audience).
-    pub project: Project,
-    /// The key that signed the token.
-    pub kid: String,
-    /// What that key may do.
-    pub role: KeyRole,
-    /// The token's `audit_context` claim, recorded in audit entries.
-    pub audit_context: Option<AuditContext>,
-}
+pub use keyward_admin::{AdminCaller, AuditContext};
 
 /// The key ID callers get when authentication is switched off.
 pub const INSECURE_NO_AUTH_KID: &str = "insecure-no-auth";
-
-/// A token's `audit_context` claim (a JSON object).
-pub type AuditContext = Arc<serde_json::Map<String, serde_json::Value>>;
 
 /// Why a request was not authenticated.
 #[derive(Debug, thiserror::Error)]
@@ -79,6 +64,16 @@ impl Expiry<[u8; 32], Arc<CachedToken>> for UntilExp {
         _: Instant,
     ) -> Option<Duration> {
         Some(value.ttl)
+    }
+}
+
+/// The portal tells the authenticator when it changed a project's keys.
+impl keyward_portal::KeySetCache for Authenticator {
+    fn invalidate_project<'a>(
+        &'a self,
+        project: &'a str,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>> {
+        Box::pin(Authenticator::invalidate_project(self, project))
     }
 }
 

@@ -1,5 +1,6 @@
 use std::time::Duration;
 
+use keyward_accounts::HashCost;
 use keyward_token::Policy;
 
 use crate::limits::FailureLimit;
@@ -52,6 +53,10 @@ pub struct Config {
     pub request_timeout: Duration,
     /// Longest wait for requests in flight at shutdown. Default 30 s.
     pub shutdown_grace: Duration,
+    /// The argon2id cost of new password hashes (end users' and
+    /// operators'). Default OWASP's recommendation; no flag changes it, so
+    /// only [`Config::for_test`] lowers it.
+    pub password_hash_cost: HashCost,
 }
 
 impl Default for Config {
@@ -74,6 +79,7 @@ impl Default for Config {
             body_read_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(30),
+            password_hash_cost: HashCost::default(),
         }
     }
 }
@@ -83,6 +89,7 @@ impl Config {
     pub fn for_test() -> Self {
         Config {
             key_poll_interval: Duration::from_millis(200),
+            password_hash_cost: HashCost::cheapest_for_tests(),
             ..Config::default()
         }
     }

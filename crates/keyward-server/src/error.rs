@@ -83,7 +83,7 @@ impl ApiError {
             ApiError::Unavailable => "the store is unavailable; try again shortly".into(),
             ApiError::TooManyMutationFields(n) => format!(
                 "too many mutation fields in one request: got {n}, limit is {}",
-                crate::routes::graphql::MAX_MUTATION_FIELDS
+                keyward_admin::MAX_MUTATION_FIELDS
             ),
             ApiError::RateLimited(l) => match l.reason {
                 LimitReason::Key => format!(

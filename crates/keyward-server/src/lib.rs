@@ -16,14 +16,10 @@ pub mod auth;
 pub mod config;
 /// HTTP error responses (one place decides status codes).
 pub mod error;
-/// The Admin API GraphQL schema.
-pub mod graphql;
 /// Rate limits: per key, per project, failed authentications per address.
 pub mod limits;
 /// Prometheus metrics.
 pub mod metrics;
-/// The operator portal (Settings → Admin API in a browser).
-pub mod portal;
 /// Resolving the project a request is for.
 pub mod project;
 /// HTTP routes.
@@ -36,12 +32,14 @@ pub mod watch;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use keyward_portal::{PortalOptions, PortalSettings, PortalState};
 use keyward_store::Store;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use config::Config;
+pub use keyward_portal as portal;
 
 /// Everything a request handler needs; cheap to clone.
 #[derive(Clone)]
@@ -52,31 +50,46 @@ pub struct AppState {
 struct Inner {
     config: Config,
     store: Store,
-    auth: auth::Authenticator,
-    schema: graphql::AdminSchema,
+    auth: Arc<auth::Authenticator>,
+    schema: keyward_admin::AdminSchema,
+    clock: keyward_accounts::SharedClock,
     metrics: metrics::Metrics,
-    portal: portal::Portal,
+    portal: PortalState,
 }
 
 impl AppState {
     /// Build the state for `store` under `config`.
     pub fn new(config: Config, store: Store) -> Self {
-        Self::with_portal(config, store, portal::PortalOptions::default())
+        Self::with_portal(config, store, PortalOptions::default())
     }
 
     /// Like [`AppState::new`], with the portal's master key and setup token.
-    pub fn with_portal(config: Config, store: Store, portal: portal::PortalOptions) -> Self {
+    pub fn with_portal(config: Config, store: Store, portal: PortalOptions) -> Self {
         let metrics = metrics::Metrics::new();
-        let auth = auth::Authenticator::new(&config, store.clone(), metrics.clone());
-        let schema = graphql::schema(&config);
+        let auth = Arc::new(auth::Authenticator::new(
+            &config,
+            store.clone(),
+            metrics.clone(),
+        ));
+        let portal = PortalState::new(
+            store.clone(),
+            keyward_portal::Portal::new(portal),
+            PortalSettings {
+                reauth_window: config.portal_reauth_window,
+                hash_cost: config.password_hash_cost,
+            },
+            auth.clone(),
+        );
+        let schema = keyward_admin::schema(config.graphql_max_depth, config.graphql_max_complexity);
         AppState {
             inner: Arc::new(Inner {
                 config,
                 store,
                 auth,
                 schema,
+                clock: Arc::new(keyward_accounts::SystemClock),
                 metrics,
-                portal: portal::Portal::new(portal),
+                portal,
             }),
         }
     }
@@ -97,8 +110,13 @@ impl AppState {
     }
 
     /// The GraphQL schema.
-    pub fn schema(&self) -> &graphql::AdminSchema {
+    pub fn schema(&self) -> &keyward_admin::AdminSchema {
         &self.inner.schema
+    }
+
+    /// The clock requests take their instant from.
+    pub fn clock(&self) -> &dyn keyward_accounts::Clock {
+        self.inner.clock.as_ref()
     }
 
     /// Metrics.
@@ -107,7 +125,7 @@ impl AppState {
     }
 
     /// The portal's state.
-    pub fn portal(&self) -> &portal::Portal {
+    pub fn portal(&self) -> &PortalState {
         &self.inner.portal
     }
 }
@@ -142,7 +160,7 @@ pub async fn start(
     store: Store,
     listener: TcpListener,
 ) -> std::io::Result<ServerHandle> {
-    start_with_portal(config, store, listener, portal::PortalOptions::default()).await
+    start_with_portal(config, store, listener, PortalOptions::default()).await
 }
 
 /// [`start`], with the portal able to generate and hand out keys.
@@ -150,7 +168,7 @@ pub async fn start_with_portal(
     config: Config,
     store: Store,
     listener: TcpListener,
-    portal: portal::PortalOptions,
+    portal: PortalOptions,
 ) -> std::io::Result<ServerHandle> {
     let addr = listener.local_addr()?;
     let limits = serve::ConnectionLimits::from_config(&config);

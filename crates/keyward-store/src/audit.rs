@@ -31,6 +31,8 @@ pub struct AuditEntry {
 pub struct AuditFilter {
     /// Only these event types (empty: all).
     pub activity_types: Vec<String>,
+    /// Leave out event types that begin with this prefix.
+    pub exclude_type_prefix: Option<String>,
     /// Only entries about these users (empty: all). Combined with OR with
     /// `login_ids`.
     pub user_ids: Vec<String>,
@@ -53,6 +55,16 @@ impl AuditFilter {
             let list = placeholders(args.len() + 2, self.activity_types.len());
             sql.push_str(&format!(" AND a.activity_type IN ({list})"));
             args.extend(self.activity_types.iter().cloned().map(Arg::Text));
+        }
+        if let Some(prefix) = &self.exclude_type_prefix {
+            // substr, not LIKE: a prefix holding `_` or `%` must not match
+            // more than itself. The length is a number keyward computed.
+            let length = prefix.chars().count();
+            sql.push_str(&format!(
+                " AND substr(a.activity_type, 1, {length}) <> ${}",
+                args.len() + 2
+            ));
+            args.push(Arg::Text(prefix.clone()));
         }
         if !self.user_ids.is_empty() || !self.login_ids.is_empty() {
             let users = placeholders(args.len() + 2, self.user_ids.len());

@@ -18,9 +18,11 @@ use std::sync::Arc;
 
 use keyward_store::KeyRole;
 
+use keyward_admin::errors::is_store_failure;
+use keyward_admin::{AdminError, MAX_MUTATION_FIELDS, RequestCtx};
+
 use crate::AppState;
 use crate::error::ApiError;
-use crate::graphql::{ApiErr, RequestCtx};
 use crate::project;
 
 pub(crate) fn router() -> Router<AppState> {
@@ -156,7 +158,7 @@ async fn handle(
             return Err(ApiError::TooManyMutationFields(fields));
         }
         if caller.role == KeyRole::ReadOnly {
-            let error: async_graphql::Error = ApiErr::forbidden(
+            let error: async_graphql::Error = AdminError::forbidden(
                 "ReadOnlyKey",
                 "this key is read-only: it may run queries but no mutation",
             )
@@ -172,14 +174,15 @@ async fn handle(
         caller,
         state.store().clone(),
         write.is_some(),
-        keyward_store::now_micros(),
+        state.clock().now_micros(),
+        state.config().password_hash_cost,
     ));
     let mut response = state.schema().execute(request.data(ctx.clone())).await;
     let Some(ctx) = Arc::into_inner(ctx) else {
         tracing::error!("request state still shared after execution");
         return Err(ApiError::Unavailable);
     };
-    let failed = ctx.store_failed();
+    let failed = response.errors.iter().any(is_store_failure);
     if let Some(tx) = ctx.into_tx() {
         if failed || !response.errors.is_empty() {
             // One request is one transaction: any error undoes every write.
@@ -239,9 +242,6 @@ fn null_failed_roots(response: &mut async_graphql::Response, roots: &[(String, S
         }
     }
 }
-
-/// Most top-level fields one mutation operation may hold (Authgear's limit).
-pub const MAX_MUTATION_FIELDS: usize = 5;
 
 /// `Some(top-level field count)` when the selected operation is a mutation,
 /// `None` for a query, with the root fields as `(response key, name)`;

@@ -22,7 +22,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(graphql::router())
         .merge(health::router())
-        .merge(crate::portal::router())
+        .merge(keyward_portal::router().with_state(state.portal().clone()))
         .fallback(|| async { ApiError::NotFound.into_response() })
         // A bug must cost one request a 500, not the connection (and the
         // panic's message, which might quote request data, is not sent).

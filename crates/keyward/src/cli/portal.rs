@@ -23,9 +23,9 @@ pub async fn run(global: &Global, cmd: PortalUserCommand) -> anyhow::Result<()> 
             keyward_server::portal::check_operator_password(&password)
                 .map_err(anyhow::Error::msg)?;
             let store = global.store().await?;
-            let hash = keyward_server::graphql::hash_password(password)
+            let cost = keyward_accounts::HashCost::default();
+            let hash = keyward_accounts::password::hash(password, cost)
                 .await
-                .map_err(anyhow::Error::msg)
                 .context("cannot hash the password")?;
             let user = store.create_portal_user(&email, &hash, false).await?;
             eprintln!(

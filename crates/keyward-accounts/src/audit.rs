@@ -1,0 +1,531 @@
+//! Audit events: one typed enum, [`AuditEvent`], for everything keyward
+//! records, each variant with its type name and its payload written once.
+//! [`record`] writes an event in the caller's transaction, so a change and
+//! its entry commit or roll back together.
+//!
+//! Two families share the log: Authgear's activity types (written by the
+//! Admin API; listed by `auditLogs`) and keyward's own operator events
+//! (`portal.*`, shown in the portal). Operator events carry no Authgear
+//! activity type, and the Admin API's listing leaves them out
+//! ([`OPERATOR_EVENT_PREFIX`]), so nothing keyward writes can make
+//! `auditLogs` fail.
+
+use keyward_store::{Catalog, Tx};
+use serde_json::{Value, json};
+
+use crate::activity::ActivityType;
+use crate::error::AccountsError;
+use crate::ids;
+
+/// The type prefix of keyward's own operator events.
+pub const OPERATOR_EVENT_PREFIX: &str = "portal.";
+
+/// Who caused a change; recorded in the entry's context.
+#[derive(Debug, Clone)]
+pub enum Initiator {
+    /// A backend calling the Admin API.
+    AdminApi {
+        /// The key that signed the request's token.
+        kid: String,
+        /// The token's `audit_context` claim (`null` when absent).
+        audit_context: Value,
+    },
+    /// An operator in the portal.
+    Operator {
+        /// The operator's email.
+        email: String,
+        /// The client's address.
+        ip: String,
+        /// The browser's User-Agent.
+        user_agent: String,
+    },
+}
+
+/// Which project, at which instant, on whose behalf: what every accounts
+/// operation needs besides its input.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    /// The project.
+    pub project: String,
+    /// Now, Unix microseconds: one instant for the whole request.
+    pub now: i64,
+    /// Who acts.
+    pub by: Initiator,
+}
+
+/// How an Admin API key changed in the portal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyChange {
+    /// Generated in keyward.
+    Generated,
+    /// A public key uploaded.
+    Uploaded,
+    /// Enabled again.
+    Enabled,
+    /// Disabled.
+    Disabled,
+    /// Deleted.
+    Deleted,
+    /// The private key handed out.
+    Downloaded,
+}
+
+/// Everything keyward records.
+#[derive(Debug, Clone)]
+pub enum AuditEvent {
+    /// `createUser`.
+    CreateUser {
+        /// The user after the change ([`user_snapshot`]).
+        user: Value,
+        /// The login ID type.
+        login_key: &'static str,
+        /// Its normalized value.
+        login_value: String,
+    },
+    /// `updateUser`.
+    UpdateUser {
+        /// The user after the change.
+        user: Value,
+    },
+    /// `deleteUser`.
+    DeleteUser {
+        /// The user before deletion.
+        user: Value,
+        /// The caller's reason.
+        reason: Option<String>,
+    },
+    /// `anonymizeUser`.
+    AnonymizeUser {
+        /// The user's global ID.
+        user_id: String,
+    },
+    /// `setDisabledStatus`.
+    SetDisabledStatus {
+        /// Disabled or enabled.
+        is_disabled: bool,
+        /// The reason given.
+        reason: Option<String>,
+    },
+    /// `setAccountValidPeriod` (and `createUser` with a period).
+    SetAccountValidPeriod {
+        /// The user after the change.
+        user: Value,
+        /// Valid from, Unix seconds.
+        from: Option<i64>,
+        /// Valid until, Unix seconds.
+        until: Option<i64>,
+    },
+    /// `setVerifiedStatus`.
+    SetVerifiedStatus {
+        /// The claim.
+        claim_name: String,
+        /// Its value.
+        claim_value: String,
+        /// Verified or not.
+        is_verified: bool,
+    },
+    /// `resetPassword`.
+    ResetPassword {
+        /// Whether the new password must be changed at next sign-in.
+        set_password_expired: bool,
+    },
+    /// `setPasswordExpired`.
+    SetPasswordExpired {
+        /// Expired or not.
+        expired: bool,
+    },
+    /// `scheduleAccountDeletion`.
+    ScheduleAccountDeletion {
+        /// The caller's reason.
+        reason: Option<String>,
+        /// When, Unix microseconds.
+        delete_at: Option<i64>,
+    },
+    /// `unscheduleAccountDeletion`.
+    UnscheduleAccountDeletion,
+    /// `createIdentity`.
+    CreateIdentity {
+        /// The identity's global ID.
+        id: String,
+        /// Its login ID type.
+        login_type: String,
+        /// Its value.
+        value: String,
+    },
+    /// `updateIdentity`.
+    UpdateIdentity {
+        /// The identity's global ID.
+        id: String,
+        /// Its login ID type.
+        login_type: String,
+        /// The value before.
+        old_value: String,
+        /// The value after.
+        new_value: String,
+    },
+    /// `deleteIdentity`.
+    DeleteIdentity {
+        /// The identity's global ID.
+        id: String,
+        /// Its login ID type.
+        login_type: String,
+        /// Its value.
+        value: String,
+    },
+    /// `createRole` / `createGroup`.
+    CreateEntry {
+        /// Roles or groups.
+        catalog: Catalog,
+        /// The new entry ([`entry_snapshot`]).
+        entry: Value,
+    },
+    /// `updateRole` / `updateGroup`.
+    UpdateEntry {
+        /// Roles or groups.
+        catalog: Catalog,
+        /// Before.
+        original: Value,
+        /// After.
+        new: Value,
+    },
+    /// `deleteRole` / `deleteGroup`.
+    DeleteEntry {
+        /// Roles or groups.
+        catalog: Catalog,
+        /// The deleted entry.
+        entry: Value,
+    },
+    /// `add/remove{Role,Group}{To,From}Users`.
+    EntryUsers {
+        /// Roles or groups.
+        catalog: Catalog,
+        /// Added or removed.
+        add: bool,
+        /// The role or group key.
+        key: String,
+        /// The users' global IDs.
+        user_ids: Vec<String>,
+    },
+    /// `add/removeRole{To,From}Groups`.
+    RoleGroups {
+        /// Added or removed.
+        add: bool,
+        /// The role key.
+        role_key: String,
+        /// The group keys.
+        group_keys: Vec<String>,
+    },
+    /// An Admin API key changed in the portal.
+    PortalKey {
+        /// How.
+        change: KeyChange,
+        /// The key.
+        kid: String,
+    },
+    /// A temporary Admin API token was minted in the portal's explorer.
+    PortalAccessTokenCreated {
+        /// The key that signed it.
+        kid: String,
+    },
+    /// A project's rate limits changed in the portal.
+    PortalLimitsUpdated,
+}
+
+impl AuditEvent {
+    /// Authgear's activity type of this event; `None` for keyward's own
+    /// operator events.
+    pub fn activity_type(&self) -> Option<ActivityType> {
+        use ActivityType as A;
+        use AuditEvent::*;
+        let roles = |catalog: &Catalog, role: A, group: A| match catalog {
+            Catalog::Roles => role,
+            Catalog::Groups => group,
+        };
+        Some(match self {
+            CreateUser { .. } => A::AdminApiMutationCreateUserExecuted,
+            UpdateUser { .. } => A::AdminApiMutationUpdateUserExecuted,
+            DeleteUser { .. } => A::AdminApiMutationDeleteUserExecuted,
+            AnonymizeUser { .. } => A::AdminApiMutationAnonymizeUserExecuted,
+            SetDisabledStatus { .. } => A::AdminApiMutationSetDisabledStatusExecuted,
+            SetAccountValidPeriod { .. } => A::AdminApiMutationSetAccountValidPeriodExecuted,
+            SetVerifiedStatus { .. } => A::AdminApiMutationSetVerifiedStatusExecuted,
+            ResetPassword { .. } => A::AdminApiMutationResetPasswordExecuted,
+            SetPasswordExpired { .. } => A::AdminApiMutationSetPasswordExpiredExecuted,
+            ScheduleAccountDeletion { .. } => A::AdminApiMutationScheduleAccountDeletionExecuted,
+            UnscheduleAccountDeletion => A::AdminApiMutationUnscheduleAccountDeletionExecuted,
+            CreateIdentity { .. } => A::AdminApiMutationCreateIdentityExecuted,
+            UpdateIdentity { .. } => A::AdminApiMutationUpdateIdentityExecuted,
+            DeleteIdentity { .. } => A::AdminApiMutationDeleteIdentityExecuted,
+            CreateEntry { catalog, .. } => roles(
+                catalog,
+                A::AdminApiMutationCreateRoleExecuted,
+                A::AdminApiMutationCreateGroupExecuted,
+            ),
+            UpdateEntry { catalog, .. } => roles(
+                catalog,
+                A::AdminApiMutationUpdateRoleExecuted,
+                A::AdminApiMutationUpdateGroupExecuted,
+            ),
+            DeleteEntry { catalog, .. } => roles(
+                catalog,
+                A::AdminApiMutationDeleteRoleExecuted,
+                A::AdminApiMutationDeleteGroupExecuted,
+            ),
+            EntryUsers { catalog, add, .. } => match (catalog, add) {
+                (Catalog::Roles, true) => A::AdminApiMutationAddRoleToUsersExecuted,
+                (Catalog::Roles, false) => A::AdminApiMutationRemoveRoleFromUsersExecuted,
+                (Catalog::Groups, true) => A::AdminApiMutationAddGroupToUsersExecuted,
+                (Catalog::Groups, false) => A::AdminApiMutationRemoveGroupFromUsersExecuted,
+            },
+            RoleGroups { add: true, .. } => A::AdminApiMutationAddRoleToGroupsExecuted,
+            RoleGroups { add: false, .. } => A::AdminApiMutationRemoveRoleFromGroupsExecuted,
+            PortalKey { .. } | PortalAccessTokenCreated { .. } | PortalLimitsUpdated => {
+                return None;
+            }
+        })
+    }
+
+    /// The stored type name.
+    pub fn type_name(&self) -> &'static str {
+        if let Some(activity) = self.activity_type() {
+            return activity.event();
+        }
+        match self {
+            AuditEvent::PortalKey { change, .. } => match change {
+                KeyChange::Generated => "portal.admin_api_key.generated",
+                KeyChange::Uploaded => "portal.admin_api_key.uploaded",
+                KeyChange::Enabled => "portal.admin_api_key.enabled",
+                KeyChange::Disabled => "portal.admin_api_key.disabled",
+                KeyChange::Deleted => "portal.admin_api_key.deleted",
+                KeyChange::Downloaded => "portal.admin_api_key.downloaded",
+            },
+            AuditEvent::PortalAccessTokenCreated { .. } => "portal.access_token.created",
+            _ => "portal.limits.updated",
+        }
+    }
+
+    /// The key an operator event is about.
+    fn kid(&self) -> Option<&str> {
+        match self {
+            AuditEvent::PortalKey { kid, .. } | AuditEvent::PortalAccessTokenCreated { kid } => {
+                Some(kid)
+            }
+            _ => None,
+        }
+    }
+
+    /// The event's payload, in Authgear's shape for Authgear's events.
+    pub fn payload(&self) -> Value {
+        use AuditEvent::*;
+        let noun = |catalog: &Catalog| match catalog {
+            Catalog::Roles => "role",
+            Catalog::Groups => "group",
+        };
+        match self {
+            CreateUser {
+                user,
+                login_key,
+                login_value,
+            } => json!({"user": user, "login_id": {"key": login_key, "value": login_value}}),
+            UpdateUser { user } => json!({ "user": user }),
+            DeleteUser { user, reason } => json!({"user": user, "reason": reason}),
+            AnonymizeUser { user_id } => json!({ "user_id": user_id }),
+            SetDisabledStatus {
+                is_disabled,
+                reason,
+            } => json!({"is_disabled": is_disabled, "reason": reason}),
+            SetAccountValidPeriod { user, from, until } => json!({
+                "user": user, "account_valid_from": from, "account_valid_until": until,
+            }),
+            SetVerifiedStatus {
+                claim_name,
+                claim_value,
+                is_verified,
+            } => {
+                json!({"claim_name": claim_name, "claim_value": claim_value, "is_verified": is_verified})
+            }
+            ResetPassword {
+                set_password_expired,
+            } => json!({ "set_password_expired": set_password_expired }),
+            SetPasswordExpired { expired } => json!({ "expired": expired }),
+            ScheduleAccountDeletion { reason, delete_at } => {
+                json!({"reason": reason, "delete_at": delete_at})
+            }
+            UnscheduleAccountDeletion | PortalLimitsUpdated => json!({}),
+            CreateIdentity {
+                id,
+                login_type,
+                value,
+            }
+            | DeleteIdentity {
+                id,
+                login_type,
+                value,
+            } => json!({"identity": {"id": id, "type": login_type, "value": value}}),
+            UpdateIdentity {
+                id,
+                login_type,
+                old_value,
+                new_value,
+            } => json!({"identity": {
+                "id": id, "type": login_type, "old_value": old_value, "new_value": new_value,
+            }}),
+            CreateEntry { catalog, entry } | DeleteEntry { catalog, entry } => {
+                json!({ noun(catalog): entry })
+            }
+            UpdateEntry { original, new, .. } => json!({"original": original, "new": new}),
+            EntryUsers { key, user_ids, .. } => json!({"key": key, "user_ids": user_ids}),
+            RoleGroups {
+                role_key,
+                group_keys,
+                ..
+            } => json!({"role_key": role_key, "group_keys": group_keys}),
+            PortalKey { kid, .. } | PortalAccessTokenCreated { kid } => json!({ "kid": kid }),
+        }
+    }
+}
+
+/// A user as audit payloads show it.
+pub fn user_snapshot(user: &keyward_store::User) -> Value {
+    json!({
+        "id": ids::encode("User", &user.id),
+        "is_disabled": user.is_disabled,
+        "standard_attributes": user.standard_attributes,
+        "custom_attributes": user.custom_attributes,
+    })
+}
+
+/// A role or group as audit payloads show it.
+pub fn entry_snapshot(catalog: Catalog, entry: &keyward_store::Entry) -> Value {
+    let type_name = match catalog {
+        Catalog::Roles => "Role",
+        Catalog::Groups => "Group",
+    };
+    json!({
+        "id": ids::encode(type_name, &entry.id),
+        "key": entry.key,
+        "name": entry.name,
+        "description": entry.description,
+    })
+}
+
+/// The stored document of `event`, about `user_id`, by `actor`.
+pub fn document(actor: &Actor, user_id: Option<&str>, event: &AuditEvent) -> Value {
+    let id = uuid::Uuid::new_v4().to_string();
+    match &actor.by {
+        Initiator::AdminApi { kid, audit_context } => json!({
+            "id": id,
+            "type": event.type_name(),
+            "payload": event.payload(),
+            "context": {
+                "timestamp": actor.now.div_euclid(1_000_000),
+                "user_id": user_id,
+                "triggered_by": "admin_api",
+                "audit_context": audit_context,
+                "app_id": actor.project,
+                "key_id": kid,
+            },
+        }),
+        Initiator::Operator {
+            email,
+            ip,
+            user_agent,
+        } => json!({
+            "id": id,
+            "type": event.type_name(),
+            "operator": email,
+            "kid": event.kid(),
+            "ip": ip,
+            "user_agent": user_agent,
+            "created_at": actor.now,
+            "payload": event.payload(),
+        }),
+    }
+}
+
+/// Append `event` (about `user_id`) to the project's log in `tx`.
+pub async fn record(
+    tx: &mut Tx,
+    actor: &Actor,
+    user_id: Option<&str>,
+    event: AuditEvent,
+) -> Result<(), AccountsError> {
+    let data = document(actor, user_id, &event);
+    let kid = match &actor.by {
+        Initiator::AdminApi { kid, .. } => Some(kid.as_str()),
+        Initiator::Operator { .. } => event.kid(),
+    };
+    tx.insert_audit(
+        &actor.project,
+        event.type_name(),
+        user_id,
+        kid,
+        actor.now,
+        &data,
+    )
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn authgear_events_have_their_activity_type_and_operator_events_none() {
+        let e = AuditEvent::EntryUsers {
+            catalog: Catalog::Groups,
+            add: false,
+            key: "g".into(),
+            user_ids: vec![],
+        };
+        assert_eq!(
+            e.type_name(),
+            "admin_api.mutation.remove_group_from_users.executed"
+        );
+        let p = AuditEvent::PortalKey {
+            change: KeyChange::Downloaded,
+            kid: "k1".into(),
+        };
+        assert_eq!(p.activity_type(), None);
+        assert!(p.type_name().starts_with(OPERATOR_EVENT_PREFIX));
+        assert_eq!(
+            AuditEvent::PortalLimitsUpdated.type_name(),
+            "portal.limits.updated"
+        );
+        let actor = Actor {
+            project: "p".into(),
+            now: 5_000_000,
+            by: Initiator::Operator {
+                email: "o@x".into(),
+                ip: "127.0.0.1".into(),
+                user_agent: "ua".into(),
+            },
+        };
+        let doc = document(&actor, None, &p);
+        assert_eq!(doc["operator"], "o@x");
+        assert_eq!(doc["kid"], "k1");
+        assert_eq!(doc["type"], "portal.admin_api_key.downloaded");
+    }
+
+    #[test]
+    fn admin_api_documents_carry_the_context() {
+        let actor = Actor {
+            project: "p".into(),
+            now: 7_500_000,
+            by: Initiator::AdminApi {
+                kid: "k".into(),
+                audit_context: json!({"by": "ops"}),
+            },
+        };
+        let doc = document(
+            &actor,
+            Some("u1"),
+            &AuditEvent::SetPasswordExpired { expired: true },
+        );
+        assert_eq!(doc["context"]["timestamp"], 7);
+        assert_eq!(doc["context"]["key_id"], "k");
+        assert_eq!(doc["context"]["audit_context"]["by"], "ops");
+        assert_eq!(doc["payload"]["expired"], true);
+    }
+}

@@ -1,0 +1,40 @@
+//! # keyward-accounts: the accounts core
+//!
+//! The domain of a project's end users, written once for every door (the
+//! Admin API today; sign-in and import/export next):
+//!
+//! - users, identities (login IDs) and their checks: [`users`],
+//!   [`identities`], [`loginid`], [`stdattrs`];
+//! - passwords: policy, argon2id hashing at a configured cost, verification
+//!   ([`password`]);
+//! - account states, their transitions, and the one answer to "may this
+//!   user sign in now, and if not why" ([`status::may_sign_in`]);
+//! - roles and groups and their membership rules ([`roles`]);
+//! - audit events as one typed enum ([`audit::AuditEvent`]), recorded in the
+//!   same transaction as the change, with Authgear's activity types
+//!   ([`activity`]);
+//! - one error type with stable reasons ([`AccountsError`]).
+//!
+//! It must not know HTTP, GraphQL, HTML or tokens: doors parse their wire
+//! input, call these functions and render the result. It reads no clock:
+//! `now` arrives in an [`audit::Actor`] (from a [`clock::Clock`] the door
+//! holds). All SQL stays in `keyward-store`; this crate calls its `Tx`.
+
+pub mod activity;
+pub mod audit;
+pub mod clock;
+pub mod error;
+pub mod identities;
+pub mod ids;
+pub mod loginid;
+pub mod password;
+pub mod roles;
+pub mod status;
+pub mod stdattrs;
+pub mod users;
+
+pub use activity::ActivityType;
+pub use audit::{Actor, AuditEvent, Initiator};
+pub use clock::{Clock, FixedClock, SharedClock, SystemClock};
+pub use error::{AccountsError, ErrorKind};
+pub use password::HashCost;

@@ -1,0 +1,214 @@
+//! Passwords: the policy (default: at least 8 characters), generation, and
+//! argon2id hashing, run off the async threads. The cost is a setting
+//! ([`HashCost`]): production uses OWASP's recommendation (m = 19 MiB,
+//! t = 2, p = 1); tests choose a cheap one through the server's test
+//! configuration. Verification reads the cost from the stored hash.
+
+use argon2::password_hash::PasswordHasher as _;
+
+use crate::error::AccountsError;
+
+/// The shortest acceptable password, in characters.
+pub const MIN_LENGTH: usize = 8;
+
+/// Check a password against the policy.
+pub fn check(password: &str) -> Result<(), AccountsError> {
+    let length = password.chars().count();
+    if length < MIN_LENGTH {
+        return Err(AccountsError::PasswordTooShort {
+            min_length: MIN_LENGTH,
+            length,
+        });
+    }
+    Ok(())
+}
+
+/// The argon2id cost of new hashes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HashCost {
+    /// Memory, KiB.
+    pub memory_kib: u32,
+    /// Passes.
+    pub iterations: u32,
+    /// Lanes.
+    pub parallelism: u32,
+}
+
+impl Default for HashCost {
+    /// OWASP's recommendation for argon2id.
+    fn default() -> Self {
+        HashCost {
+            memory_kib: 19 * 1024,
+            iterations: 2,
+            parallelism: 1,
+        }
+    }
+}
+
+impl HashCost {
+    /// The smallest cost argon2 accepts: for test suites only, where
+    /// thousands of hashes would otherwise dominate the run time.
+    pub const fn cheapest_for_tests() -> Self {
+        HashCost {
+            memory_kib: 8,
+            iterations: 1,
+            parallelism: 1,
+        }
+    }
+
+    fn argon2(self) -> Result<argon2::Argon2<'static>, AccountsError> {
+        let params = argon2::Params::new(self.memory_kib, self.iterations, self.parallelism, None)
+            .map_err(|e| AccountsError::Internal(format!("argon2 parameters: {e}")))?;
+        Ok(argon2::Argon2::new(
+            argon2::Algorithm::Argon2id,
+            argon2::Version::V0x13,
+            params,
+        ))
+    }
+}
+
+/// A random password that meets any reasonable policy: 20 characters with
+/// upper and lower case letters, digits and symbols. Fails only when the
+/// system has no randomness (keyward's failure, not the caller's).
+pub fn generate() -> Result<String, String> {
+    const SETS: [&[u8]; 4] = [
+        b"ABCDEFGHJKLMNPQRSTUVWXYZ",
+        b"abcdefghijkmnopqrstuvwxyz",
+        b"23456789",
+        b"!@#$%^&*-_=+",
+    ];
+    // 20 bytes pick the characters, 20 more shuffle them.
+    let mut random = [0u8; 40];
+    aws_lc_rs::rand::fill(&mut random).map_err(|_| "no randomness".to_owned())?;
+    let (picks, shuffle) = random.split_at(20);
+    // One of each class first, then from all of them; 8 bits per pick over
+    // sets of at most 69 characters keeps the bias under 0.3 %.
+    let all: Vec<u8> = SETS.concat();
+    let mut out: Vec<u8> = picks
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let set: &[u8] = if i < SETS.len() { SETS[i] } else { &all };
+            set[*r as usize % set.len()]
+        })
+        .collect();
+    for i in (1..out.len()).rev() {
+        out.swap(i, shuffle[i] as usize % (i + 1));
+    }
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// The argon2id PHC string of `password` at `cost` (tens of milliseconds
+/// of CPU at the default cost, on a blocking thread).
+pub async fn hash(password: String, cost: HashCost) -> Result<String, AccountsError> {
+    tokio::task::spawn_blocking(move || {
+        let mut salt = [0u8; 16];
+        aws_lc_rs::rand::fill(&mut salt)
+            .map_err(|_| AccountsError::Internal("no randomness".into()))?;
+        cost.argon2()?
+            .hash_password_with_salt(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| AccountsError::Internal(format!("argon2: {e}")))
+    })
+    .await
+    .map_err(|e| AccountsError::Internal(format!("hashing thread: {e}")))?
+}
+
+/// A random password that meets the policy, as an [`AccountsError`] when
+/// the system has no randomness.
+pub fn generate_checked() -> Result<String, AccountsError> {
+    generate().map_err(AccountsError::Internal)
+}
+
+/// The password to set: generated when missing or `""`, else checked
+/// against the policy.
+pub fn new_or_generated(password: Option<&str>) -> Result<String, AccountsError> {
+    match password {
+        None | Some("") => generate_checked(),
+        Some(p) => check(p).map(|()| p.to_owned()),
+    }
+}
+
+/// Whether `password` matches the PHC string `phc`. With no hash (an unknown
+/// account) a fixed hash is checked anyway and `false` returned, so the time
+/// taken does not reveal whether the account exists.
+pub async fn verify(phc: Option<String>, password: String) -> bool {
+    use argon2::password_hash::PasswordVerifier as _;
+    const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$6BfBIfAnzfMkvcuUqVXrWu1hh5rVeI/cbiIo1TPJjLk";
+    tokio::task::spawn_blocking(move || {
+        let known = phc.is_some();
+        let phc = phc.unwrap_or_else(|| DUMMY.to_owned());
+        let Ok(parsed) = argon2::PasswordHash::new(&phc) else {
+            return false;
+        };
+        let ok = argon2::Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok();
+        known && ok
+    })
+    .await
+    .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use argon2::password_hash::PasswordVerifier as _;
+
+    #[test]
+    fn policy() {
+        assert!(check("12345678").is_ok());
+        let e = check("abc").unwrap_err();
+        assert_eq!(e.reason(), "PasswordPolicyViolated");
+        assert_eq!(
+            e.info().unwrap()["causes"][0]["Info"],
+            serde_json::json!({"min_length": 8, "pw_length": 3})
+        );
+        assert_eq!(
+            new_or_generated(Some("abc")).unwrap_err().reason(),
+            "PasswordPolicyViolated"
+        );
+        assert_eq!(new_or_generated(Some("")).unwrap().chars().count(), 20);
+    }
+
+    #[test]
+    fn generated_passwords_pass_and_differ() {
+        let a = generate().unwrap();
+        assert!(check(&a).is_ok());
+        assert!(a.chars().any(|c| c.is_ascii_uppercase()) && a.chars().any(|c| c.is_ascii_digit()));
+        assert_ne!(a, generate().unwrap());
+    }
+
+    #[tokio::test]
+    async fn verify_checks_and_unknown_accounts_fail() {
+        let phc = hash(
+            "correct horse battery".into(),
+            HashCost::cheapest_for_tests(),
+        )
+        .await
+        .unwrap();
+        assert!(verify(Some(phc.clone()), "correct horse battery".into()).await);
+        assert!(!verify(Some(phc), "wrong".into()).await);
+        assert!(!verify(None, "anything".into()).await);
+        assert!(!verify(Some("not a hash".into()), "x".into()).await);
+    }
+
+    #[tokio::test]
+    async fn hash_is_argon2id_at_the_default_cost_and_verifies() {
+        let phc = hash("correct horse".into(), HashCost::default())
+            .await
+            .unwrap();
+        assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{phc}");
+        let parsed = argon2::PasswordHash::new(&phc).unwrap();
+        assert!(
+            argon2::Argon2::default()
+                .verify_password(b"correct horse", &parsed)
+                .is_ok()
+        );
+        assert!(
+            argon2::Argon2::default()
+                .verify_password(b"wrong", &parsed)
+                .is_err()
+        );
+    }
+}

@@ -1,0 +1,386 @@
+//! Users: creating, changing, deleting and anonymizing them, their status
+//! and passwords. Each operation runs in the caller's transaction and
+//! writes its audit event there. Passwords arrive already hashed
+//! ([`crate::password::hash`]), so a door hashes before it takes the
+//! transaction and SQLite's write lock is not held for tens of milliseconds.
+
+use keyward_store::{Catalog, PasswordAuthenticator, Tx, User};
+use serde_json::{Map, Value, json};
+
+use crate::audit::{self, Actor, AuditEvent, user_snapshot};
+use crate::error::{AccountsError, Result};
+use crate::loginid::{self, LoginId, LoginIdType};
+use crate::{identities, ids, status, stdattrs};
+
+/// The user with raw ID `id`, or `UserNotFound`.
+pub async fn load(tx: &mut Tx, project: &str, id: &str) -> Result<User> {
+    tx.user(project, id)
+        .await?
+        .ok_or(AccountsError::UserNotFound)
+}
+
+/// Like [`load`], refusing an anonymized user.
+async fn load_changeable(tx: &mut Tx, project: &str, id: &str) -> Result<User> {
+    let user = load(tx, project, id).await?;
+    if user.is_anonymized {
+        return Err(AccountsError::UserIsAnonymized);
+    }
+    Ok(user)
+}
+
+/// A user's login IDs as `(type, normalized value)`.
+pub async fn login_values(
+    tx: &mut Tx,
+    project: &str,
+    user_id: &str,
+) -> Result<Vec<(LoginIdType, String)>> {
+    let identities = tx.identities_of(project, user_id).await?;
+    Ok(identities
+        .into_iter()
+        .filter_map(|i| LoginIdType::parse(&i.login_type).map(|k| (k, i.login_id)))
+        .collect())
+}
+
+/// Re-point the identity-backed standard attributes at the user's current
+/// login IDs and save the user.
+pub async fn sync_and_save(tx: &mut Tx, actor: &Actor, user: &mut User) -> Result<()> {
+    let logins = login_values(tx, &actor.project, &user.id).await?;
+    stdattrs::sync_identity_claims(&mut user.standard_attributes, &logins);
+    user.updated_at = actor.now;
+    Ok(tx.save_user(&actor.project, user).await?)
+}
+
+async fn save(tx: &mut Tx, actor: &Actor, user: &mut User) -> Result<()> {
+    user.updated_at = actor.now;
+    Ok(tx.save_user(&actor.project, user).await?)
+}
+
+/// The user whose login ID of `kind` has the lookup key `key`.
+pub async fn find_by_login(
+    tx: &mut Tx,
+    project: &str,
+    kind: LoginIdType,
+    value: &str,
+) -> Result<Option<User>> {
+    let Some(key) = loginid::lookup_key(kind, value) else {
+        return Ok(None);
+    };
+    let Some(identity) = tx.identity_by_unique_key(project, &key).await? else {
+        return Ok(None);
+    };
+    if identity.login_type != kind.as_str() {
+        return Ok(None);
+    }
+    Ok(tx.user(project, &identity.user_id).await?)
+}
+
+/// keyward has no mail or SMS transport: say so instead of pretending.
+/// `has_target`: whether the user has an email or phone to send to.
+pub fn refuse_send_password(has_target: bool) -> AccountsError {
+    if has_target {
+        AccountsError::SendPasswordUnsupported
+    } else {
+        AccountsError::SendPasswordNoTarget
+    }
+}
+
+/// Why sending the user a password is refused.
+pub async fn refuse_send_password_to(tx: &mut Tx, project: &str, user_id: &str) -> AccountsError {
+    let target = match load(tx, project, user_id).await {
+        Ok(user) => match login_values(tx, project, &user.id).await {
+            Ok(logins) => logins.iter().any(|(k, _)| *k != LoginIdType::Username),
+            Err(e) => return e,
+        },
+        Err(e) => return e,
+    };
+    refuse_send_password(target)
+}
+
+/// Store a new primary password.
+pub async fn insert_password(
+    tx: &mut Tx,
+    actor: &Actor,
+    user_id: &str,
+    password_hash: String,
+    expired: bool,
+) -> Result<()> {
+    let password = PasswordAuthenticator {
+        id: uuid::Uuid::new_v4().to_string(),
+        user_id: user_id.to_owned(),
+        password_hash,
+        expire_after: expired.then_some(actor.now),
+        created_at: actor.now,
+        updated_at: actor.now,
+    };
+    Ok(tx.insert_password(&actor.project, &password).await?)
+}
+
+/// What `createUser` is given.
+pub struct NewUser {
+    /// The first login ID.
+    pub login: LoginId,
+    /// The argon2id hash of the password, if one is set.
+    pub password_hash: Option<String>,
+    /// Whether that password must be changed at next sign-in.
+    pub password_expired: bool,
+    /// Account valid from, Unix microseconds.
+    pub valid_from: Option<i64>,
+    /// Account valid until, Unix microseconds.
+    pub valid_until: Option<i64>,
+}
+
+/// Check what [`create`] would refuse before any work (hashing) is done.
+pub fn check_new(valid_from: Option<i64>, valid_until: Option<i64>) -> Result<()> {
+    status::check_valid_period(valid_from, valid_until)
+}
+
+/// Create a user with one login ID and optionally a password.
+pub async fn create(tx: &mut Tx, actor: &Actor, new: NewUser) -> Result<User> {
+    check_new(new.valid_from, new.valid_until)?;
+    let mut user = User::new(uuid::Uuid::new_v4().to_string(), actor.now);
+    status::set_valid_period(&mut user, new.valid_from, new.valid_until)?;
+    tx.insert_user(&actor.project, &user).await?;
+    identities::add(tx, actor, &user.id, &new.login).await?;
+    if let Some(hash) = new.password_hash {
+        insert_password(tx, actor, &user.id, hash, new.password_expired).await?;
+    }
+    sync_and_save(tx, actor, &mut user).await?;
+    let event = AuditEvent::CreateUser {
+        user: user_snapshot(&user),
+        login_key: new.login.kind.as_str(),
+        login_value: new.login.normalized,
+    };
+    audit::record(tx, actor, Some(&user.id), event).await?;
+    Ok(user)
+}
+
+/// Replace a user's standard and/or custom attributes.
+pub async fn update(
+    tx: &mut Tx,
+    actor: &Actor,
+    user_id: &str,
+    standard: Option<&Value>,
+    custom: Option<&Value>,
+) -> Result<User> {
+    let mut user = load_changeable(tx, &actor.project, user_id).await?;
+    if let Some(std) = standard {
+        let attrs = stdattrs::check(std)?;
+        let logins = login_values(tx, &actor.project, &user.id).await?;
+        if let Some(e) = stdattrs::unowned_claim(&attrs, &logins) {
+            return Err(e);
+        }
+        user.standard_attributes = attrs;
+    }
+    if let Some(custom) = custom {
+        let Value::Object(map) = custom else {
+            return Err(AccountsError::validation(
+                "invalid value",
+                vec![json!({"location": "", "kind": "type", "details": {"expected": ["object"]}})],
+            ));
+        };
+        user.custom_attributes = map.clone();
+    }
+    sync_and_save(tx, actor, &mut user).await?;
+    let event = AuditEvent::UpdateUser {
+        user: user_snapshot(&user),
+    };
+    audit::record(tx, actor, Some(&user.id), event).await?;
+    Ok(user)
+}
+
+/// Delete a user and everything that is theirs.
+pub async fn delete(
+    tx: &mut Tx,
+    actor: &Actor,
+    user_id: &str,
+    reason: Option<String>,
+) -> Result<()> {
+    let user = load(tx, &actor.project, user_id).await?;
+    tx.delete_user(&actor.project, &user.id).await?;
+    let event = AuditEvent::DeleteUser {
+        user: user_snapshot(&user),
+        reason,
+    };
+    audit::record(tx, actor, Some(&user.id), event).await
+}
+
+/// Anonymize a user: identities, passwords, verified claims, attributes and
+/// memberships are removed; the row stays, marked anonymized and disabled.
+pub async fn anonymize(tx: &mut Tx, actor: &Actor, user_id: &str) -> Result<User> {
+    let mut user = load(tx, &actor.project, user_id).await?;
+    let project = actor.project.as_str();
+    tx.delete_identities_of(project, &user.id).await?;
+    tx.delete_passwords_of(project, &user.id).await?;
+    tx.delete_verified_claims_of(project, &user.id).await?;
+    for catalog in [Catalog::Roles, Catalog::Groups] {
+        for entry in tx.entries_of_user(project, catalog, &user.id).await? {
+            tx.unlink_users(project, catalog, &entry.id, std::slice::from_ref(&user.id))
+                .await?;
+        }
+    }
+    user.is_anonymized = true;
+    user.is_disabled = true;
+    user.disable_reason = None;
+    user.delete_at = None;
+    user.delete_reason = None;
+    user.standard_attributes = Map::new();
+    user.custom_attributes = Map::new();
+    sync_and_save(tx, actor, &mut user).await?;
+    let event = AuditEvent::AnonymizeUser {
+        user_id: ids::encode("User", &user.id),
+    };
+    audit::record(tx, actor, Some(&user.id), event).await?;
+    Ok(user)
+}
+
+/// `setDisabledStatus`: disable (indefinitely or for a window) or enable.
+pub async fn set_disabled(
+    tx: &mut Tx,
+    actor: &Actor,
+    user_id: &str,
+    disabled: bool,
+    reason: Option<String>,
+    window: (Option<i64>, Option<i64>),
+) -> Result<User> {
+    let mut user = load(tx, &actor.project, user_id).await?;
+    status::set_disabled(&mut user, disabled, reason.clone(), window)?;
+    save(tx, actor, &mut user).await?;
+    let event = AuditEvent::SetDisabledStatus {
+        is_disabled: disabled,
+        reason,
+    };
+    audit::record(tx, actor, Some(&user.id), event).await?;
+    Ok(user)
+}
+
+/// Set the account valid period (`None` clears a bound).
+pub async fn set_valid_period(
+    tx: &mut Tx,
+    actor: &Actor,
+    user_id: &str,
+    from: Option<i64>,
+    until: Option<i64>,
+) -> Result<User> {
+    status::check_valid_period(from, until)?;
+    let mut user = load(tx, &actor.project, user_id).await?;
+    status::set_valid_period(&mut user, from, until)?;
+    save(tx, actor, &mut user).await?;
+    let event = AuditEvent::SetAccountValidPeriod {
+        user: user_snapshot(&user),
+        from: from.map(|t| t.div_euclid(1_000_000)),
+        until: until.map(|t| t.div_euclid(1_000_000)),
+    };
+    audit::record(tx, actor, Some(&user.id), event).await?;
+    Ok(user)
+}
+
+/// `setVerifiedStatus` of one claim.
+pub async fn set_verified(
+    tx: &mut Tx,
+    actor: &Actor,
+    user_id: &str,
+    claim: (String, String),
+    verified: bool,
+) -> Result<User> {
+    let mut user = load(tx, &actor.project, user_id).await?;
+    tx.set_claim_verified(
+        &actor.project,
+        &user.id,
+        (&claim.0, &claim.1),
+        verified,
+        actor.now,
+    )
+    .await?;
+    save(tx, actor, &mut user).await?;
+    let event = AuditEvent::SetVerifiedStatus {
+        claim_name: claim.0,
+        claim_value: claim.1,
+        is_verified: verified,
+    };
+    audit::record(tx, actor, Some(&user.id), event).await?;
+    Ok(user)
+}
+
+/// Replace the user's password with `hash` (one password remains).
+pub async fn reset_password(
+    tx: &mut Tx,
+    actor: &Actor,
+    user_id: &str,
+    hash: String,
+    expired: bool,
+) -> Result<User> {
+    let mut user = load_changeable(tx, &actor.project, user_id).await?;
+    let passwords = tx.passwords_of(&actor.project, &user.id).await?;
+    match passwords.as_slice() {
+        [one] => {
+            let mut one = one.clone();
+            one.password_hash = hash;
+            one.expire_after = expired.then_some(actor.now);
+            one.updated_at = actor.now;
+            tx.save_password(&actor.project, &one).await?;
+        }
+        _ => {
+            tx.delete_passwords_of(&actor.project, &user.id).await?;
+            insert_password(tx, actor, &user.id, hash, expired).await?;
+        }
+    }
+    save(tx, actor, &mut user).await?;
+    let event = AuditEvent::ResetPassword {
+        set_password_expired: expired,
+    };
+    audit::record(tx, actor, Some(&user.id), event).await?;
+    Ok(user)
+}
+
+/// Mark the user's password expired (or not).
+pub async fn set_password_expired(
+    tx: &mut Tx,
+    actor: &Actor,
+    user_id: &str,
+    expired: bool,
+) -> Result<User> {
+    let user = load(tx, &actor.project, user_id).await?;
+    let passwords = tx.passwords_of(&actor.project, &user.id).await?;
+    let Some(mut password) = passwords.into_iter().next() else {
+        return Err(AccountsError::AuthenticatorNotFound);
+    };
+    password.expire_after = expired.then_some(actor.now);
+    password.updated_at = actor.now;
+    tx.save_password(&actor.project, &password).await?;
+    let event = AuditEvent::SetPasswordExpired { expired };
+    audit::record(tx, actor, Some(&user.id), event).await?;
+    Ok(user)
+}
+
+/// Schedule the account's deletion after the grace period.
+pub async fn schedule_deletion(
+    tx: &mut Tx,
+    actor: &Actor,
+    user_id: &str,
+    reason: Option<String>,
+) -> Result<User> {
+    let mut user = load(tx, &actor.project, user_id).await?;
+    status::schedule_deletion(&mut user, reason.clone(), actor.now)?;
+    save(tx, actor, &mut user).await?;
+    let event = AuditEvent::ScheduleAccountDeletion {
+        reason,
+        delete_at: user.delete_at,
+    };
+    audit::record(tx, actor, Some(&user.id), event).await?;
+    Ok(user)
+}
+
+/// Cancel a scheduled deletion.
+pub async fn unschedule_deletion(tx: &mut Tx, actor: &Actor, user_id: &str) -> Result<User> {
+    let mut user = load(tx, &actor.project, user_id).await?;
+    status::unschedule_deletion(&mut user)?;
+    save(tx, actor, &mut user).await?;
+    audit::record(
+        tx,
+        actor,
+        Some(&user.id),
+        AuditEvent::UnscheduleAccountDeletion,
+    )
+    .await?;
+    Ok(user)
+}

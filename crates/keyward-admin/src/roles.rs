@@ -1,0 +1,558 @@
+//! `Role` and `Group`, the `roles`/`groups` queries and their mutations.
+//! Keys follow Authgear's `x_role_group_key` format.
+
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use keyward_accounts::ids;
+use keyward_accounts::roles::{self as accounts, EntryChange, NewEntry, noun, type_name};
+use keyward_store::{Catalog, Entry};
+
+use crate::connection::{Connection, Named, PageArgs, Total};
+use crate::context::req;
+use crate::errors::AdminResult;
+use crate::scalars::DateTime;
+use crate::users::UserNode;
+
+async fn entries_page(
+    ctx: &Context<'_>,
+    catalog: Catalog,
+    args: PageArgs,
+    excluded_ids: Option<Vec<ID>>,
+    search_keyword: Option<String>,
+) -> AdminResult<Connection<Entry>> {
+    let r = req(ctx)?;
+    let page = args.keyset(false)?;
+    let excluded = excluded_ids
+        .unwrap_or_default()
+        .iter()
+        .map(|id| ids::require(type_name(catalog), noun(catalog), id))
+        .collect::<Result<Vec<_>, _>>()?;
+    let search = search_keyword.filter(|s| !s.is_empty());
+    let result = r
+        .tx()
+        .await?
+        .list_entries(r.project(), catalog, search.as_deref(), &excluded, &page)
+        .await?;
+    let items = result
+        .items
+        .into_iter()
+        .map(|e| {
+            let seek = keyward_store::Seek {
+                sort: e.created_at,
+                id: e.id.clone(),
+            };
+            (e, seek)
+        })
+        .collect();
+    Ok(Connection::from_page(
+        items,
+        result.more,
+        &page,
+        Total::Entries(catalog, search, excluded),
+    ))
+}
+
+async fn users_page(
+    ctx: &Context<'_>,
+    catalog: Catalog,
+    id: &str,
+    args: PageArgs,
+) -> AdminResult<Connection<UserNode>> {
+    let r = req(ctx)?;
+    let page = args.keyset(true)?;
+    let result = r
+        .tx()
+        .await?
+        .users_of_entry(r.project(), catalog, id, &page)
+        .await?;
+    r.prefetch_claims(result.items.iter().map(|u| u.id.clone()).collect())
+        .await?;
+    let items = result
+        .items
+        .into_iter()
+        .map(|u| {
+            let seek = u.seek(keyward_store::UserSort::CreatedAt, true);
+            (UserNode(u), seek)
+        })
+        .collect();
+    Ok(Connection::from_page(
+        items,
+        result.more,
+        &page,
+        Total::UsersOf(catalog, id.to_owned()),
+    ))
+}
+
+async fn linked(ctx: &Context<'_>, of: Catalog, id: &str) -> AdminResult<Vec<Entry>> {
+    let r = req(ctx)?;
+    let list = r.tx().await?.linked_entries(r.project(), of, id).await;
+    Ok(list?)
+}
+
+/// Declare the GraphQL object for one catalog.
+macro_rules! entry_node {
+    ($node:ident, $name:literal, $catalog:expr, $other:ident, $other_field:ident) => {
+        #[doc = concat!("A ", $name, ".")]
+        #[derive(Clone)]
+        pub struct $node(pub Entry);
+
+        impl Named for $node {
+            const NAME: &'static str = $name;
+        }
+
+        #[Object(name = $name)]
+        impl $node {
+            /// The ID of an object
+            pub async fn id(&self) -> ID {
+                ID(ids::encode($name, &self.0.id))
+            }
+            /// The creation time of entity
+            pub async fn created_at(&self) -> DateTime {
+                DateTime(self.0.created_at)
+            }
+            /// The update time of entity
+            pub async fn updated_at(&self) -> DateTime {
+                DateTime(self.0.updated_at)
+            }
+            /// The key
+            async fn key(&self) -> &str {
+                &self.0.key
+            }
+            /// The optional name
+            async fn name(&self) -> Option<&str> {
+                self.0.name.as_deref()
+            }
+            /// The optional description
+            async fn description(&self) -> Option<&str> {
+                self.0.description.as_deref()
+            }
+            /// The linked entries of the other catalog
+            async fn $other_field(
+                &self,
+                ctx: &Context<'_>,
+                after: Option<String>,
+                before: Option<String>,
+                first: Option<i32>,
+                last: Option<i32>,
+            ) -> AdminResult<Option<Connection<$other>>> {
+                let list = linked(ctx, $catalog, &self.0.id)
+                    .await?
+                    .into_iter()
+                    .map($other)
+                    .collect();
+                Ok(Some(Connection::from_list(
+                    list,
+                    &PageArgs::new(after, before, first, last),
+                )?))
+            }
+            /// The users directly linked
+            async fn users(
+                &self,
+                ctx: &Context<'_>,
+                after: Option<String>,
+                before: Option<String>,
+                first: Option<i32>,
+                last: Option<i32>,
+            ) -> AdminResult<Option<Connection<UserNode>>> {
+                Ok(Some(
+                    users_page(
+                        ctx,
+                        $catalog,
+                        &self.0.id,
+                        PageArgs::new(after, before, first, last),
+                    )
+                    .await?,
+                ))
+            }
+        }
+    };
+}
+
+entry_node!(RoleNode, "Role", Catalog::Roles, GroupNode, groups);
+entry_node!(GroupNode, "Group", Catalog::Groups, RoleNode, roles);
+
+/// Role and group queries.
+#[derive(Default)]
+pub struct RoleQuery;
+
+#[Object]
+impl RoleQuery {
+    /// All roles
+    #[allow(clippy::too_many_arguments)]
+    async fn roles(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        before: Option<String>,
+        #[graphql(name = "excludedIDs")] excluded_ids: Option<Vec<ID>>,
+        first: Option<i32>,
+        last: Option<i32>,
+        search_keyword: Option<String>,
+    ) -> AdminResult<Option<Connection<RoleNode>>> {
+        let page = entries_page(
+            ctx,
+            Catalog::Roles,
+            PageArgs::new(after, before, first, last),
+            excluded_ids,
+            search_keyword,
+        )
+        .await?;
+        Ok(Some(page.map(RoleNode)))
+    }
+
+    /// All groups
+    #[allow(clippy::too_many_arguments)]
+    async fn groups(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        before: Option<String>,
+        #[graphql(name = "excludedIDs")] excluded_ids: Option<Vec<ID>>,
+        first: Option<i32>,
+        last: Option<i32>,
+        search_keyword: Option<String>,
+    ) -> AdminResult<Option<Connection<GroupNode>>> {
+        let page = entries_page(
+            ctx,
+            Catalog::Groups,
+            PageArgs::new(after, before, first, last),
+            excluded_ids,
+            search_keyword,
+        )
+        .await?;
+        Ok(Some(page.map(GroupNode)))
+    }
+}
+
+/// Declare the input types of one catalog (Authgear names each).
+macro_rules! entry_inputs {
+    ($create:ident, $update:ident, $delete:ident) => {
+        #[doc = concat!("`", stringify!($create), "`.")]
+        #[derive(InputObject)]
+        pub struct $create {
+            /// The optional description.
+            description: Option<String>,
+            /// The key.
+            key: String,
+            /// The optional name.
+            name: Option<String>,
+        }
+
+        #[doc = concat!("`", stringify!($update), "`.")]
+        #[derive(InputObject)]
+        pub struct $update {
+            /// The new description (null: unchanged; "": cleared).
+            description: Option<String>,
+            /// The ID.
+            id: ID,
+            /// The new key (null: unchanged).
+            key: Option<String>,
+            /// The new name (null: unchanged; "": cleared).
+            name: Option<String>,
+        }
+
+        #[doc = concat!("`", stringify!($delete), "`.")]
+        #[derive(InputObject)]
+        pub struct $delete {
+            /// The ID.
+            id: ID,
+        }
+    };
+}
+
+entry_inputs!(CreateRoleInput, UpdateRoleInput, DeleteRoleInput);
+entry_inputs!(CreateGroupInput, UpdateGroupInput, DeleteGroupInput);
+
+/// Declare an input that names an entry by key and some users.
+macro_rules! users_input {
+    ($name:ident, $key:ident) => {
+        #[doc = concat!("`", stringify!($name), "`.")]
+        #[derive(InputObject)]
+        pub struct $name {
+            /// The key.
+            $key: String,
+            /// User node IDs.
+            #[graphql(name = "userIDs")]
+            user_ids: Option<Vec<ID>>,
+        }
+    };
+}
+
+users_input!(AddRoleToUsersInput, role_key);
+users_input!(RemoveRoleFromUsersInput, role_key);
+users_input!(AddGroupToUsersInput, group_key);
+users_input!(RemoveGroupFromUsersInput, group_key);
+
+/// Declare an input that names a role and some groups.
+macro_rules! groups_input {
+    ($name:ident) => {
+        #[doc = concat!("`", stringify!($name), "`.")]
+        #[derive(InputObject)]
+        pub struct $name {
+            /// The group keys.
+            group_keys: Vec<String>,
+            /// The role key.
+            role_key: String,
+        }
+    };
+}
+
+groups_input!(AddRoleToGroupsInput);
+groups_input!(RemoveRoleFromGroupsInput);
+
+fn entry_raw(catalog: Catalog, id: &ID) -> AdminResult<String> {
+    Ok(ids::require(type_name(catalog), noun(catalog), id)?)
+}
+
+async fn create_entry(
+    ctx: &Context<'_>,
+    catalog: Catalog,
+    key: String,
+    name: Option<String>,
+    description: Option<String>,
+) -> AdminResult<Entry> {
+    let r = req(ctx)?;
+    accounts::check_key(&key)?;
+    let new = NewEntry {
+        key,
+        name,
+        description,
+    };
+    Ok(accounts::create(&mut *r.tx().await?, &r.actor, catalog, new).await?)
+}
+
+async fn update_entry(
+    ctx: &Context<'_>,
+    catalog: Catalog,
+    id: &ID,
+    key: Option<String>,
+    name: Option<String>,
+    description: Option<String>,
+) -> AdminResult<Entry> {
+    let r = req(ctx)?;
+    let raw = entry_raw(catalog, id)?;
+    let change = EntryChange {
+        key,
+        name,
+        description,
+    };
+    Ok(accounts::update(&mut *r.tx().await?, &r.actor, catalog, &raw, change).await?)
+}
+
+async fn delete_entry(ctx: &Context<'_>, catalog: Catalog, id: &ID) -> AdminResult<()> {
+    let r = req(ctx)?;
+    let raw = entry_raw(catalog, id)?;
+    Ok(accounts::delete(&mut *r.tx().await?, &r.actor, catalog, &raw).await?)
+}
+
+async fn change_users(
+    ctx: &Context<'_>,
+    catalog: Catalog,
+    key: &str,
+    user_ids: Option<Vec<ID>>,
+    add: bool,
+) -> AdminResult<Entry> {
+    let r = req(ctx)?;
+    // Authgear panics ("unexpected error") when userIDs is omitted; keyward
+    // treats it as an empty list.
+    let users = user_ids
+        .unwrap_or_default()
+        .iter()
+        .map(|id| crate::users::user_raw(id))
+        .collect::<AdminResult<Vec<_>>>()?;
+    Ok(accounts::change_users(&mut *r.tx().await?, &r.actor, catalog, key, users, add).await?)
+}
+
+async fn change_groups_of_role(
+    ctx: &Context<'_>,
+    role_key: &str,
+    group_keys: Vec<String>,
+    add: bool,
+) -> AdminResult<Entry> {
+    let r = req(ctx)?;
+    let mut tx = r.tx().await?;
+    Ok(accounts::change_groups_of_role(&mut tx, &r.actor, role_key, group_keys, add).await?)
+}
+
+macro_rules! payload {
+    ($name:ident, $field:ident: $ty:ty) => {
+        #[doc = concat!("`", stringify!($name), "`.")]
+        #[derive(SimpleObject)]
+        pub struct $name {
+            $field: $ty,
+        }
+    };
+}
+
+payload!(CreateRolePayload, role: RoleNode);
+payload!(UpdateRolePayload, role: RoleNode);
+payload!(DeleteRolePayload, ok: Option<bool>);
+payload!(CreateGroupPayload, group: GroupNode);
+payload!(UpdateGroupPayload, group: GroupNode);
+payload!(DeleteGroupPayload, ok: Option<bool>);
+payload!(AddRoleToUsersPayload, role: RoleNode);
+payload!(RemoveRoleFromUsersPayload, role: RoleNode);
+payload!(AddGroupToUsersPayload, group: GroupNode);
+payload!(RemoveGroupToUsersPayload, group: GroupNode);
+payload!(AddRoleToGroupsPayload, role: RoleNode);
+payload!(RemoveRoleFromGroupsPayload, role: RoleNode);
+
+/// Role and group mutations.
+#[derive(Default)]
+pub struct RoleMutation;
+
+#[Object]
+impl RoleMutation {
+    /// Create a new role.
+    async fn create_role(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateRoleInput,
+    ) -> AdminResult<CreateRolePayload> {
+        let e = create_entry(
+            ctx,
+            Catalog::Roles,
+            input.key,
+            input.name,
+            input.description,
+        )
+        .await?;
+        Ok(CreateRolePayload { role: RoleNode(e) })
+    }
+    /// Update an existing role.
+    async fn update_role(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateRoleInput,
+    ) -> AdminResult<UpdateRolePayload> {
+        let e = update_entry(
+            ctx,
+            Catalog::Roles,
+            &input.id,
+            input.key,
+            input.name,
+            input.description,
+        )
+        .await?;
+        Ok(UpdateRolePayload { role: RoleNode(e) })
+    }
+    /// Delete an existing role.
+    async fn delete_role(
+        &self,
+        ctx: &Context<'_>,
+        input: DeleteRoleInput,
+    ) -> AdminResult<DeleteRolePayload> {
+        delete_entry(ctx, Catalog::Roles, &input.id).await?;
+        Ok(DeleteRolePayload { ok: Some(true) })
+    }
+    /// Create a new group.
+    async fn create_group(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateGroupInput,
+    ) -> AdminResult<CreateGroupPayload> {
+        let e = create_entry(
+            ctx,
+            Catalog::Groups,
+            input.key,
+            input.name,
+            input.description,
+        )
+        .await?;
+        Ok(CreateGroupPayload {
+            group: GroupNode(e),
+        })
+    }
+    /// Update an existing group.
+    async fn update_group(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateGroupInput,
+    ) -> AdminResult<UpdateGroupPayload> {
+        let e = update_entry(
+            ctx,
+            Catalog::Groups,
+            &input.id,
+            input.key,
+            input.name,
+            input.description,
+        )
+        .await?;
+        Ok(UpdateGroupPayload {
+            group: GroupNode(e),
+        })
+    }
+    /// Delete an existing group.
+    async fn delete_group(
+        &self,
+        ctx: &Context<'_>,
+        input: DeleteGroupInput,
+    ) -> AdminResult<DeleteGroupPayload> {
+        delete_entry(ctx, Catalog::Groups, &input.id).await?;
+        Ok(DeleteGroupPayload { ok: Some(true) })
+    }
+    /// Add role to users.
+    async fn add_role_to_users(
+        &self,
+        ctx: &Context<'_>,
+        input: AddRoleToUsersInput,
+    ) -> AdminResult<AddRoleToUsersPayload> {
+        let e = change_users(ctx, Catalog::Roles, &input.role_key, input.user_ids, true).await?;
+        Ok(AddRoleToUsersPayload { role: RoleNode(e) })
+    }
+    /// Remove role from users.
+    async fn remove_role_from_users(
+        &self,
+        ctx: &Context<'_>,
+        input: RemoveRoleFromUsersInput,
+    ) -> AdminResult<RemoveRoleFromUsersPayload> {
+        let e = change_users(ctx, Catalog::Roles, &input.role_key, input.user_ids, false).await?;
+        Ok(RemoveRoleFromUsersPayload { role: RoleNode(e) })
+    }
+    /// Add group to users.
+    async fn add_group_to_users(
+        &self,
+        ctx: &Context<'_>,
+        input: AddGroupToUsersInput,
+    ) -> AdminResult<AddGroupToUsersPayload> {
+        let e = change_users(ctx, Catalog::Groups, &input.group_key, input.user_ids, true).await?;
+        Ok(AddGroupToUsersPayload {
+            group: GroupNode(e),
+        })
+    }
+    /// Remove group from users.
+    async fn remove_group_from_users(
+        &self,
+        ctx: &Context<'_>,
+        input: RemoveGroupFromUsersInput,
+    ) -> AdminResult<RemoveGroupToUsersPayload> {
+        let e = change_users(
+            ctx,
+            Catalog::Groups,
+            &input.group_key,
+            input.user_ids,
+            false,
+        )
+        .await?;
+        Ok(RemoveGroupToUsersPayload {
+            group: GroupNode(e),
+        })
+    }
+    /// Add role to groups.
+    async fn add_role_to_groups(
+        &self,
+        ctx: &Context<'_>,
+        input: AddRoleToGroupsInput,
+    ) -> AdminResult<AddRoleToGroupsPayload> {
+        let e = change_groups_of_role(ctx, &input.role_key, input.group_keys, true).await?;
+        Ok(AddRoleToGroupsPayload { role: RoleNode(e) })
+    }
+    /// Remove role from groups.
+    async fn remove_role_from_groups(
+        &self,
+        ctx: &Context<'_>,
+        input: RemoveRoleFromGroupsInput,
+    ) -> AdminResult<RemoveRoleFromGroupsPayload> {
+        let e = change_groups_of_role(ctx, &input.role_key, input.group_keys, false).await?;
+        Ok(RemoveRoleFromGroupsPayload { role: RoleNode(e) })
+    }
+}
