@@ -284,6 +284,27 @@ async fn key_download_needs_a_recent_password_and_is_audited(backend: Backend) {
     assert_eq!(entry.data["operator"], EMAIL);
     assert_eq!(entry.data["ip"], "127.0.0.1");
 
+    // The Admin API's unfiltered audit log still answers: the operator's
+    // event is not Admin API activity and is left out, never an error.
+    server
+        .run(
+            "mutation { createUser(input: {definition: {loginID: {key: \"email\", value: \"a@example.com\"}}}) { user { id } } }",
+            serde_json::json!({}),
+        )
+        .await;
+    let listed = server
+        .run(
+            "{ auditLogs(first: 10) { totalCount edges { node { activityType } } } }",
+            serde_json::json!({}),
+        )
+        .await;
+    assert!(listed["errors"].is_null(), "{listed}");
+    assert_eq!(listed["data"]["auditLogs"]["totalCount"], 1, "{listed}");
+    assert_eq!(
+        listed["data"]["auditLogs"]["edges"][0]["node"]["activityType"],
+        "ADMIN_API_MUTATION_CREATE_USER_EXECUTED"
+    );
+
     // Without a session: the sign-in page, never the key.
     let anonymous = client()
         .post(format!("{}{path}", server.url))

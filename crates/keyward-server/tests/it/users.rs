@@ -16,6 +16,7 @@ on_each_backend!(
     identities_lifecycle,
     passwords_and_verification,
     users_pagination_and_search,
+    account_valid_period,
 );
 
 fn raw_id(global: &Value) -> String {
@@ -677,4 +678,67 @@ async fn users_pagination_and_search(backend: Backend) {
     // More than 100 is clamped to 100.
     let body = server.run(page, json!({"first": 1000})).await;
     assert_eq!(body["data"]["users"]["edges"].as_array().unwrap().len(), 8);
+}
+
+/// `isDisabled` is true outside the account valid period (from inclusive,
+/// until exclusive), and `createUser` refuses from >= until as Authgear
+/// does, creating nothing.
+async fn account_valid_period(backend: Backend) {
+    let Some(server) = TestServer::spawn(backend).await else {
+        return;
+    };
+    let create = "mutation($v: String!, $from: DateTime, $until: DateTime) { createUser(input: {definition: {loginID: {key: \"email\", value: $v}}, accountValidFrom: $from, accountValidUntil: $until}) { user { isDisabled accountValidFrom accountValidUntil } } }";
+    let cases = [
+        (
+            "future@example.com",
+            json!("2999-01-01T00:00:00Z"),
+            Value::Null,
+            true,
+        ),
+        (
+            "past@example.com",
+            Value::Null,
+            json!("2000-01-01T00:00:00Z"),
+            true,
+        ),
+        (
+            "inside@example.com",
+            json!("2000-01-01T00:00:00Z"),
+            json!("2999-01-01T00:00:00Z"),
+            false,
+        ),
+    ];
+    for (email, from, until, disabled) in cases {
+        let body = server
+            .run(create, json!({"v": email, "from": from, "until": until}))
+            .await;
+        let user = &body["data"]["createUser"]["user"];
+        assert_eq!(user["isDisabled"], disabled, "{email}: {body}");
+        assert_eq!(user["accountValidFrom"], from, "{body}");
+    }
+
+    for (from, until) in [
+        ("2030-01-01T00:00:00Z", "2030-01-01T00:00:00Z"),
+        ("2031-01-01T00:00:00Z", "2030-01-01T00:00:00Z"),
+    ] {
+        let body = server
+            .run(
+                create,
+                json!({"v": "backwards@example.com", "from": from, "until": until}),
+            )
+            .await;
+        assert_error(&body, "Invalid", "InvalidAccountStatusTransition");
+        assert_eq!(
+            body["errors"][0]["extensions"]["info"]["cause"]["kind"],
+            "AccountValidFromShouldBeBeforeAccountValidUntil",
+            "{body}"
+        );
+    }
+    let found = server
+        .run(
+            "{ getUserByLoginID(loginIDKey: \"email\", loginIDValue: \"backwards@example.com\") { id } }",
+            json!({}),
+        )
+        .await;
+    assert!(found["data"]["getUserByLoginID"].is_null(), "{found}");
 }
