@@ -2,11 +2,15 @@
 //! (RFC 8017 appendix A.1.2), the form aws-lc and `jsonwebtoken` load.
 //!
 //! aws-lc-rs builds public keys from components but not private ones, so the
-//! DER is written here: one SEQUENCE of nine INTEGERs, nothing more. The
-//! result is always re-parsed and checked by aws-lc before it signs anything.
+//! DER is encoded with RustCrypto's `pkcs1`/`der` crates (minimal unsigned
+//! INTEGERs, lengths in short or long form). The result is always re-parsed
+//! and checked by aws-lc before it signs anything.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use pkcs1::RsaPrivateKey;
+use pkcs1::der::Encode as _;
+use pkcs1::der::asn1::UintRef;
 use serde::Deserialize;
 use zeroize::Zeroizing;
 
@@ -62,9 +66,7 @@ pub(crate) fn der_from_private_jwk(text: &str) -> Result<Zeroizing<Vec<u8>>, Key
         ("dq", jwk.dq),
         ("qi", jwk.qi),
     ];
-    let mut body = Zeroizing::new(Vec::with_capacity(2400));
-    // version 0 (two-prime)
-    push_integer(&mut body, &[0]);
+    let mut decoded = Vec::with_capacity(members.len());
     for (name, value) in members {
         let bytes = value
             .and_then(|s| URL_SAFE_NO_PAD.decode(s).ok())
@@ -78,47 +80,26 @@ pub(crate) fn der_from_private_jwk(text: &str) -> Result<Zeroizing<Vec<u8>>, Key
                     .into(),
                 )
             })?;
-        push_integer(&mut body, &bytes);
+        decoded.push(bytes);
     }
-    let mut der = Zeroizing::new(Vec::with_capacity(body.len() + 4));
-    der.push(0x30);
-    push_length(&mut der, body.len());
-    der.extend_from_slice(&body);
-    Ok(der)
-}
-
-/// A DER INTEGER holding the unsigned big-endian `value`.
-fn push_integer(out: &mut Vec<u8>, value: &[u8]) {
-    let start = value.iter().position(|b| *b != 0).unwrap_or(value.len());
-    let digits = &value[start..];
-    out.push(0x02);
-    if digits.is_empty() {
-        push_length(out, 1);
-        out.push(0);
-        return;
-    }
-    // A set high bit would read as negative: prefix a zero byte.
-    let pad = digits[0] & 0x80 != 0;
-    push_length(out, digits.len() + usize::from(pad));
-    if pad {
-        out.push(0);
-    }
-    out.extend_from_slice(digits);
-}
-
-/// A DER length: short form below 128, else long form.
-fn push_length(out: &mut Vec<u8>, len: usize) {
-    if len < 0x80 {
-        out.push(len as u8);
-        return;
-    }
-    let bytes = len.to_be_bytes();
-    let start = bytes
-        .iter()
-        .position(|b| *b != 0)
-        .unwrap_or(bytes.len() - 1);
-    out.push(0x80 | (bytes.len() - start) as u8);
-    out.extend_from_slice(&bytes[start..]);
+    let uint = |i: usize| {
+        UintRef::new(decoded[i].as_slice())
+            .map_err(|_| KeyError::Unreadable("a private JWK member is not a valid integer".into()))
+    };
+    let key = RsaPrivateKey {
+        modulus: uint(0)?,
+        public_exponent: uint(1)?,
+        private_exponent: uint(2)?,
+        prime1: uint(3)?,
+        prime2: uint(4)?,
+        exponent1: uint(5)?,
+        exponent2: uint(6)?,
+        coefficient: uint(7)?,
+        other_prime_infos: None,
+    };
+    key.to_der()
+        .map(Zeroizing::new)
+        .map_err(|e| KeyError::Unreadable(format!("cannot encode the private key: {e}").into()))
 }
 
 #[cfg(test)]
@@ -127,19 +108,20 @@ mod tests {
 
     #[test]
     fn integers_are_minimal_and_unsigned() {
-        let mut out = Vec::new();
-        push_integer(&mut out, &[0, 0, 0x7f]);
-        push_integer(&mut out, &[0x80]);
-        push_integer(&mut out, &[]);
-        assert_eq!(out, [2, 1, 0x7f, 2, 2, 0, 0x80, 2, 1, 0]);
-    }
-
-    #[test]
-    fn lengths_use_long_form_from_128() {
-        let mut out = Vec::new();
-        push_length(&mut out, 127);
-        push_length(&mut out, 128);
-        push_length(&mut out, 1190);
-        assert_eq!(out, [127, 0x81, 128, 0x82, 0x04, 0xa6]);
+        // n = 0x80 (high bit set: a zero byte first), e = 0x0001 (leading
+        // zeros dropped), the rest zero-length-free small values.
+        let b64 = |b: &[u8]| URL_SAFE_NO_PAD.encode(b);
+        let jwk = serde_json::json!({
+            "kty": "RSA", "n": b64(&[0x80]), "e": b64(&[0, 1]), "d": b64(&[0x7f]),
+            "p": b64(&[2]), "q": b64(&[3]), "dp": b64(&[4]), "dq": b64(&[5]), "qi": b64(&[6]),
+        });
+        let der = der_from_private_jwk(&jwk.to_string()).unwrap();
+        assert_eq!(
+            der.as_slice(),
+            [
+                0x30, 28, 2, 1, 0, 2, 2, 0, 0x80, 2, 1, 1, 2, 1, 0x7f, 2, 1, 2, 2, 1, 3, 2, 1, 4,
+                2, 1, 5, 2, 1, 6
+            ]
+        );
     }
 }
