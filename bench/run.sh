@@ -179,7 +179,7 @@ log "2/6 verify vs openssl"
 if [ "$mode" = smoke ]; then
   emit ""; emit "## 2. Verification against the hardware limit"; emit ""; emit "Not measured in a smoke run (it needs the criterion bench build)."
 else
-verify_us="$(cargo bench -q -p keyward-token --bench verify -- verify_rs256_2048 --warm-up-time 1 \
+verify_us="$(cargo bench -q -p keyward-token --features bench --bench verify -- verify_rs256_2048 --warm-up-time 1 \
   --measurement-time "$verify_secs" --noplot 2>/dev/null \
   | awk '/time:/ && !done { for (i = 1; i <= NF; i++) if ($i ~ /^\[/) { v = $(i + 2); u = $(i + 3); break }
                    if (u ~ /^ns/) v /= 1000; if (u ~ /^ms/) v *= 1000; print v; done = 1 }')"

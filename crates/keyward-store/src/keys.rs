@@ -184,6 +184,22 @@ impl Store {
         validate_label(label)?;
         // Key generation is slow (tens of ms); do it before the transaction.
         let pair = GeneratedKeyPair::generate(bits)?;
+        self.add_generated_key(project, &pair, label, role, master)
+            .await
+    }
+
+    /// Store a key pair generated in keyward (its private key sealed with
+    /// `master`), under a new kid. [`Store::generate_key`] is this after
+    /// generating the pair; test suites hand in fixture pairs.
+    pub async fn add_generated_key(
+        &self,
+        project: &str,
+        pair: &GeneratedKeyPair,
+        label: &str,
+        role: KeyRole,
+        master: &MasterKey,
+    ) -> Result<(ApiKey, Zeroizing<String>)> {
+        validate_label(label)?;
         let kid = uuid::Uuid::new_v4().to_string();
         let sealed = master.seal(project, &kid, pair.private_pkcs8_der())?;
         let new = NewKey {

@@ -118,9 +118,6 @@ pub mod roles;
 pub mod seal;
 /// Bulk seeding of synthetic users (benchmarks).
 pub mod seed;
-/// Isolated test databases on either backend (feature `testing`).
-#[cfg(feature = "testing")]
-pub mod testing;
 /// Users.
 pub mod users;
 
@@ -331,16 +328,17 @@ pub fn now_secs() -> i64 {
         .unwrap_or(0)
 }
 
-#[cfg(all(test, feature = "testing"))]
+#[cfg(test)]
 mod tests {
     use std::time::{Duration, Instant};
 
+    use keyward_test_support::db::{Backend as TestBackend, TestDatabase};
+
     use super::*;
-    use crate::testing::{self, TestDatabase};
 
     #[tokio::test]
     async fn postgres_statement_timeout_is_enforced() {
-        let Some(db) = TestDatabase::new(testing::Backend::Postgres).await else {
+        let Some(db) = TestDatabase::new(TestBackend::Postgres).await else {
             return;
         };
         let options = StoreOptions {

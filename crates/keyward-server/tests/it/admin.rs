@@ -5,14 +5,17 @@
 use serde_json::{Value, json};
 
 use crate::api::{assert_error, create_user};
-use crate::helpers::{Backend, PROJECT, TestServer, forge, master, now, signer_for};
+use keyward_test_support::{Backend, PROJECT, TestServer, forge, master, now, signer_for};
 
 on_each_backend!(
     failed_request_rolls_back_every_write,
-    mutation_field_limit,
-    read_only_keys_cannot_write,
     concurrent_duplicates_yield_one_user,
     audit_log_records_mutations_and_keys,
+);
+
+on_sqlite!(
+    mutation_field_limit,
+    read_only_keys_cannot_write,
     transport_compatibility,
 );
 
@@ -117,9 +120,9 @@ async fn read_only_keys_cannot_write(backend: Backend) {
     create_user(&server, "email", "seen@example.com", None).await;
     let (key, pem) = server
         .store
-        .generate_key(
+        .add_generated_key(
             PROJECT,
-            2048,
+            &keyward_test_support::fixture_pair(1),
             "reporting",
             keyward_store::KeyRole::ReadOnly,
             &master(),

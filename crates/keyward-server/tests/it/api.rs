@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::TestServer;
+use keyward_test_support::TestServer;
 
 pub const USER_FIELDS: &str =
     "id createdAt updatedAt isDisabled standardAttributes customAttributes

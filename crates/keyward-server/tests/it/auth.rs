@@ -1,5 +1,5 @@
 //! Every refusal reason, over HTTP: status, challenge header and JSON body.
-use crate::helpers::*;
+use keyward_test_support::*;
 
 fn header(kid: &str) -> String {
     format!(r#"{{"alg":"RS256","kid":"{kid}","typ":"JWT"}}"#)
@@ -16,7 +16,7 @@ async fn every_reason_is_a_401_with_challenge(backend: Backend) {
     let now = now();
     let pem = &server.pem;
     let kid = server.kid.as_str();
-    let other = keyward_token::GeneratedKeyPair::generate(2048).unwrap();
+    let other = keyward_test_support::fixture_pair(1);
     let other_pem = other.private_key_pem().to_string();
 
     let cases: Vec<(&str, String)> = vec![
@@ -198,7 +198,7 @@ async fn hostile_tokens_never_500(backend: Backend) {
     }
 }
 
-on_each_backend!(
+on_sqlite!(
     every_reason_is_a_401_with_challenge,
     missing_or_non_bearer_credentials,
     token_for_one_project_is_refused_by_another,

@@ -1,5 +1,5 @@
 //! Routing, body handling, health and metrics.
-use crate::helpers::*;
+use keyward_test_support::*;
 
 async fn host_header_routes_to_project(backend: Backend) {
     let Some(server) = TestServer::spawn(backend).await else {
@@ -260,10 +260,11 @@ async fn shutdown_finishes_requests_in_flight(backend: Backend) {
         .unwrap();
 }
 
-on_each_backend!(
+on_each_backend!(health_ready_metrics,);
+
+on_sqlite!(
     host_header_routes_to_project,
     body_limits_and_content_types,
     graphql_limits_and_errors_are_not_500,
-    health_ready_metrics,
     shutdown_finishes_requests_in_flight,
 );

@@ -11,12 +11,12 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use keyward_server::Config;
-use keyward_store::testing::TestDatabase;
 use keyward_store::{KeyRole, Store, StoreOptions};
+use keyward_test_support::TestDatabase;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::AbortHandle;
 
-use crate::helpers::*;
+use keyward_test_support::*;
 
 /// A loopback TCP proxy that can be cut (every connection dropped, new
 /// ones refused) and restored.
@@ -113,7 +113,13 @@ async fn database_outage_under_load(backend: Backend) {
     let store = Store::open(url.as_str(), options).await.unwrap();
     store.create_project(PROJECT).await.unwrap();
     let (key, pem) = store
-        .generate_key(PROJECT, 2048, "test", KeyRole::Full, &master())
+        .add_generated_key(
+            PROJECT,
+            &keyward_test_support::fixture_pair(1),
+            "test",
+            KeyRole::Full,
+            &master(),
+        )
         .await
         .unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -10,7 +10,7 @@ use keyward_store::AuditFilter;
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_DISPOSITION, COOKIE, LOCATION, ORIGIN, SET_COOKIE};
 
-use crate::helpers::*;
+use keyward_test_support::*;
 
 const EMAIL: &str = "ops@example.com";
 const PASSWORD: &str = "correct-horse-battery";
@@ -325,7 +325,7 @@ async fn key_actions_upload_disable_enable_and_limit(backend: Backend) {
     let base = format!("/portal/projects/{PROJECT}/keys");
 
     // Upload a public key: registered as `uploaded`, with nothing to download.
-    let pair = keyward_token::GeneratedKeyPair::generate(2048).unwrap();
+    let pair = keyward_test_support::fixture_pair(1);
     let r = browser
         .post(
             &format!("{base}/upload"),
@@ -467,7 +467,7 @@ async fn limits_form_sets_and_clears_limits(backend: Backend) {
     assert_eq!(updates, 2);
 }
 
-on_each_backend!(
+on_sqlite!(
     limits_form_sets_and_clears_limits,
     key_actions_upload_disable_enable_and_limit,
     setup_link_sessions_and_csrf,

@@ -5,7 +5,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
 use crate::api::{assert_error, create_user};
-use crate::helpers::{Backend, TestServer};
+use keyward_test_support::{Backend, TestServer};
 
 on_each_backend!(roles_and_groups);
 

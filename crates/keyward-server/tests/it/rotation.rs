@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use keyward_token::KeyStatus;
 
-use crate::helpers::*;
+use keyward_test_support::*;
 
 async fn rotation_with_no_failed_request(backend: Backend) {
     let Some(server) = TestServer::spawn(backend).await else {
@@ -18,7 +18,13 @@ async fn rotation_with_no_failed_request(backend: Backend) {
 
     // 2. Generate a second key pair (as the CLI would, in another process).
     let (new_key, new_pem) = cli
-        .generate_key(PROJECT, 2048, "new", KeyRole::Full, &master())
+        .add_generated_key(
+            PROJECT,
+            &keyward_test_support::fixture_pair(1),
+            "new",
+            KeyRole::Full,
+            &master(),
+        )
         .await
         .unwrap();
     let new = signer_for(&new_key.kid, &new_pem);
@@ -52,7 +58,13 @@ async fn disabled_key_refused_even_for_cached_token_then_reenabled(backend: Back
     };
     let cli = server.other_process().await;
     let (second, second_pem) = cli
-        .generate_key(PROJECT, 2048, "", KeyRole::Full, &master())
+        .add_generated_key(
+            PROJECT,
+            &keyward_test_support::fixture_pair(2),
+            "",
+            KeyRole::Full,
+            &master(),
+        )
         .await
         .unwrap();
     let token = server.token();

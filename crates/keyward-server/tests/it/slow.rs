@@ -6,7 +6,7 @@ use keyward_server::Config;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::helpers::*;
+use keyward_test_support::*;
 
 fn quick_timeouts() -> Config {
     Config {
@@ -184,7 +184,7 @@ async fn alias_limit_is_a_clear_400(backend: Backend) {
     );
 }
 
-on_each_backend!(
+on_sqlite!(
     slowloris_cannot_starve_others,
     connection_cap_holds_and_frees_slots,
     slow_body_gets_408,

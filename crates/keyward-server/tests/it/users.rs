@@ -6,16 +6,19 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
 use crate::api::{assert_error, create_user};
-use crate::helpers::{Backend, TestServer};
+use keyward_test_support::{Backend, TestServer};
 
 on_each_backend!(
-    create_and_find_users,
     login_id_rules_and_duplicates,
-    update_user_attributes,
     account_status_deletion_and_anonymization,
+    users_pagination_and_search,
+);
+
+on_sqlite!(
+    create_and_find_users,
+    update_user_attributes,
     identities_lifecycle,
     passwords_and_verification,
-    users_pagination_and_search,
     account_valid_period,
 );
 
@@ -564,7 +567,7 @@ async fn passwords_and_verification(backend: Backend) {
     // The stored secret is an argon2id hash, never the password.
     let mut tx = server.store.begin_read().await.unwrap();
     let stored = tx
-        .passwords_of(crate::helpers::PROJECT, &raw_id(id))
+        .passwords_of(keyward_test_support::PROJECT, &raw_id(id))
         .await
         .unwrap();
     assert_eq!(stored.len(), 1);

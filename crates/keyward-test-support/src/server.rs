@@ -1,14 +1,17 @@
+//! The real server on an ephemeral port over a fresh database, and the
+//! calls tests make to it: tokens, GraphQL, raw posts, metrics.
+
 use keyward_store::KeyRole;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+pub use crate::db::Backend;
+use crate::db::TestDatabase;
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::RSA_PKCS1_SHA256;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use keyward_client::TokenSigner;
 use keyward_server::{Config, ServerHandle};
-pub use keyward_store::testing::Backend;
-use keyward_store::testing::TestDatabase;
 use keyward_store::{MasterKey, Store, StoreOptions};
 use keyward_token::SigningKey;
 
@@ -56,7 +59,13 @@ impl TestServer {
         let store = Store::open(&db_url, StoreOptions::default()).await.unwrap();
         store.create_project(PROJECT).await.unwrap();
         let (key, pem) = store
-            .generate_key(PROJECT, 2048, "test", KeyRole::Full, &master())
+            .add_generated_key(
+                PROJECT,
+                &crate::keys::fixture_pair(0),
+                "test",
+                KeyRole::Full,
+                &master(),
+            )
             .await
             .unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -1,13 +1,10 @@
 //! The real `keyward` binary, end to end: CLI commands against a data
 //! directory while `keyward serve` runs as a separate process.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
 
 use std::time::Duration;
 
+use crate::common::*;
 use base64::Engine as _;
-use common::*;
 
 #[test]
 fn rotation_end_to_end_with_the_cli() {

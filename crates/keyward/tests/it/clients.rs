@@ -1,14 +1,11 @@
 //! Clients against the real server: the Rust SDK (`AdminClient`), the
 //! `keyward query` command, and the Python (PyJWT), Node (`jose`) and curl
 //! snippets of docs/clients.md, run as they are published.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
 
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::*;
+use crate::common::*;
 use keyward_client::{AdminClient, AdminError, TokenSigner};
 use serde_json::{Value, json};
 

@@ -4,14 +4,11 @@
 //! and the refusals (cross-site post, missing CSRF token, download without a
 //! session) against `keyward serve`. Screenshots go to
 //! `target/portal-screenshots/`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
 
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use common::*;
+use crate::common::*;
 
 #[test]
 fn portal_flow_in_a_real_browser() {

@@ -1,18 +1,18 @@
 //! Store behaviour on a real SQLite file (and, once the PostgreSQL backend
 //! lands, on the database named by KEYWARD_TEST_DATABASE_URL).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use keyward_store::KeyRole;
-use keyward_store::testing::{Backend, TestDatabase};
 use keyward_store::{
     KeyOrigin, LimitsChange, MAX_RATE_LIMIT, MasterKey, ProjectLimits, Store, StoreError,
     StoreOptions,
 };
+use keyward_test_support::{Backend, TestDatabase};
 use keyward_token::{KeyStatus, PublicKey, SigningKey};
 
 struct Db {
     store: Store,
     url: String,
+    keys_made: std::sync::atomic::AtomicUsize,
     _db: TestDatabase,
 }
 
@@ -31,6 +31,7 @@ async fn open(backend: Backend, options: StoreOptions) -> Option<Db> {
     Some(Db {
         store,
         url: db.url.clone(),
+        keys_made: Default::default(),
         _db: db,
     })
 }
@@ -48,11 +49,20 @@ macro_rules! on_each_backend {
 }
 
 impl Db {
-    /// Generate a 2048-bit key for `myapp`.
+    /// A 2048-bit key for `myapp`, of a fixture pair not yet used here.
     async fn generate(&self, label: &str) -> (keyward_store::ApiKey, String) {
+        let n = self
+            .keys_made
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let (key, pem) = self
             .store
-            .generate_key("myapp", 2048, label, KeyRole::Full, &master())
+            .add_generated_key(
+                "myapp",
+                &keyward_test_support::fixture_pair(n),
+                label,
+                KeyRole::Full,
+                &master(),
+            )
             .await
             .unwrap();
         (key, pem.to_string())

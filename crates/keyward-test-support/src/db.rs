@@ -1,6 +1,4 @@
-#![allow(clippy::panic)] // test support: a misconfigured test database must stop the test loudly
-//! Test support (feature `testing`): a fresh, isolated database per test on
-//! either backend. SQLite gets a file in a temporary directory; PostgreSQL
+//! A fresh, isolated database per test on either backend. SQLite gets a file in a temporary directory; PostgreSQL
 //! (only when `KEYWARD_TEST_DATABASE_URL` is set) gets a new schema in that
 //! database, selected through the URL's `search_path`, so concurrent tests
 //! and repeated runs never see each other's data.

@@ -1,7 +1,6 @@
 //! Harness for running the real binary: a temp working directory with its
 //! own data directory, commands with captured output, and `keyward serve`
 //! as a child process on an ephemeral port.
-#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

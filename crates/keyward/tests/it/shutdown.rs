@@ -3,15 +3,12 @@
 //! afterwards the database holds exactly the users whose creation was
 //! acknowledged (a user stored without an acknowledgement would be a request
 //! accepted and then cut off).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
 
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use keyward_store::{Store, StoreOptions, UserFilter, UserSort};
 
 #[test]

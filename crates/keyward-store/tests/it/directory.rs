@@ -1,13 +1,12 @@
 //! The user directory in the store, on both backends: keyset pages in both
 //! directions, the login-ID uniqueness index, prefix search, role links,
 //! cascades, and seeding.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use keyward_store::testing::{Backend, TestDatabase};
 use keyward_store::{
     Catalog, Entry, Identity, PageRequest, Store, StoreError, StoreOptions, User, UserFilter,
     UserSort,
 };
+use keyward_test_support::{Backend, TestDatabase};
 
 macro_rules! on_each_backend {
     ($($name:ident),* $(,)?) => {

@@ -3,16 +3,13 @@
 //! accepted and refused tokens, a user created with a password, the portal's
 //! setup, a wrong and a right sign-in, a private key download and a
 //! temporary token. Then its whole log is searched for each secret.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
 
 use std::io::BufRead as _;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 
 const USER_PASSWORD: &str = "user-password-7f3a9c";
 const OPERATOR_PASSWORD: &str = "operator-password-51d2e8";

@@ -2,16 +2,13 @@
 //! `keyward serve` processes, key changes through the CLI, and a bounded load
 //! spread over both replicas during a full key rotation. Runs when
 //! KEYWARD_TEST_DATABASE_URL is set (`.ci/run` sets it).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use common::*;
-use keyward_store::testing::{Backend, TestDatabase};
+use crate::common::*;
+use keyward_test_support::{Backend, TestDatabase};
 
 /// Requests the load sends at most, and for how long at most.
 const MAX_REQUESTS: usize = 50_000;

@@ -6,7 +6,6 @@
 //!
 //! `cargo test` runs 300 cases; `KEYWARD_FUZZ_CASES=N` runs more
 //! (`reliability/fuzz.sh`).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -42,7 +41,13 @@ fn fx() -> &'static Fx {
             store.create_project("myapp").await.unwrap();
             let master = MasterKey::from_bytes(&[7u8; 32]).unwrap();
             let (key, pem) = store
-                .generate_key("myapp", 2048, "fuzz", KeyRole::Full, &master)
+                .add_generated_key(
+                    "myapp",
+                    &keyward_test_support::fixture_pair(1),
+                    "fuzz",
+                    KeyRole::Full,
+                    &master,
+                )
                 .await
                 .unwrap();
             let signer = TokenSigner::new(

@@ -1,6 +1,5 @@
 //! `AdminClient` against a scripted HTTP server on loopback: what it retries,
 //! what it never retries, how it waits, and what errors it returns.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, OnceLock};

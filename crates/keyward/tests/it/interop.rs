@@ -3,14 +3,11 @@
 //!
 //! The virtualenv is `common::pyjwt_python`'s: made by `.ci/run`, or on
 //! first use.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
 
 use std::path::PathBuf;
 use std::process::Command;
 
-use common::*;
+use crate::common::*;
 
 /// PyJWT's tokens for `kid`, by case name.
 fn pyjwt_tokens(python: &std::path::Path, env: &Env, kid: &str) -> serde_json::Value {

@@ -1,0 +1,18 @@
+//! # keyward-test-support: what the test suites share
+//!
+//! One place for the harness every crate's tests use, instead of a copy
+//! per crate: isolated databases on either backend ([`db`]), fixture RSA
+//! keys made once per process ([`keys`]), and the real server on port 0
+//! with token minting and GraphQL helpers ([`server`]).
+//!
+//! A dev-dependency only; production code never links it. Panics are its
+//! way of failing a test loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+pub mod db;
+pub mod keys;
+pub mod server;
+
+pub use db::{Backend, TestDatabase};
+pub use keys::{fixture_pair, fixture_pem};
+pub use server::*;

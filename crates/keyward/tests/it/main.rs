@@ -1,0 +1,16 @@
+//! The real `keyward` binary, end to end, in one test binary: CLI commands
+//! against a data directory, `keyward serve` as a child process, clients in
+//! other languages (PyJWT, node `jose`), the portal in headless Chromium,
+//! replicas, shutdown and the secrets-in-logs check. `common.rs` is the
+//! harness.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+mod cli;
+mod clients;
+mod interop;
+mod portal;
+mod replicas;
+mod secrets_in_logs;
+mod shutdown;
