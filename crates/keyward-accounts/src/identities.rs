@@ -8,24 +8,7 @@ use crate::audit::{self, Actor, AuditEvent};
 use crate::error::{AccountsError, Result};
 use crate::ids;
 use crate::loginid::LoginId;
-use crate::users::{self, insert_password, sync_and_save};
-
-/// Store a new login ID for a user (a taken value is `DuplicatedIdentity`).
-pub async fn add(tx: &mut Tx, actor: &Actor, user_id: &str, login: &LoginId) -> Result<Identity> {
-    let identity = Identity {
-        id: uuid::Uuid::new_v4().to_string(),
-        user_id: user_id.to_owned(),
-        key: login.kind.as_str().to_owned(),
-        login_type: login.kind.as_str().to_owned(),
-        login_id: login.normalized.clone(),
-        unique_key: login.unique_key.clone(),
-        original_value: login.original.clone(),
-        created_at: actor.now,
-        updated_at: actor.now,
-    };
-    tx.insert_identity(&actor.project, &identity).await?;
-    Ok(identity)
-}
+use crate::records::{add_identity, insert_password, load, sync_and_save};
 
 /// `createIdentity`: a new login ID for the user; `password_hash` becomes
 /// the user's password only when they have none yet (as in Authgear).
@@ -36,11 +19,11 @@ pub async fn create(
     login: &LoginId,
     password_hash: Option<String>,
 ) -> Result<(Identity, User)> {
-    let mut user = users::load(tx, &actor.project, user_id).await?;
+    let mut user = load(tx, &actor.project, user_id).await?;
     if user.is_anonymized {
         return Err(AccountsError::UserIsAnonymized);
     }
-    let identity = add(tx, actor, &user.id, login).await?;
+    let identity = add_identity(tx, actor, &user.id, login).await?;
     if let Some(hash) = password_hash
         && tx.passwords_of(&actor.project, &user.id).await?.is_empty()
     {
@@ -64,7 +47,7 @@ pub async fn update(
     identity_id: &str,
     login: &LoginId,
 ) -> Result<(Identity, User)> {
-    let mut user = users::load(tx, &actor.project, user_id).await?;
+    let mut user = load(tx, &actor.project, user_id).await?;
     let mut identity = match tx.identity(&actor.project, identity_id).await? {
         Some(i) if i.user_id == user.id => i,
         _ => return Err(AccountsError::IdentityNotFound),

@@ -28,6 +28,7 @@ pub mod identities;
 pub mod ids;
 pub mod loginid;
 pub mod password;
+pub mod records;
 pub mod roles;
 pub mod status;
 pub mod stdattrs;

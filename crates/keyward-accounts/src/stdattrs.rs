@@ -221,6 +221,29 @@ pub fn unowned_claim(
     None
 }
 
+/// `name`, or given + middle + family; the nickname in parentheses.
+pub fn formatted_name(attrs: &Map<String, Value>) -> Option<String> {
+    let get = |k: &str| {
+        attrs
+            .get(k)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+    };
+    let base = get("name").map(str::to_owned).or_else(|| {
+        let parts: Vec<&str> = ["given_name", "middle_name", "family_name"]
+            .iter()
+            .filter_map(|k| get(k))
+            .collect();
+        (!parts.is_empty()).then(|| parts.join(" "))
+    });
+    match (base, get("nickname")) {
+        (Some(b), Some(n)) => Some(format!("{b} ({n})")),
+        (Some(b), None) => Some(b),
+        (None, Some(n)) => Some(n.to_owned()),
+        (None, None) => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -289,5 +312,25 @@ mod tests {
         let mut wrong = Map::new();
         wrong.insert("email".into(), json!("b@x.example"));
         assert!(unowned_claim(&wrong, &ids).is_some());
+    }
+
+    #[test]
+    fn formatted_name_prefers_name_then_parts_with_nickname() {
+        let attrs = |v: Value| v.as_object().cloned().unwrap_or_default();
+        assert_eq!(
+            formatted_name(&attrs(json!({"name": "Ada", "given_name": "x"}))),
+            Some("Ada".into())
+        );
+        assert_eq!(
+            formatted_name(&attrs(
+                json!({"given_name": "Ada", "family_name": "Lovelace", "nickname": "Countess"})
+            )),
+            Some("Ada Lovelace (Countess)".into())
+        );
+        assert_eq!(
+            formatted_name(&attrs(json!({"nickname": "A", "name": ""}))),
+            Some("A".into())
+        );
+        assert_eq!(formatted_name(&attrs(json!({}))), None);
     }
 }

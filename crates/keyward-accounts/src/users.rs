@@ -4,20 +4,16 @@
 //! ([`crate::password::hash`]), so a door hashes before it takes the
 //! transaction and SQLite's write lock is not held for tens of milliseconds.
 
-use keyward_store::{Catalog, PasswordAuthenticator, Tx, User};
+use keyward_store::{Catalog, Tx, User};
 use serde_json::{Map, Value, json};
 
 use crate::audit::{self, Actor, AuditEvent, user_snapshot};
 use crate::error::{AccountsError, Result};
 use crate::loginid::{self, LoginId, LoginIdType};
-use crate::{identities, ids, status, stdattrs};
+use crate::records::{add_identity, insert_password, sync_and_save};
+use crate::{ids, status, stdattrs};
 
-/// The user with raw ID `id`, or `UserNotFound`.
-pub async fn load(tx: &mut Tx, project: &str, id: &str) -> Result<User> {
-    tx.user(project, id)
-        .await?
-        .ok_or(AccountsError::UserNotFound)
-}
+pub use crate::records::{load, login_values};
 
 /// Like [`load`], refusing an anonymized user.
 async fn load_changeable(tx: &mut Tx, project: &str, id: &str) -> Result<User> {
@@ -26,28 +22,6 @@ async fn load_changeable(tx: &mut Tx, project: &str, id: &str) -> Result<User> {
         return Err(AccountsError::UserIsAnonymized);
     }
     Ok(user)
-}
-
-/// A user's login IDs as `(type, normalized value)`.
-pub async fn login_values(
-    tx: &mut Tx,
-    project: &str,
-    user_id: &str,
-) -> Result<Vec<(LoginIdType, String)>> {
-    let identities = tx.identities_of(project, user_id).await?;
-    Ok(identities
-        .into_iter()
-        .filter_map(|i| LoginIdType::parse(&i.login_type).map(|k| (k, i.login_id)))
-        .collect())
-}
-
-/// Re-point the identity-backed standard attributes at the user's current
-/// login IDs and save the user.
-pub async fn sync_and_save(tx: &mut Tx, actor: &Actor, user: &mut User) -> Result<()> {
-    let logins = login_values(tx, &actor.project, &user.id).await?;
-    stdattrs::sync_identity_claims(&mut user.standard_attributes, &logins);
-    user.updated_at = actor.now;
-    Ok(tx.save_user(&actor.project, user).await?)
 }
 
 async fn save(tx: &mut Tx, actor: &Actor, user: &mut User) -> Result<()> {
@@ -96,25 +70,6 @@ pub async fn refuse_send_password_to(tx: &mut Tx, project: &str, user_id: &str) 
     refuse_send_password(target)
 }
 
-/// Store a new primary password.
-pub async fn insert_password(
-    tx: &mut Tx,
-    actor: &Actor,
-    user_id: &str,
-    password_hash: String,
-    expired: bool,
-) -> Result<()> {
-    let password = PasswordAuthenticator {
-        id: uuid::Uuid::new_v4().to_string(),
-        user_id: user_id.to_owned(),
-        password_hash,
-        expire_after: expired.then_some(actor.now),
-        created_at: actor.now,
-        updated_at: actor.now,
-    };
-    Ok(tx.insert_password(&actor.project, &password).await?)
-}
-
 /// What `createUser` is given.
 pub struct NewUser {
     /// The first login ID.
@@ -140,7 +95,7 @@ pub async fn create(tx: &mut Tx, actor: &Actor, new: NewUser) -> Result<User> {
     let mut user = User::new(uuid::Uuid::new_v4().to_string(), actor.now);
     status::set_valid_period(&mut user, new.valid_from, new.valid_until)?;
     tx.insert_user(&actor.project, &user).await?;
-    identities::add(tx, actor, &user.id, &new.login).await?;
+    add_identity(tx, actor, &user.id, &new.login).await?;
     if let Some(hash) = new.password_hash {
         insert_password(tx, actor, &user.id, hash, new.password_expired).await?;
     }

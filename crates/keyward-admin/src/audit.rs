@@ -9,74 +9,15 @@ use async_graphql::{Context, ID, Object};
 use keyward_accounts::audit::OPERATOR_EVENT_PREFIX;
 use keyward_accounts::ids;
 use keyward_accounts::loginid::{self, LoginIdType};
-use keyward_store::{AuditEntry, AuditFilter, Seek};
+use keyward_store::{AuditFilter, Seek};
 
 use crate::activity::ActivityType;
-use crate::connection::{Connection, Named, PageArgs, Total};
+use crate::connection::SortDirection;
+use crate::connection::{Connection, PageArgs, Total};
 use crate::context::req;
 use crate::errors::{AdminError, AdminResult};
-use crate::scalars::{AuditLogData, DateTime};
-use crate::users::{SortDirection, UserNode};
-
-/// An audit entry.
-#[derive(Clone)]
-pub struct AuditLogNode(pub AuditEntry);
-
-impl Named for AuditLogNode {
-    const NAME: &'static str = "AuditLog";
-}
-
-/// The raw ID of an entry: its sequence number in 16 hex digits.
-pub fn raw_id(seq: i64) -> String {
-    format!("{seq:016x}")
-}
-
-#[Object(name = "AuditLog")]
-impl AuditLogNode {
-    /// The ID of an object
-    pub async fn id(&self) -> ID {
-        ID(ids::encode("AuditLog", &raw_id(self.0.seq)))
-    }
-    /// When it happened
-    pub async fn created_at(&self) -> DateTime {
-        DateTime(self.0.created_at)
-    }
-    /// What happened
-    async fn activity_type(&self) -> AdminResult<ActivityType> {
-        keyward_accounts::ActivityType::from_event(&self.0.activity_type)
-            .map(ActivityType::from)
-            .ok_or_else(|| {
-                tracing::error!(event = %self.0.activity_type, "audit entry of an unknown type");
-                AdminError::unexpected()
-            })
-    }
-    /// The OAuth client (none for Admin API calls)
-    #[graphql(name = "clientID")]
-    async fn client_id(&self) -> Option<String> {
-        Some(String::new())
-    }
-    /// The client's address (not recorded)
-    async fn ip_address(&self) -> Option<String> {
-        Some(String::new())
-    }
-    /// The client's user agent (not recorded)
-    async fn user_agent(&self) -> Option<String> {
-        Some(String::new())
-    }
-    /// The full event document
-    async fn data(&self) -> Option<AuditLogData> {
-        Some(AuditLogData(self.0.data.clone()))
-    }
-    /// The user the entry is about, if it still exists
-    async fn user(&self, ctx: &Context<'_>) -> AdminResult<Option<UserNode>> {
-        let Some(user_id) = &self.0.user_id else {
-            return Ok(None);
-        };
-        let r = req(ctx)?;
-        let user = r.tx().await?.user(r.project(), user_id).await?;
-        Ok(user.map(UserNode))
-    }
-}
+use crate::nodes::AuditLogNode;
+use crate::scalars::DateTime;
 
 /// The audit log query.
 #[derive(Default)]

@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 
-use async_graphql::{Object, OutputType, SimpleObject, TypeName};
+use async_graphql::{Enum, Object, OutputType, SimpleObject, TypeName};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use keyward_store::{AuditFilter, Catalog, PageRequest, Seek, UserFilter};
@@ -325,6 +325,22 @@ impl<T: Named + OutputType> Connection<T> {
             }
         };
         Ok(Some(i32::try_from(count).unwrap_or(i32::MAX)))
+    }
+}
+
+/// `SortDirection`.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum SortDirection {
+    /// Oldest first.
+    Asc,
+    /// Newest first (the default).
+    Desc,
+}
+
+impl SortDirection {
+    /// Whether the order is descending (default when omitted).
+    pub fn descending(d: Option<SortDirection>) -> bool {
+        d != Some(SortDirection::Asc)
     }
 }
 

@@ -9,8 +9,7 @@ use keyward_accounts::{ids, password};
 
 use crate::context::req;
 use crate::errors::{AdminError, AdminResult};
-use crate::nodes::IdentityNode;
-use crate::users::{UserNode, user_raw};
+use crate::nodes::{IdentityNode, UserNode, user_raw};
 
 /// `IdentityDefinitionLoginID`.
 #[derive(InputObject)]

@@ -1,19 +1,29 @@
-//! The `Node` and `Entity` interfaces, `node`/`nodes`, the small object
-//! types (Identity, Authenticator, Claim, AccountLockout), and the types
-//! keyward has no data for yet (Session, Authorization), which exist so
-//! that the schema matches and their connections can be empty.
+//! The object types of the graph: the `Node` and `Entity` interfaces,
+//! `node`/`nodes`, the small object types (Identity, Authenticator, Claim,
+//! AccountLockout), the types keyward has no data for yet (Session,
+//! Authorization), and in submodules `User`, `Role`/`Group` and `AuditLog`.
+//!
+//! These types point at each other (a user's roles, a role's users) because
+//! the graph does; they live together here so that no module outside
+//! `nodes` is part of a cycle. Queries and mutations (`users`, `roles`,
+//! `identities`, `audit`) depend on `nodes`, never the other way.
+
+mod audit_log;
+mod role;
+mod user;
+
+pub use audit_log::AuditLogNode;
+pub use role::{GroupNode, RoleNode};
+pub use user::{UserNode, UserSortBy, user_raw};
 
 use async_graphql::{Context, Enum, ID, Interface, Object, SimpleObject};
 use keyward_store::{Identity, PasswordAuthenticator};
 use serde_json::{Map, Value};
 
-use crate::audit::AuditLogNode;
 use crate::connection::Named;
 use crate::context::{RequestCtx, req};
 use crate::errors::AdminResult;
-use crate::roles::{GroupNode, RoleNode};
 use crate::scalars::{AuthenticatorClaims, DateTime, IdentityClaims, at};
-use crate::users::UserNode;
 use keyward_accounts::ids;
 
 /// An object with an ID.

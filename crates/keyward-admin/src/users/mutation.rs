@@ -1,0 +1,409 @@
+//! The user mutations, each a thin adapter: parse the input, call the
+//! accounts core, return the node.
+
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use keyward_accounts::loginid::LoginIdType;
+use keyward_accounts::password;
+use keyward_accounts::users::{self as accounts, NewUser};
+
+use crate::context::req;
+use crate::errors::AdminResult;
+use crate::identities::IdentityDefinition;
+use crate::nodes::{UserNode, user_raw};
+use crate::scalars::{DateTime, UserCustomAttributes, UserStandardAttributes};
+
+/// `CreateUserInput`.
+#[derive(InputObject)]
+pub struct CreateUserInput {
+    /// Account valid from.
+    account_valid_from: Option<DateTime>,
+    /// Account valid until.
+    account_valid_until: Option<DateTime>,
+    /// Definition of the identity of new user.
+    definition: IdentityDefinition,
+    /// Password for the user if required.
+    password: Option<String>,
+    /// Indicate whether to send the new password to the user.
+    send_password: Option<bool>,
+    /// Indicate whether the user is required to change password on next login.
+    set_password_expired: Option<bool>,
+}
+
+/// `CreateUserPayload`.
+#[derive(SimpleObject)]
+pub struct CreateUserPayload {
+    user: UserNode,
+}
+
+/// `UpdateUserInput`.
+#[derive(InputObject)]
+pub struct UpdateUserInput {
+    /// Whole custom attributes to be set on the user.
+    custom_attributes: Option<UserCustomAttributes>,
+    /// Whole standard attributes to be set on the user.
+    standard_attributes: Option<UserStandardAttributes>,
+    /// Target user ID.
+    #[graphql(name = "userID")]
+    user_id: ID,
+}
+
+/// `UpdateUserPayload`.
+#[derive(SimpleObject)]
+pub struct UpdateUserPayload {
+    user: UserNode,
+}
+
+/// `DeleteUserInput`.
+#[derive(InputObject)]
+pub struct DeleteUserInput {
+    /// Reason for the deletion.
+    reason: Option<String>,
+    /// Target user ID.
+    #[graphql(name = "userID")]
+    user_id: ID,
+}
+
+/// `DeleteUserPayload`.
+#[derive(SimpleObject)]
+pub struct DeleteUserPayload {
+    #[graphql(name = "deletedUserID")]
+    deleted_user_id: ID,
+}
+
+/// `AnonymizeUserInput`.
+#[derive(InputObject)]
+pub struct AnonymizeUserInput {
+    /// Target user ID.
+    #[graphql(name = "userID")]
+    user_id: ID,
+}
+
+/// `AnonymizeUserPayload`.
+#[derive(SimpleObject)]
+pub struct AnonymizeUserPayload {
+    #[graphql(name = "anonymizedUserID")]
+    anonymized_user_id: ID,
+}
+
+/// `SetDisabledStatusInput`.
+#[derive(InputObject)]
+pub struct SetDisabledStatusInput {
+    /// Indicate whether the target user is disabled.
+    is_disabled: bool,
+    /// Indicate the disable reason; if not provided, the user will be disabled with no reason.
+    reason: Option<String>,
+    /// Start of the temporary disable window.
+    temporarily_disabled_from: Option<DateTime>,
+    /// End of the temporary disable window.
+    temporarily_disabled_until: Option<DateTime>,
+    /// Target user ID.
+    #[graphql(name = "userID")]
+    user_id: ID,
+}
+
+/// `SetDisabledStatusPayload`.
+#[derive(SimpleObject)]
+pub struct SetDisabledStatusPayload {
+    user: UserNode,
+}
+
+/// `SetVerifiedStatusInput`.
+#[derive(InputObject)]
+pub struct SetVerifiedStatusInput {
+    /// Name of the claim to set verified status.
+    claim_name: String,
+    /// Value of the claim.
+    claim_value: String,
+    /// Indicate whether the target claim is verified.
+    is_verified: bool,
+    /// Target user ID.
+    #[graphql(name = "userID")]
+    user_id: ID,
+}
+
+/// `SetVerifiedStatusPayload`.
+#[derive(SimpleObject)]
+pub struct SetVerifiedStatusPayload {
+    user: UserNode,
+}
+
+/// `ResetPasswordInput`.
+#[derive(InputObject)]
+pub struct ResetPasswordInput {
+    /// New password (empty or omitted: generated).
+    password: Option<String>,
+    /// Indicate whether to send the new password to the user.
+    send_password: Option<bool>,
+    /// Indicate whether the user is required to change password on next login.
+    set_password_expired: Option<bool>,
+    /// Target user ID.
+    #[graphql(name = "userID")]
+    user_id: ID,
+}
+
+/// `ResetPasswordPayload`.
+#[derive(SimpleObject)]
+pub struct ResetPasswordPayload {
+    user: UserNode,
+}
+
+/// `SetPasswordExpiredInput`.
+#[derive(InputObject)]
+pub struct SetPasswordExpiredInput {
+    /// Indicate whether the user's password is expired.
+    expired: bool,
+    /// Target user ID.
+    #[graphql(name = "userID")]
+    user_id: ID,
+}
+
+/// `SetPasswordExpiredPayload`.
+#[derive(SimpleObject)]
+pub struct SetPasswordExpiredPayload {
+    user: UserNode,
+}
+
+/// `ScheduleAccountDeletionInput`.
+#[derive(InputObject)]
+pub struct ScheduleAccountDeletionInput {
+    /// Reason for the deletion.
+    reason: Option<String>,
+    /// Target user ID.
+    #[graphql(name = "userID")]
+    user_id: ID,
+}
+
+/// `ScheduleAccountDeletionPayload`.
+#[derive(SimpleObject)]
+pub struct ScheduleAccountDeletionPayload {
+    user: UserNode,
+}
+
+/// `UnscheduleAccountDeletionInput`.
+#[derive(InputObject)]
+pub struct UnscheduleAccountDeletionInput {
+    /// Target user ID.
+    #[graphql(name = "userID")]
+    user_id: ID,
+}
+
+/// `UnscheduleAccountDeletionPayload`.
+#[derive(SimpleObject)]
+pub struct UnscheduleAccountDeletionPayload {
+    user: UserNode,
+}
+
+/// The password to set, hashed before the transaction begins (tens of ms
+/// that should not hold SQLite's write lock).
+async fn hashed(r: &crate::RequestCtx, password: Option<&str>) -> AdminResult<String> {
+    let plain = password::new_or_generated(password)?;
+    Ok(password::hash(plain, r.hash_cost).await?)
+}
+
+/// User mutations.
+#[derive(Default)]
+pub struct UserMutation;
+
+#[Object]
+impl UserMutation {
+    /// Create new user
+    async fn create_user(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateUserInput,
+    ) -> AdminResult<CreateUserPayload> {
+        let r = req(ctx)?;
+        let login = input.definition.login_id()?;
+        if input.send_password == Some(true) {
+            return Err(accounts::refuse_send_password(login.kind != LoginIdType::Username).into());
+        }
+        let (valid_from, valid_until) = (
+            input.account_valid_from.map(|d| d.0),
+            input.account_valid_until.map(|d| d.0),
+        );
+        accounts::check_new(valid_from, valid_until)?;
+        // `null`: no password; `""`: generated; else checked.
+        let password_hash = match input.password.as_deref() {
+            Some(p) => Some(hashed(r, Some(p)).await?),
+            None => None,
+        };
+        let new = NewUser {
+            login,
+            password_hash,
+            password_expired: input.set_password_expired == Some(true),
+            valid_from,
+            valid_until,
+        };
+        let user = accounts::create(&mut *r.tx().await?, &r.actor, new).await?;
+        Ok(CreateUserPayload {
+            user: UserNode(user),
+        })
+    }
+
+    /// Update user
+    async fn update_user(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateUserInput,
+    ) -> AdminResult<UpdateUserPayload> {
+        let r = req(ctx)?;
+        let id = user_raw(&input.user_id)?;
+        let user = accounts::update(
+            &mut *r.tx().await?,
+            &r.actor,
+            &id,
+            input.standard_attributes.as_ref().map(|a| &a.0),
+            input.custom_attributes.as_ref().map(|a| &a.0),
+        )
+        .await?;
+        Ok(UpdateUserPayload {
+            user: UserNode(user),
+        })
+    }
+
+    /// Delete specified user
+    async fn delete_user(
+        &self,
+        ctx: &Context<'_>,
+        input: DeleteUserInput,
+    ) -> AdminResult<DeleteUserPayload> {
+        let r = req(ctx)?;
+        let id = user_raw(&input.user_id)?;
+        accounts::delete(&mut *r.tx().await?, &r.actor, &id, input.reason).await?;
+        Ok(DeleteUserPayload {
+            deleted_user_id: input.user_id,
+        })
+    }
+
+    /// Anonymize specified user: identities, passwords, attributes and
+    /// memberships are removed; the user row stays, marked anonymized.
+    async fn anonymize_user(
+        &self,
+        ctx: &Context<'_>,
+        input: AnonymizeUserInput,
+    ) -> AdminResult<AnonymizeUserPayload> {
+        let r = req(ctx)?;
+        let id = user_raw(&input.user_id)?;
+        accounts::anonymize(&mut *r.tx().await?, &r.actor, &id).await?;
+        r.forget_claims(&id);
+        Ok(AnonymizeUserPayload {
+            anonymized_user_id: input.user_id,
+        })
+    }
+
+    /// Set disabled status of user
+    async fn set_disabled_status(
+        &self,
+        ctx: &Context<'_>,
+        input: SetDisabledStatusInput,
+    ) -> AdminResult<SetDisabledStatusPayload> {
+        let r = req(ctx)?;
+        let id = user_raw(&input.user_id)?;
+        let window = (
+            input.temporarily_disabled_from.map(|d| d.0),
+            input.temporarily_disabled_until.map(|d| d.0),
+        );
+        let user = accounts::set_disabled(
+            &mut *r.tx().await?,
+            &r.actor,
+            &id,
+            input.is_disabled,
+            input.reason,
+            window,
+        )
+        .await?;
+        Ok(SetDisabledStatusPayload {
+            user: UserNode(user),
+        })
+    }
+
+    /// Set verified status of a claim of user
+    async fn set_verified_status(
+        &self,
+        ctx: &Context<'_>,
+        input: SetVerifiedStatusInput,
+    ) -> AdminResult<SetVerifiedStatusPayload> {
+        let r = req(ctx)?;
+        let id = user_raw(&input.user_id)?;
+        let user = accounts::set_verified(
+            &mut *r.tx().await?,
+            &r.actor,
+            &id,
+            (input.claim_name, input.claim_value),
+            input.is_verified,
+        )
+        .await?;
+        r.forget_claims(&id);
+        Ok(SetVerifiedStatusPayload {
+            user: UserNode(user),
+        })
+    }
+
+    /// Reset password of user
+    async fn reset_password(
+        &self,
+        ctx: &Context<'_>,
+        input: ResetPasswordInput,
+    ) -> AdminResult<ResetPasswordPayload> {
+        let r = req(ctx)?;
+        let id = user_raw(&input.user_id)?;
+        if input.send_password == Some(true) {
+            let mut tx = r.tx().await?;
+            return Err(accounts::refuse_send_password_to(&mut tx, r.project(), &id)
+                .await
+                .into());
+        }
+        let hash = hashed(r, input.password.as_deref()).await?;
+        let expired = input.set_password_expired == Some(true);
+        let user =
+            accounts::reset_password(&mut *r.tx().await?, &r.actor, &id, hash, expired).await?;
+        Ok(ResetPasswordPayload {
+            user: UserNode(user),
+        })
+    }
+
+    /// Force user to change password on next login
+    async fn set_password_expired(
+        &self,
+        ctx: &Context<'_>,
+        input: SetPasswordExpiredInput,
+    ) -> AdminResult<SetPasswordExpiredPayload> {
+        let r = req(ctx)?;
+        let id = user_raw(&input.user_id)?;
+        let user =
+            accounts::set_password_expired(&mut *r.tx().await?, &r.actor, &id, input.expired)
+                .await?;
+        Ok(SetPasswordExpiredPayload {
+            user: UserNode(user),
+        })
+    }
+
+    /// Schedule account deletion
+    async fn schedule_account_deletion(
+        &self,
+        ctx: &Context<'_>,
+        input: ScheduleAccountDeletionInput,
+    ) -> AdminResult<ScheduleAccountDeletionPayload> {
+        let r = req(ctx)?;
+        let id = user_raw(&input.user_id)?;
+        let user =
+            accounts::schedule_deletion(&mut *r.tx().await?, &r.actor, &id, input.reason).await?;
+        Ok(ScheduleAccountDeletionPayload {
+            user: UserNode(user),
+        })
+    }
+
+    /// Unschedule account deletion
+    async fn unschedule_account_deletion(
+        &self,
+        ctx: &Context<'_>,
+        input: UnscheduleAccountDeletionInput,
+    ) -> AdminResult<UnscheduleAccountDeletionPayload> {
+        let r = req(ctx)?;
+        let id = user_raw(&input.user_id)?;
+        let user = accounts::unschedule_deletion(&mut *r.tx().await?, &r.actor, &id).await?;
+        Ok(UnscheduleAccountDeletionPayload {
+            user: UserNode(user),
+        })
+    }
+}
