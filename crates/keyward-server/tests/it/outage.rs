@@ -186,9 +186,12 @@ async fn database_outage_under_load(backend: Backend) {
         }));
     }
 
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    let ok_before = tally.ok.load(Ordering::SeqCst);
-    assert!(ok_before > 0, "no request succeeded before the outage");
+    // Load is flowing: wait for it, not for a fixed time.
+    let flowing = within(Duration::from_secs(10), || async {
+        tally.ok.load(Ordering::SeqCst) >= 50
+    })
+    .await;
+    assert!(flowing.is_some(), "no request succeeded before the outage");
 
     proxy.cut();
     let ready = within(Duration::from_secs(6), || async {
@@ -215,7 +218,12 @@ async fn database_outage_under_load(backend: Backend) {
         .unwrap();
     assert_eq!(portal.status(), 503);
     assert!(portal.headers().contains_key("retry-after"));
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // Keep the database away while the load meets it many times over.
+    let held = within(Duration::from_secs(10), || async {
+        tally.unavailable.load(Ordering::SeqCst) >= 20
+    })
+    .await;
+    assert!(held.is_some(), "too few requests met the outage");
 
     proxy.restore();
     let ok_at_restore = tally.ok.load(Ordering::SeqCst);

@@ -1,5 +1,8 @@
 //! Users and login IDs through the real endpoint, asserting the response
 //! shapes and error reasons of Authgear's Admin API.
+//!
+//! Over 600 lines on purpose: one scenario per user area, end to end;
+//! each is long because it walks a whole lifecycle against the real server.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

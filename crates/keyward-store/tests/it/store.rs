@@ -1,5 +1,8 @@
 //! Store behaviour on a real SQLite file (and, once the PostgreSQL backend
 //! lands, on the database named by KEYWARD_TEST_DATABASE_URL).
+//!
+//! Over 600 lines on purpose: the store conformance suite for projects and
+//! keys, run on both backends; splitting it would scatter one contract.
 
 use keyward_store::KeyRole;
 use keyward_store::{

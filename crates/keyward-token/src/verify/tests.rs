@@ -1,6 +1,9 @@
 //! One test per rule and outcome, named `<rule>_<case>_{ok,fails}`, each
 //! asserting the exact reason. Tokens are built by hand (header and claims
 //! as raw JSON text) so that hostile shapes can be expressed.
+//!
+//! Over 600 lines on purpose: one test per token rule, in the order of the
+//! rules table, so a reader checks each rule against its test in one place.
 
 use std::sync::{Arc, OnceLock};
 

@@ -90,8 +90,18 @@ fn two_replicas_rotate_keys_without_a_failed_request() {
         })
         .collect();
 
+    // Load flows for a while between the steps: counted in requests, not
+    // in time, with a bound.
+    let load_runs = |more: usize| {
+        let target = sent.load(Ordering::Relaxed) + more;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while sent.load(Ordering::Relaxed) < target && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    };
+
     // The seed's rotation, while the load runs.
-    std::thread::sleep(Duration::from_millis(500));
+    load_runs(200);
     let sent_before_rotation = sent.load(Ordering::Relaxed);
     let (_kid2, token2) = env.new_key_and_token("k2.pem", "600");
     // A new key works on both replicas at once.
@@ -100,7 +110,7 @@ fn two_replicas_rotate_keys_without_a_failed_request() {
     }
     *current.write().unwrap() = token2.clone();
     // Requests already sent with the old token finish before it goes away.
-    std::thread::sleep(Duration::from_millis(500));
+    load_runs(200);
     env.ok(&["key", "delete", "--project", "myapp", "--kid", &kid1]);
     let deleted_at = Instant::now();
     let sent_at_deletion = sent.load(Ordering::Relaxed);
@@ -113,7 +123,7 @@ fn two_replicas_rotate_keys_without_a_failed_request() {
     );
 
     // Let the load run on the new key for a moment, then stop it.
-    std::thread::sleep(Duration::from_millis(500));
+    load_runs(200);
     stop.store(true, Ordering::Relaxed);
     for w in workers {
         rt.block_on(w).unwrap();

@@ -91,7 +91,11 @@ fn sigterm_under_load_answers_every_accepted_request() {
         })
         .collect();
 
-    std::thread::sleep(Duration::from_millis(1500));
+    // Shut down once the load is well under way (bounded wait).
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while acknowledged.load(Ordering::SeqCst) <= 50 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let before = acknowledged.load(Ordering::SeqCst);
     assert!(before > 50, "only {before} requests before the shutdown");
     server.stop_gracefully();
