@@ -15,9 +15,9 @@ graphql_cases=${2:-20000}
 seconds=${3:-300}
 
 started=$(date +%s)
-KEYWARD_FUZZ_CASES=$token_cases cargo test -q --release -p keyward-token --test parser_props
+KEYWARD_FUZZ_CASES=$token_cases cargo test -q --release -p keyward-token --test it parser_props
 echo "token properties: $token_cases cases each, no failure"
-KEYWARD_FUZZ_CASES=$graphql_cases cargo test -q --release -p keyward-server --test fuzz_graphql
+KEYWARD_FUZZ_CASES=$graphql_cases cargo test -q --release -p keyward-server --test it fuzz_graphql
 echo "request path: $graphql_cases cases, no 5xx, panic or hang"
 
 if cargo +nightly --version >/dev/null 2>&1 && cargo +nightly fuzz --version >/dev/null 2>&1; then
