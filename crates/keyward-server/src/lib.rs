@@ -1,14 +1,18 @@
-//! # keyward-server: the HTTP face of keyward
+//! # keyward-server: composition
 //!
-//! Owns the request path `HTTP → project routing → auth → GraphQL → store`:
-//! resolving the project from the Host header or the `/projects/<id>` path,
-//! authenticating the Admin API bearer token (with the verified-token and
-//! key-set caches and the watcher that keeps them in step with the store),
-//! the async-graphql endpoint, `/healthz`, `/readyz` and `/metrics`.
+//! Owns the process around the doors: the accept loop (connection cap,
+//! timeouts, graceful drain), routing a request to its project by Host
+//! header or `/projects/<id>` path, authenticating Admin API bearer tokens
+//! (with the verified-token and key-set caches and the watcher that keeps
+//! them in step with the store), rate limits, `/healthz`, `/readyz`,
+//! `/metrics`, and settings. It mounts the doors: the Admin API
+//! (`keyward-admin`, run by `routes/graphql.rs` in one transaction per
+//! request) and the portal (`keyward-portal`).
 //!
-//! It must not contain SQL (that is `keyward-store`) nor token rules (that is
-//! `keyward-token`): it calls them. Resolvers receive an
-//! [`auth::AdminCaller`] and never read headers.
+//! It must not contain SQL (that is `keyward-store`), token rules (that is
+//! `keyward-token`) nor rules about users (that is `keyward-accounts`): it
+//! calls them. Resolvers receive an [`auth::AdminCaller`] and never read
+//! headers.
 
 /// Authentication: bearer token → [`auth::AdminCaller`], with caches.
 pub mod auth;
