@@ -28,7 +28,11 @@ while [ $# -gt 0 ]; do
   shift
 done
 # fresh_secs: (b) runs shorter than the others, so it does not outrun its tokens.
-if [ "$mode" != full ]; then
+if [ "$mode" = smoke ]; then
+  # Only checks that every section runs: the smallest loads that do.
+  secs=1; fresh_secs=1; rounds=1; sizes="1000"; token_count=3000; verify_secs=1; rotations=1
+  out="${out:-target/bench-report.md}"
+elif [ "$mode" = short ]; then
   secs=3; fresh_secs=1; rounds=1; sizes="10000"; token_count=30000; verify_secs=2; rotations=3
   out="${out:-target/bench-report.md}"
 else
@@ -44,8 +48,11 @@ for tool in wrk openssl curl; do
 done
 
 if [ "$mode" = smoke ]; then
-  cargo build -q -p keyward
-  cargo build -q -p keyward-client --example mint_tokens
+  # The debug binaries `cargo test --workspace` builds: the workspace with
+  # all targets resolves features as `cargo test` does, so after it this is
+  # a no-op. (`-p keyward` alone would resolve them for that package and
+  # recompile shared dependencies.)
+  cargo build -q --workspace --all-targets
   bin="$root/target/debug/keyward"; mint="$root/target/debug/examples/mint_tokens"
 else
   echo "building (release)…" >&2

@@ -8,17 +8,6 @@ use keyward_store::{
 };
 use keyward_test_support::{Backend, TestDatabase};
 
-macro_rules! on_each_backend {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $( #[tokio::test] async fn $name() { super::$name(super::Backend::Sqlite).await } )*
-        }
-        mod postgres {
-            $( #[tokio::test] async fn $name() { super::$name(super::Backend::Postgres).await } )*
-        }
-    };
-}
-
 on_each_backend!(
     keyset_pages_cover_every_user_once,
     login_ids_are_unique_per_project,

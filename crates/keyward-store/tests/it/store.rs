@@ -39,18 +39,6 @@ async fn open(backend: Backend, options: StoreOptions) -> Option<Db> {
     })
 }
 
-/// Every test runs once per backend.
-macro_rules! on_each_backend {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $( #[tokio::test] async fn $name() { super::$name(super::Backend::Sqlite).await } )*
-        }
-        mod postgres {
-            $( #[tokio::test] async fn $name() { super::$name(super::Backend::Postgres).await } )*
-        }
-    };
-}
-
 impl Db {
     /// A 2048-bit key for `myapp`, of a fixture pair not yet used here.
     async fn generate(&self, label: &str) -> (keyward_store::ApiKey, String) {
