@@ -106,15 +106,6 @@ pub enum AuditEvent {
         /// The reason given.
         reason: Option<String>,
     },
-    /// `setAccountValidPeriod` (and `createUser` with a period).
-    SetAccountValidPeriod {
-        /// The user after the change.
-        user: Value,
-        /// Valid from, Unix seconds.
-        from: Option<i64>,
-        /// Valid until, Unix seconds.
-        until: Option<i64>,
-    },
     /// `setVerifiedStatus`.
     SetVerifiedStatus {
         /// The claim.
@@ -247,7 +238,6 @@ impl AuditEvent {
             DeleteUser { .. } => A::AdminApiMutationDeleteUserExecuted,
             AnonymizeUser { .. } => A::AdminApiMutationAnonymizeUserExecuted,
             SetDisabledStatus { .. } => A::AdminApiMutationSetDisabledStatusExecuted,
-            SetAccountValidPeriod { .. } => A::AdminApiMutationSetAccountValidPeriodExecuted,
             SetVerifiedStatus { .. } => A::AdminApiMutationSetVerifiedStatusExecuted,
             ResetPassword { .. } => A::AdminApiMutationResetPasswordExecuted,
             SetPasswordExpired { .. } => A::AdminApiMutationSetPasswordExpiredExecuted,
@@ -334,9 +324,6 @@ impl AuditEvent {
                 is_disabled,
                 reason,
             } => json!({"is_disabled": is_disabled, "reason": reason}),
-            SetAccountValidPeriod { user, from, until } => json!({
-                "user": user, "account_valid_from": from, "account_valid_until": until,
-            }),
             SetVerifiedStatus {
                 claim_name,
                 claim_value,

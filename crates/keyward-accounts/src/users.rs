@@ -208,27 +208,6 @@ pub async fn set_disabled(
     Ok(user)
 }
 
-/// Set the account valid period (`None` clears a bound).
-pub async fn set_valid_period(
-    tx: &mut Tx,
-    actor: &Actor,
-    user_id: &str,
-    from: Option<i64>,
-    until: Option<i64>,
-) -> Result<User> {
-    status::check_valid_period(from, until)?;
-    let mut user = load(tx, &actor.project, user_id).await?;
-    status::set_valid_period(&mut user, from, until)?;
-    save(tx, actor, &mut user).await?;
-    let event = AuditEvent::SetAccountValidPeriod {
-        user: user_snapshot(&user),
-        from: from.map(|t| t.div_euclid(1_000_000)),
-        until: until.map(|t| t.div_euclid(1_000_000)),
-    };
-    audit::record(tx, actor, Some(&user.id), event).await?;
-    Ok(user)
-}
-
 /// `setVerifiedStatus` of one claim.
 pub async fn set_verified(
     tx: &mut Tx,
