@@ -27,8 +27,9 @@ pub enum Initiator {
     AdminApi {
         /// The key that signed the request's token.
         kid: String,
-        /// The token's `audit_context` claim (`null` when absent).
-        audit_context: Value,
+        /// The token's `audit_context` claim, shared with the caller (no copy
+        /// per request); `null` in the entry when absent.
+        audit_context: Option<std::sync::Arc<serde_json::Map<String, Value>>>,
     },
     /// An operator in the portal.
     Operator {
@@ -408,7 +409,7 @@ pub fn document(actor: &Actor, user_id: Option<&str>, event: &AuditEvent) -> Val
                 "timestamp": actor.now.div_euclid(1_000_000),
                 "user_id": user_id,
                 "triggered_by": "admin_api",
-                "audit_context": audit_context,
+                "audit_context": audit_context.as_deref(),
                 "app_id": actor.project,
                 "key_id": kid,
             },
@@ -502,7 +503,10 @@ mod tests {
             now: 7_500_000,
             by: Initiator::AdminApi {
                 kid: "k".into(),
-                audit_context: json!({"by": "ops"}),
+                audit_context: json!({"by": "ops"})
+                    .as_object()
+                    .cloned()
+                    .map(std::sync::Arc::new),
             },
         };
         let doc = document(

@@ -60,14 +60,15 @@ pub fn refuse_send_password(has_target: bool) -> AccountsError {
 
 /// Why sending the user a password is refused.
 pub async fn refuse_send_password_to(tx: &mut Tx, project: &str, user_id: &str) -> AccountsError {
-    let target = match load(tx, project, user_id).await {
-        Ok(user) => match login_values(tx, project, &user.id).await {
-            Ok(logins) => logins.iter().any(|(k, _)| *k != LoginIdType::Username),
-            Err(e) => return e,
-        },
-        Err(e) => return e,
+    let has_target = async {
+        load(tx, project, user_id).await?;
+        let logins = login_values(tx, project, user_id).await?;
+        Ok::<_, AccountsError>(logins.iter().any(|(k, _)| *k != LoginIdType::Username))
     };
-    refuse_send_password(target)
+    match has_target.await {
+        Ok(target) => refuse_send_password(target),
+        Err(e) => e,
+    }
 }
 
 /// What `createUser` is given.
@@ -91,8 +92,8 @@ pub fn check_new(valid_from: Option<i64>, valid_until: Option<i64>) -> Result<()
 
 /// Create a user with one login ID and optionally a password.
 pub async fn create(tx: &mut Tx, actor: &Actor, new: NewUser) -> Result<User> {
-    check_new(new.valid_from, new.valid_until)?;
     let mut user = User::new(uuid::Uuid::new_v4().to_string(), actor.now);
+    // Checks from < until, as check_new does for doors before they hash.
     status::set_valid_period(&mut user, new.valid_from, new.valid_until)?;
     tx.insert_user(&actor.project, &user).await?;
     add_identity(tx, actor, &user.id, &new.login).await?;

@@ -9,7 +9,6 @@ use std::sync::Arc;
 
 use keyward_accounts::{Actor, HashCost, Initiator};
 use keyward_store::{Store, Tx};
-use serde_json::Value;
 use tokio::sync::{MappedMutexGuard, Mutex, MutexGuard};
 
 use crate::caller::AdminCaller;
@@ -49,11 +48,7 @@ impl RequestCtx {
             now,
             by: Initiator::AdminApi {
                 kid: caller.kid.clone(),
-                audit_context: caller
-                    .audit_context
-                    .as_deref()
-                    .map(|m| Value::Object(m.clone()))
-                    .unwrap_or(Value::Null),
+                audit_context: caller.audit_context.clone(),
             },
         };
         RequestCtx {

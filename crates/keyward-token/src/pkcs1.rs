@@ -82,19 +82,22 @@ pub(crate) fn der_from_private_jwk(text: &str) -> Result<Zeroizing<Vec<u8>>, Key
             })?;
         decoded.push(bytes);
     }
-    let uint = |i: usize| {
-        UintRef::new(decoded[i].as_slice())
-            .map_err(|_| KeyError::Unreadable("a private JWK member is not a valid integer".into()))
+    let [n, e, d, p, q, dp, dq, qi] = decoded.as_slice() else {
+        return Err(KeyError::Unreadable("the private JWK is incomplete".into()));
     };
+    fn uint(bytes: &[u8]) -> Result<UintRef<'_>, KeyError> {
+        UintRef::new(bytes)
+            .map_err(|_| KeyError::Unreadable("a private JWK member is not a valid integer".into()))
+    }
     let key = RsaPrivateKey {
-        modulus: uint(0)?,
-        public_exponent: uint(1)?,
-        private_exponent: uint(2)?,
-        prime1: uint(3)?,
-        prime2: uint(4)?,
-        exponent1: uint(5)?,
-        exponent2: uint(6)?,
-        coefficient: uint(7)?,
+        modulus: uint(n)?,
+        public_exponent: uint(e)?,
+        private_exponent: uint(d)?,
+        prime1: uint(p)?,
+        prime2: uint(q)?,
+        exponent1: uint(dp)?,
+        exponent2: uint(dq)?,
+        coefficient: uint(qi)?,
         other_prime_infos: None,
     };
     key.to_der()
