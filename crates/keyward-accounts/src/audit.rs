@@ -31,6 +31,15 @@ pub enum Initiator {
         /// per request); `null` in the entry when absent.
         audit_context: Option<std::sync::Arc<serde_json::Map<String, Value>>>,
     },
+    /// An end user signing in, refreshing or signing out.
+    EndUser {
+        /// The client's address.
+        ip: String,
+        /// The browser's or app's User-Agent.
+        user_agent: String,
+        /// The OAuth client involved, if any.
+        client_id: Option<String>,
+    },
     /// An operator in the portal.
     Operator {
         /// The operator's email.
@@ -221,6 +230,41 @@ pub enum AuditEvent {
     },
     /// A project's rate limits changed in the portal.
     PortalLimitsUpdated,
+    /// A user signed in.
+    UserAuthenticated {
+        /// The user ([`user_snapshot`]).
+        user: Value,
+        /// The session or grant created (`idp:<id>` / `offline_grant:<id>`).
+        session: String,
+    },
+    /// A wrong password.
+    PasswordFailed,
+    /// A correct password for an account that may not sign in.
+    AuthenticationBlocked {
+        /// [`crate::status::SignInRefusal::reason`].
+        reason: &'static str,
+    },
+    /// A user signed out (revoke, end_session, the account page).
+    SignedOut {
+        /// The session or grant ended.
+        session: String,
+    },
+    /// Sessions ended by the Admin API or the user's account page.
+    SessionTerminated {
+        /// `individual` or `all`.
+        termination_type: &'static str,
+        /// The sessions ended.
+        sessions: Vec<String>,
+    },
+    /// `resetAccountLockout`.
+    ResetAccountLockout,
+    /// `revokeSession`.
+    RevokeSession {
+        /// The session's global ID.
+        session_id: String,
+    },
+    /// `revokeAllSessions`.
+    RevokeAllSessions,
 }
 
 impl AuditEvent {
@@ -270,6 +314,14 @@ impl AuditEvent {
             },
             RoleGroups { add: true, .. } => A::AdminApiMutationAddRoleToGroupsExecuted,
             RoleGroups { add: false, .. } => A::AdminApiMutationRemoveRoleFromGroupsExecuted,
+            UserAuthenticated { .. } => A::UserAuthenticated,
+            PasswordFailed => A::AuthenticationPrimaryPasswordFailed,
+            AuthenticationBlocked { .. } => A::AuthenticationBlocked,
+            SignedOut { .. } => A::UserSignedOut,
+            SessionTerminated { .. } => A::UserSessionTerminated,
+            ResetAccountLockout => A::AdminApiMutationResetAccountLockoutExecuted,
+            RevokeSession { .. } => A::AdminApiMutationRevokeSessionExecuted,
+            RevokeAllSessions => A::AdminApiMutationRevokeAllSessionsExecuted,
             PortalKey { .. } | PortalAccessTokenCreated { .. } | PortalLimitsUpdated => {
                 return None;
             }
@@ -339,7 +391,19 @@ impl AuditEvent {
             ScheduleAccountDeletion { reason, delete_at } => {
                 json!({"reason": reason, "delete_at": delete_at})
             }
-            UnscheduleAccountDeletion | PortalLimitsUpdated => json!({}),
+            UnscheduleAccountDeletion
+            | PortalLimitsUpdated
+            | PasswordFailed
+            | ResetAccountLockout
+            | RevokeAllSessions => json!({}),
+            UserAuthenticated { user, session } => json!({"user": user, "session": {"id": session}}),
+            AuthenticationBlocked { reason } => json!({ "reason": reason }),
+            SignedOut { session } => json!({"session": {"id": session}}),
+            SessionTerminated {
+                termination_type,
+                sessions,
+            } => json!({"termination_type": termination_type, "sessions": sessions}),
+            RevokeSession { session_id } => json!({ "session_id": session_id }),
             CreateIdentity {
                 id,
                 login_type,
@@ -414,6 +478,24 @@ pub fn document(actor: &Actor, user_id: Option<&str>, event: &AuditEvent) -> Val
                 "key_id": kid,
             },
         }),
+        Initiator::EndUser {
+            ip,
+            user_agent,
+            client_id,
+        } => json!({
+            "id": id,
+            "type": event.type_name(),
+            "payload": event.payload(),
+            "context": {
+                "timestamp": actor.now.div_euclid(1_000_000),
+                "user_id": user_id,
+                "triggered_by": "user",
+                "app_id": actor.project,
+                "client_id": client_id,
+                "ip_address": ip,
+                "user_agent": user_agent,
+            },
+        }),
         Initiator::Operator {
             email,
             ip,
@@ -441,7 +523,7 @@ pub async fn record(
     let data = document(actor, user_id, &event);
     let kid = match &actor.by {
         Initiator::AdminApi { kid, .. } => Some(kid.as_str()),
-        Initiator::Operator { .. } => event.kid(),
+        Initiator::Operator { .. } | Initiator::EndUser { .. } => event.kid(),
     };
     tx.insert_audit(
         &actor.project,

@@ -117,6 +117,12 @@ pub enum AccountsError {
     /// The user has no email or phone to send a password to.
     #[error("no target to send the password")]
     SendPasswordNoTarget,
+    /// No such OAuth client.
+    #[error("OAuth client `{0}` does not exist")]
+    ClientNotFound(String),
+    /// No such session.
+    #[error("session not found")]
+    SessionNotFound,
     /// The store failed (keyward's failure; detail for the log only).
     #[error("store failure: {0}")]
     Store(StoreError),
@@ -156,6 +162,8 @@ impl AccountsError {
             StatusTransition { .. } | BadWindow { .. } => "InvalidAccountStatusTransition",
             SendPasswordUnsupported => "SendPasswordUnsupported",
             SendPasswordNoTarget => "SendPasswordNoTarget",
+            ClientNotFound(_) => "ClientNotFound",
+            SessionNotFound => "SessionNotFound",
             Store(_) | Internal(_) => "InternalError",
         }
     }
@@ -171,7 +179,9 @@ impl AccountsError {
             | AuthenticatorNotFound
             | UnknownUsers(_)
             | UnknownRoles(_)
-            | UnknownGroups(_) => ErrorKind::NotFound,
+            | UnknownGroups(_)
+            | ClientNotFound(_)
+            | SessionNotFound => ErrorKind::NotFound,
             DuplicateRoleKey | DuplicateGroupKey => ErrorKind::BadRequest,
             Store(_) | Internal(_) => ErrorKind::Internal,
             _ => ErrorKind::Invalid,
@@ -222,6 +232,7 @@ impl From<StoreError> for AccountsError {
             StoreError::GroupNotFound => AccountsError::GroupNotFound,
             StoreError::DuplicateRoleKey => AccountsError::DuplicateRoleKey,
             StoreError::DuplicateGroupKey => AccountsError::DuplicateGroupKey,
+            StoreError::ClientNotFound(id) => AccountsError::ClientNotFound(id),
             other => AccountsError::Store(other),
         }
     }

@@ -1,7 +1,7 @@
 //! # keyward-accounts: the accounts core
 //!
 //! The domain of a project's end users, written once for every door (the
-//! Admin API today; sign-in and import/export next):
+//! Admin API, sign-in, the portal and the CLI):
 //!
 //! - users, identities (login IDs) and their checks: [`users`],
 //!   [`identities`], [`loginid`], [`stdattrs`];
@@ -10,26 +10,33 @@
 //! - account states, their transitions, and the one answer to "may this
 //!   user sign in now, and if not why" ([`status::may_sign_in`]);
 //! - roles and groups and their membership rules ([`roles`]);
+//! - signing in with a password, lockout, sessions and refresh grants
+//!   ([`signin`], [`lockout`], [`sessions`]), OAuth clients ([`clients`]);
 //! - audit events as one typed enum ([`audit::AuditEvent`]), recorded in the
 //!   same transaction as the change, with Authgear's activity types
 //!   ([`activity`]);
 //! - one error type with stable reasons ([`AccountsError`]).
 //!
-//! It must not know HTTP, GraphQL, HTML or tokens: doors parse their wire
+//! It must not know HTTP, GraphQL, HTML or token formats: doors parse their wire
 //! input, call these functions and render the result. It reads no clock:
 //! `now` arrives in an [`audit::Actor`] (from a [`clock::Clock`] the door
 //! holds). All SQL stays in `keyward-store`; this crate calls its `Tx`.
 
 pub mod activity;
 pub mod audit;
+pub mod clients;
 pub mod clock;
 pub mod error;
 pub mod identities;
 pub mod ids;
+pub mod lockout;
 pub mod loginid;
 pub mod password;
 pub mod records;
 pub mod roles;
+pub mod secret;
+pub mod sessions;
+pub mod signin;
 pub mod status;
 pub mod stdattrs;
 pub mod users;

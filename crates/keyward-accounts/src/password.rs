@@ -129,15 +129,22 @@ pub fn new_or_generated(password: Option<&str>) -> Result<String, AccountsError>
     }
 }
 
-/// Whether `password` matches the PHC string `phc`. With no hash (an unknown
-/// account) a fixed hash is checked anyway and `false` returned, so the time
-/// taken does not reveal whether the account exists.
+/// Whether `password` matches the stored hash `phc`: an argon2id PHC
+/// string, or a bcrypt hash (`$2a$`, `$2b$`, `$2y$`) of an imported user.
+/// With no hash (an unknown account) a fixed argon2id hash at the default
+/// cost is checked anyway and `false` returned, so the time taken does not
+/// reveal whether the account exists.
 pub async fn verify(phc: Option<String>, password: String) -> bool {
     use argon2::password_hash::PasswordVerifier as _;
     const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$6BfBIfAnzfMkvcuUqVXrWu1hh5rVeI/cbiIo1TPJjLk";
     tokio::task::spawn_blocking(move || {
         let known = phc.is_some();
         let phc = phc.unwrap_or_else(|| DUMMY.to_owned());
+        if is_bcrypt(&phc) {
+            // bcrypt reads only the first 72 bytes; longer passwords are
+            // refused rather than silently truncated.
+            return known && bcrypt::verify(password.as_bytes(), &phc).unwrap_or(false);
+        }
         let Ok(parsed) = argon2::PasswordHash::new(&phc) else {
             return false;
         };
@@ -148,6 +155,28 @@ pub async fn verify(phc: Option<String>, password: String) -> bool {
     })
     .await
     .unwrap_or(false)
+}
+
+fn is_bcrypt(phc: &str) -> bool {
+    ["$2a$", "$2b$", "$2y$"].iter().any(|p| phc.starts_with(p))
+}
+
+/// Whether a stored hash should be replaced after a successful sign-in:
+/// anything but argon2id at `cost` (bcrypt from an import, or an older cost).
+pub fn needs_rehash(phc: &str, cost: HashCost) -> bool {
+    let Ok(parsed) = argon2::PasswordHash::new(phc) else {
+        return true;
+    };
+    let param = |name: &str| {
+        parsed
+            .params
+            .get_decimal(name)
+            .unwrap_or(0)
+    };
+    parsed.algorithm.as_str() != "argon2id"
+        || param("m") != cost.memory_kib
+        || param("t") != cost.iterations
+        || param("p") != cost.parallelism
 }
 
 #[cfg(test)]
@@ -191,6 +220,25 @@ mod tests {
         assert!(!verify(Some(phc), "wrong".into()).await);
         assert!(!verify(None, "anything".into()).await);
         assert!(!verify(Some("not a hash".into()), "x".into()).await);
+    }
+
+    #[tokio::test]
+    async fn bcrypt_hashes_of_imported_users_verify_and_ask_for_a_rehash() {
+        // `htpasswd -bnBC 4 "" hunter22` style hash, made with the bcrypt crate.
+        let hash = bcrypt::hash("hunter22", 4).unwrap();
+        for prefix in ["$2a$", "$2b$", "$2y$"] {
+            let h = format!("{prefix}{}", &hash[4..]);
+            assert!(verify(Some(h.clone()), "hunter22".into()).await, "{prefix}");
+            assert!(!verify(Some(h.clone()), "hunter23".into()).await, "{prefix}");
+            assert!(needs_rehash(&h, HashCost::default()));
+        }
+        let cheap = hash_now("x", HashCost::cheapest_for_tests()).await;
+        assert!(needs_rehash(&cheap, HashCost::default()));
+        assert!(!needs_rehash(&cheap, HashCost::cheapest_for_tests()));
+    }
+
+    async fn hash_now(pw: &str, cost: HashCost) -> String {
+        hash(pw.into(), cost).await.unwrap()
     }
 
     #[tokio::test]

@@ -11,7 +11,7 @@ use crate::audit::{self, Actor, AuditEvent, user_snapshot};
 use crate::error::{AccountsError, Result};
 use crate::loginid::{self, LoginId, LoginIdType};
 use crate::records::{add_identity, insert_password, sync_and_save};
-use crate::{ids, status, stdattrs};
+use crate::{ids, sessions, status, stdattrs};
 
 pub use crate::records::{load, login_values};
 
@@ -174,6 +174,7 @@ pub async fn anonymize(tx: &mut Tx, actor: &Actor, user_id: &str) -> Result<User
                 .await?;
         }
     }
+    sessions::end_all(tx, project, &user.id).await?;
     user.is_anonymized = true;
     user.is_disabled = true;
     user.disable_reason = None;
@@ -201,6 +202,10 @@ pub async fn set_disabled(
     let mut user = load(tx, &actor.project, user_id).await?;
     status::set_disabled(&mut user, disabled, reason.clone(), window)?;
     save(tx, actor, &mut user).await?;
+    if disabled {
+        // Sessions and refresh tokens end now, not at their next check.
+        sessions::end_all(tx, &actor.project, &user.id).await?;
+    }
     let event = AuditEvent::SetDisabledStatus {
         is_disabled: disabled,
         reason,
@@ -297,6 +302,7 @@ pub async fn schedule_deletion(
     let mut user = load(tx, &actor.project, user_id).await?;
     status::schedule_deletion(&mut user, reason.clone(), actor.now)?;
     save(tx, actor, &mut user).await?;
+    sessions::end_all(tx, &actor.project, &user.id).await?;
     let event = AuditEvent::ScheduleAccountDeletion {
         reason,
         delete_at: user.delete_at,

@@ -102,6 +102,12 @@ pub enum StoreError {
     /// The one-time setup was already used: an operator exists.
     #[error("the portal is already set up; sign in instead")]
     PortalSetupDone,
+    /// A custom domain another project holds.
+    #[error("the domain {0} already belongs to a project")]
+    DomainTaken(String),
+    /// No such OAuth client.
+    #[error("OAuth client `{0}` does not exist")]
+    ClientNotFound(String),
     /// The database failed.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
@@ -137,6 +143,8 @@ impl StoreError {
             StoreError::InvalidEmail => "store.invalid_email",
             StoreError::PortalUserExists(_) => "store.portal_user_exists",
             StoreError::PortalSetupDone => "store.portal_setup_done",
+            StoreError::DomainTaken(_) => "store.domain_taken",
+            StoreError::ClientNotFound(_) => "store.client_not_found",
             StoreError::Database(_) => "store.database",
             StoreError::Migration(_) => "store.migration",
         }

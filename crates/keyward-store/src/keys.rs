@@ -279,7 +279,8 @@ impl Store {
         Ok(pair.private_key_pem())
     }
 
-    /// Re-seal every stored private key under `new`, in one transaction: all
+    /// Re-seal every stored private key (Admin API keys and OIDC signing
+    /// keys) under `new`, in one transaction: all
     /// keys move to the new master key, or (on any failure, such as `old`
     /// not being the key they are sealed with) none does. Returns how many
     /// keys were re-sealed.
@@ -317,8 +318,9 @@ impl Store {
                 .await?;
             });
         }
+        let signing = tx.reseal_signing_keys(old, new).await?;
         tx.commit().await?;
-        Ok(rows.len() as u64)
+        Ok(rows.len() as u64 + signing)
     }
 
     /// Record that `kid` was used at `at` (Unix seconds). Never moves the

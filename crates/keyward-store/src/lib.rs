@@ -4,7 +4,8 @@
 //! their private halves sealed under the master key), the per-key
 //! `last_used_at`, the change counters other processes watch, and each
 //! project's user directory (users, login IDs, passwords, roles, groups,
-//! the audit log). It speaks
+//! the audit log), and end-user sign-in's state (OAuth clients, signing
+//! keys, sessions, grants, codes, lockout, custom domains). It speaks
 //! domain types ([`Project`], [`ApiKey`]), never rows, and is the only crate
 //! that knows a database exists.
 //!
@@ -98,12 +99,18 @@ macro_rules! bind_args {
 
 /// The audit log.
 pub mod audit;
+/// OAuth clients and their secrets.
+pub mod clients;
+/// Custom domains of projects.
+pub mod domains;
 /// Store errors with stable codes.
 pub mod error;
 /// Login IDs, password authenticators, verified claims.
 pub mod identities;
 /// Admin API keys: generate, register, list, enable/disable, delete, download.
 pub mod keys;
+/// Account lockout settings and failed attempts.
+pub mod lockout;
 /// PostgreSQL LISTEN/NOTIFY for key changes.
 pub mod notify;
 /// Keyset pagination.
@@ -118,6 +125,10 @@ pub mod roles;
 pub mod seal;
 /// Bulk seeding of synthetic users (benchmarks).
 pub mod seed;
+/// End-user sessions, offline grants and authorization codes.
+pub mod sessions;
+/// OIDC signing keys.
+pub mod signing_keys;
 /// Users.
 pub mod users;
 
@@ -134,6 +145,10 @@ use sqlx::sqlite::{
 };
 
 pub use audit::{AuditEntry, AuditFilter};
+pub use clients::{ClientSecret, ClientType, OAuthClient};
+pub use lockout::{LockoutRecord, LockoutSettings};
+pub use sessions::{AuthorizationCode, IdpSession, OfflineGrant};
+pub use signing_keys::{RETIRED_KEY_GRACE_SECS, SigningKeyEntry};
 pub use error::{Result, StoreError};
 pub use identities::{Identity, PasswordAuthenticator};
 pub use keys::{ApiKey, KeyOrigin, KeyRole, ProjectKeys};

@@ -32,6 +32,11 @@ const SQLITE: Embedded = &[
         "limits",
         include_str!("../migrations/sqlite/0004_limits.sql"),
     ),
+    (
+        5,
+        "signin",
+        include_str!("../migrations/sqlite/0005_signin.sql"),
+    ),
 ];
 const POSTGRES: Embedded = &[
     (
@@ -53,6 +58,11 @@ const POSTGRES: Embedded = &[
         4,
         "limits",
         include_str!("../migrations/postgres/0004_limits.sql"),
+    ),
+    (
+        5,
+        "signin",
+        include_str!("../migrations/postgres/0005_signin.sql"),
     ),
 ];
 
