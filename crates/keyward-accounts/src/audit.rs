@@ -396,7 +396,9 @@ impl AuditEvent {
             | PasswordFailed
             | ResetAccountLockout
             | RevokeAllSessions => json!({}),
-            UserAuthenticated { user, session } => json!({"user": user, "session": {"id": session}}),
+            UserAuthenticated { user, session } => {
+                json!({"user": user, "session": {"id": session}})
+            }
             AuthenticationBlocked { reason } => json!({ "reason": reason }),
             SignedOut { session } => json!({"session": {"id": session}}),
             SessionTerminated {

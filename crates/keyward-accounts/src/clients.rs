@@ -54,24 +54,36 @@ pub struct ClientChange {
 }
 
 fn invalid(message: String) -> AccountsError {
-    AccountsError::validation(&message, vec![json!({"kind": "client", "details": message})])
+    AccountsError::validation(
+        &message,
+        vec![json!({"kind": "client", "details": message})],
+    )
 }
 
 /// Check one redirect URI: absolute, no fragment (RFC 6749 §3.1.2), no
 /// wildcard, no user info.
 pub fn check_redirect_uri(uri: &str) -> Result<()> {
-    let parsed = url::Url::parse(uri).map_err(|_| invalid(format!("`{uri}` is not an absolute URI")))?;
+    let parsed =
+        url::Url::parse(uri).map_err(|_| invalid(format!("`{uri}` is not an absolute URI")))?;
     if parsed.fragment().is_some() {
-        return Err(invalid(format!("`{uri}`: redirect URIs must not have a #fragment")));
+        return Err(invalid(format!(
+            "`{uri}`: redirect URIs must not have a #fragment"
+        )));
     }
     if uri.contains('*') {
-        return Err(invalid(format!("`{uri}`: wildcards are not allowed; list each URI")));
+        return Err(invalid(format!(
+            "`{uri}`: wildcards are not allowed; list each URI"
+        )));
     }
     if !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err(invalid(format!("`{uri}`: redirect URIs must not carry user info")));
+        return Err(invalid(format!(
+            "`{uri}`: redirect URIs must not carry user info"
+        )));
     }
     if uri.len() > 2000 {
-        return Err(invalid("redirect URIs are limited to 2000 characters".into()));
+        return Err(invalid(
+            "redirect URIs are limited to 2000 characters".into(),
+        ));
     }
     Ok(())
 }
@@ -89,7 +101,9 @@ fn check_uris(list: &[String], what: &str, required: bool) -> Result<()> {
 fn check_name(name: &str) -> Result<()> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
-        return Err(invalid("the client name must be 1-100 printable characters".into()));
+        return Err(invalid(
+            "the client name must be 1-100 printable characters".into(),
+        ));
     }
     Ok(())
 }
@@ -103,7 +117,9 @@ fn check_lifetimes(client: &OAuthClient) -> Result<()> {
         )));
     }
     if !(0..=300).contains(&client.refresh_reuse_leeway_secs) {
-        return Err(invalid("the refresh token reuse leeway must be 0-300 seconds".into()));
+        return Err(invalid(
+            "the refresh token reuse leeway must be 0-300 seconds".into(),
+        ));
     }
     Ok(())
 }
@@ -132,7 +148,11 @@ pub async fn create(
 ) -> Result<(OAuthClient, Option<String>)> {
     check_name(&new.name)?;
     check_uris(&new.redirect_uris, "redirect URI", true)?;
-    check_uris(&new.post_logout_redirect_uris, "post-logout redirect URI", false)?;
+    check_uris(
+        &new.post_logout_redirect_uris,
+        "post-logout redirect URI",
+        false,
+    )?;
     let mut id = [0u8; 16];
     aws_lc_rs::rand::fill(&mut id).map_err(|_| AccountsError::Internal("no randomness".into()))?;
     let mut client = OAuthClient {
@@ -144,9 +164,7 @@ pub async fn create(
         access_token_lifetime_secs: new.access_token_lifetime_secs.unwrap_or(1800),
         refresh_token_lifetime_secs: 31_449_600,
         refresh_idle_timeout_secs: 2_592_000,
-        refresh_rotation: new
-            .refresh_rotation
-            .unwrap_or(new.client_type.is_public()),
+        refresh_rotation: new.refresh_rotation.unwrap_or(new.client_type.is_public()),
         refresh_reuse_leeway_secs: new.refresh_reuse_leeway_secs.unwrap_or(0),
         created_at: now,
         updated_at: now,
@@ -161,7 +179,8 @@ pub async fn create(
         None
     } else {
         let (stored, secret) = new_secret(now)?;
-        tx.add_client_secret(project, &client.client_id, &stored).await?;
+        tx.add_client_secret(project, &client.client_id, &stored)
+            .await?;
         client.secrets.push(stored);
         Some(secret)
     };
@@ -251,27 +270,34 @@ pub async fn rotate_secret(
 
 /// Delete one secret of a client (the last one cannot go: the client would
 /// be locked out).
-pub async fn delete_secret(tx: &mut Tx, project: &str, client_id: &str, secret_id: &str) -> Result<OAuthClient> {
+pub async fn delete_secret(
+    tx: &mut Tx,
+    project: &str,
+    client_id: &str,
+    secret_id: &str,
+) -> Result<OAuthClient> {
     let mut client = get(tx, project, client_id).await?;
     if !client.secrets.iter().any(|s| s.id == secret_id) {
-        return Err(invalid(format!("client `{client_id}` has no secret `{secret_id}`")));
+        return Err(invalid(format!(
+            "client `{client_id}` has no secret `{secret_id}`"
+        )));
     }
     if client.secrets.len() == 1 {
         return Err(invalid(
             "this is the client's only secret; rotate first, then delete the old one".into(),
         ));
     }
-    tx.delete_client_secret(project, client_id, secret_id).await?;
+    tx.delete_client_secret(project, client_id, secret_id)
+        .await?;
     client.secrets.retain(|s| s.id != secret_id);
     Ok(client)
 }
 
 /// Whether `secret` is one of the client's secrets (constant time per secret).
 pub fn secret_matches(client: &OAuthClient, secret: &str) -> bool {
-    client
-        .secrets
-        .iter()
-        .fold(false, |found, s| secret::matches(secret, &s.secret_hash) | found)
+    client.secrets.iter().fold(false, |found, s| {
+        secret::matches(secret, &s.secret_hash) | found
+    })
 }
 
 /// Whether `uri` is one of the client's redirect URIs: an exact string
@@ -293,10 +319,7 @@ pub fn redirect_uri_allowed(client: &OAuthClient, uri: &str) -> bool {
     client.redirect_uris.iter().any(|registered| {
         url::Url::parse(registered).is_ok_and(|mut r| {
             let mut q = requested.clone();
-            is_loopback(&r)
-                && r.set_port(None).is_ok()
-                && q.set_port(None).is_ok()
-                && r == q
+            is_loopback(&r) && r.set_port(None).is_ok() && q.set_port(None).is_ok() && r == q
         })
     })
 }
@@ -350,7 +373,10 @@ mod tests {
 
     #[test]
     fn native_loopback_uris_match_on_any_port_only() {
-        let c = client(ClientType::Native, &["http://127.0.0.1/cb", "http://[::1]:9/cb"]);
+        let c = client(
+            ClientType::Native,
+            &["http://127.0.0.1/cb", "http://[::1]:9/cb"],
+        );
         assert!(redirect_uri_allowed(&c, "http://127.0.0.1:53124/cb"));
         assert!(redirect_uri_allowed(&c, "http://[::1]:1/cb"));
         assert!(!redirect_uri_allowed(&c, "http://127.0.0.1:53124/other"));
@@ -363,7 +389,12 @@ mod tests {
     fn registration_refuses_fragments_wildcards_and_relative_uris() {
         assert!(check_redirect_uri("https://a.example/cb").is_ok());
         assert!(check_redirect_uri("com.example.app:/oauth").is_ok());
-        for bad in ["/cb", "https://a.example/cb#x", "https://*.example/cb", "https://u:p@a.example/"] {
+        for bad in [
+            "/cb",
+            "https://a.example/cb#x",
+            "https://*.example/cb",
+            "https://u:p@a.example/",
+        ] {
             assert!(check_redirect_uri(bad).is_err(), "{bad}");
         }
     }

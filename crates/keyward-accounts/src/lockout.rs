@@ -42,10 +42,10 @@ pub async fn locked_until(
     if settings.max_attempts == 0 {
         return Ok(None);
     }
-    let record = tx
-        .lockout(project, &subject(settings, user_id, ip))
-        .await?;
-    Ok(record.and_then(|r| r.locked_until).filter(|until| *until > now))
+    let record = tx.lockout(project, &subject(settings, user_id, ip)).await?;
+    Ok(record
+        .and_then(|r| r.locked_until)
+        .filter(|until| *until > now))
 }
 
 /// Count a failure; returns the lock's end when this failure locks.

@@ -167,12 +167,7 @@ pub fn needs_rehash(phc: &str, cost: HashCost) -> bool {
     let Ok(parsed) = argon2::PasswordHash::new(phc) else {
         return true;
     };
-    let param = |name: &str| {
-        parsed
-            .params
-            .get_decimal(name)
-            .unwrap_or(0)
-    };
+    let param = |name: &str| parsed.params.get_decimal(name).unwrap_or(0);
     parsed.algorithm.as_str() != "argon2id"
         || param("m") != cost.memory_kib
         || param("t") != cost.iterations
@@ -229,7 +224,10 @@ mod tests {
         for prefix in ["$2a$", "$2b$", "$2y$"] {
             let h = format!("{prefix}{}", &hash[4..]);
             assert!(verify(Some(h.clone()), "hunter22".into()).await, "{prefix}");
-            assert!(!verify(Some(h.clone()), "hunter23".into()).await, "{prefix}");
+            assert!(
+                !verify(Some(h.clone()), "hunter23".into()).await,
+                "{prefix}"
+            );
             assert!(needs_rehash(&h, HashCost::default()));
         }
         let cheap = hash_now("x", HashCost::cheapest_for_tests()).await;

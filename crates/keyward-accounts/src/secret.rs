@@ -12,7 +12,8 @@ use crate::error::AccountsError;
 /// 256 random bits, base64url (43 characters).
 pub fn random_token() -> Result<String, AccountsError> {
     let mut bytes = [0u8; 32];
-    aws_lc_rs::rand::fill(&mut bytes).map_err(|_| AccountsError::Internal("no randomness".into()))?;
+    aws_lc_rs::rand::fill(&mut bytes)
+        .map_err(|_| AccountsError::Internal("no randomness".into()))?;
     Ok(URL_SAFE_NO_PAD.encode(bytes))
 }
 
@@ -24,8 +25,11 @@ pub fn digest_hex(secret: &str) -> String {
 
 /// Whether `secret` hashes to `stored`, compared in constant time.
 pub fn matches(secret: &str, stored: &str) -> bool {
-    aws_lc_rs::constant_time::verify_slices_are_equal(digest_hex(secret).as_bytes(), stored.as_bytes())
-        .is_ok()
+    aws_lc_rs::constant_time::verify_slices_are_equal(
+        digest_hex(secret).as_bytes(),
+        stored.as_bytes(),
+    )
+    .is_ok()
 }
 
 /// A token of the form `<id>.<secret>` split in two, if it has that form.

@@ -407,8 +407,7 @@ pub async fn list(tx: &mut Tx, project: &str, user_id: &str, now: i64) -> Result
         .collect();
     for g in grants {
         let folded = g.sso_enabled
-            && g
-                .idp_session_id
+            && g.idp_session_id
                 .as_ref()
                 .is_some_and(|id| live_idp.iter().any(|s| &s.id == id));
         if folded {

@@ -13,11 +13,11 @@ use keyward_store::{LockoutSettings, Tx, User};
 
 use crate::audit::{self, Actor, AuditEvent, Initiator, user_snapshot};
 use crate::error::AccountsError;
+use crate::lockout;
 use crate::loginid::{self, LoginIdType};
 use crate::password::{self, HashCost};
 use crate::sessions::Device;
 use crate::status::{self, SignInRefusal};
-use crate::lockout;
 
 /// The `amr` of a password sign-in.
 pub const PASSWORD_AMR: [&str; 2] = ["pwd", "x_primary_password"];
@@ -39,8 +39,16 @@ pub enum Outcome {
 }
 
 /// The user a login ID (email, phone or username, as typed) names.
-pub async fn find_login(tx: &mut Tx, project: &str, login_id: &str) -> Result<Option<User>, AccountsError> {
-    for kind in [LoginIdType::Email, LoginIdType::Phone, LoginIdType::Username] {
+pub async fn find_login(
+    tx: &mut Tx,
+    project: &str,
+    login_id: &str,
+) -> Result<Option<User>, AccountsError> {
+    for kind in [
+        LoginIdType::Email,
+        LoginIdType::Phone,
+        LoginIdType::Username,
+    ] {
         let Some(key) = loginid::lookup_key(kind, login_id) else {
             continue;
         };
@@ -131,7 +139,8 @@ async fn failed(
     };
     audit::record(tx, actor, Some(&user.id), AuditEvent::PasswordFailed).await?;
     let locked =
-        lockout::record_failure(tx, &actor.project, settings, &user.id, &device.ip, now_secs).await?;
+        lockout::record_failure(tx, &actor.project, settings, &user.id, &device.ip, now_secs)
+            .await?;
     Ok(match locked {
         Some(until) => Outcome::Locked { until },
         None => Outcome::InvalidCredentials,

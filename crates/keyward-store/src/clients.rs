@@ -268,7 +268,11 @@ impl Tx {
         Ok(out)
     }
 
-    async fn client_secrets(&mut self, project: &str, client_id: &str) -> Result<Vec<ClientSecret>> {
+    async fn client_secrets(
+        &mut self,
+        project: &str,
+        client_id: &str,
+    ) -> Result<Vec<ClientSecret>> {
         let rows: Vec<(String, String, i64)> = on_tx!(self, |conn, pg| {
             sqlx::query_as(
                 "SELECT id, secret_hash, created_at FROM oauth_client_secrets \

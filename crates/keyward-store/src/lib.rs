@@ -146,12 +146,10 @@ use sqlx::sqlite::{
 
 pub use audit::{AuditEntry, AuditFilter};
 pub use clients::{ClientSecret, ClientType, OAuthClient};
-pub use lockout::{LockoutRecord, LockoutSettings};
-pub use sessions::{AuthorizationCode, IdpSession, OfflineGrant};
-pub use signing_keys::{RETIRED_KEY_GRACE_SECS, SigningKeyEntry};
 pub use error::{Result, StoreError};
 pub use identities::{Identity, PasswordAuthenticator};
 pub use keys::{ApiKey, KeyOrigin, KeyRole, ProjectKeys};
+pub use lockout::{LockoutRecord, LockoutSettings};
 pub use notify::KeyChanges;
 pub use page::{Page, PageRequest, Seek};
 pub use portal::{PortalSession, PortalUser};
@@ -160,6 +158,8 @@ pub use projects::{
 };
 pub use roles::{Catalog, Entry};
 pub use seal::MasterKey;
+pub use sessions::{AuthorizationCode, IdpSession, OfflineGrant};
+pub use signing_keys::{RETIRED_KEY_GRACE_SECS, SigningKeyEntry};
 pub use tx::Tx;
 use tx::TxInner;
 pub use users::{User, UserFilter, UserSort};

@@ -195,7 +195,11 @@ impl Tx {
     }
 
     /// Every record of a user (per user, or per address).
-    pub async fn lockouts_of(&mut self, project: &str, user_id: &str) -> Result<Vec<LockoutRecord>> {
+    pub async fn lockouts_of(
+        &mut self,
+        project: &str,
+        user_id: &str,
+    ) -> Result<Vec<LockoutRecord>> {
         let rows: Vec<(String, i64, i64, Option<i64>)> = on_tx!(self, |conn, pg| {
             sqlx::query_as(
                 "SELECT subject, failures, first_failure_at, locked_until FROM lockouts \
@@ -223,7 +227,9 @@ impl Tx {
     }
 }
 
-fn record_from_row((subject, failures, first_failure_at, locked_until): (String, i64, i64, Option<i64>)) -> LockoutRecord {
+fn record_from_row(
+    (subject, failures, first_failure_at, locked_until): (String, i64, i64, Option<i64>),
+) -> LockoutRecord {
     LockoutRecord {
         subject,
         failures,
@@ -240,6 +246,8 @@ impl Store {
 
     /// [`Tx::set_lockout_settings`] in its own transaction.
     pub async fn set_lockout_settings(&self, project: &str, s: &LockoutSettings) -> Result<()> {
-        Ok(in_tx!(self, |tx| tx.set_lockout_settings(project, s).await?))
+        Ok(in_tx!(self, |tx| tx
+            .set_lockout_settings(project, s)
+            .await?))
     }
 }

@@ -176,7 +176,8 @@ impl Tx {
 
     /// One IdP session (expired or not).
     pub async fn idp_session(&mut self, project: &str, id: &str) -> Result<Option<IdpSession>> {
-        let sql = format!("SELECT {IDP_COLUMNS} FROM idp_sessions WHERE project_id = $1 AND id = $2");
+        let sql =
+            format!("SELECT {IDP_COLUMNS} FROM idp_sessions WHERE project_id = $1 AND id = $2");
         let row: Option<IdpRow> = on_tx!(self, |conn, pg| {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(project)
@@ -393,18 +394,20 @@ impl Tx {
     /// unredeemed codes. Returns how many sessions and grants ended.
     pub async fn delete_sessions_of(&mut self, project: &str, user_id: &str) -> Result<u64> {
         Ok(on_tx!(self, |conn, pg| {
-            let grants = sqlx::query("DELETE FROM offline_grants WHERE project_id = $1 AND user_id = $2")
-                .bind(project)
-                .bind(user_id)
-                .execute(&mut *conn)
-                .await?
-                .rows_affected();
-            let idp = sqlx::query("DELETE FROM idp_sessions WHERE project_id = $1 AND user_id = $2")
-                .bind(project)
-                .bind(user_id)
-                .execute(&mut *conn)
-                .await?
-                .rows_affected();
+            let grants =
+                sqlx::query("DELETE FROM offline_grants WHERE project_id = $1 AND user_id = $2")
+                    .bind(project)
+                    .bind(user_id)
+                    .execute(&mut *conn)
+                    .await?
+                    .rows_affected();
+            let idp =
+                sqlx::query("DELETE FROM idp_sessions WHERE project_id = $1 AND user_id = $2")
+                    .bind(project)
+                    .bind(user_id)
+                    .execute(&mut *conn)
+                    .await?
+                    .rows_affected();
             sqlx::query(
                 "DELETE FROM authorization_codes WHERE project_id = $1 AND user_id = $2 \
                  AND redeemed_grant IS NULL",
@@ -445,8 +448,21 @@ impl Tx {
     }
 
     /// One authorization code of a project, redeemed or not.
-    pub async fn code(&mut self, project: &str, code_hash: &str) -> Result<Option<AuthorizationCode>> {
-        type Row = (String, String, String, String, Option<String>, i64, i64, Option<String>);
+    pub async fn code(
+        &mut self,
+        project: &str,
+        code_hash: &str,
+    ) -> Result<Option<AuthorizationCode>> {
+        type Row = (
+            String,
+            String,
+            String,
+            String,
+            Option<String>,
+            i64,
+            i64,
+            Option<String>,
+        );
         let row: Option<Row> = on_tx!(self, |conn, pg| {
             sqlx::query_as(
                 "SELECT code_hash, client_id, user_id, request, idp_session_id, created_at, expires_at, \

@@ -97,8 +97,9 @@ impl Tx {
         now: i64,
         master: &MasterKey,
     ) -> Result<Vec<SigningKeyEntry>> {
-        let rows: Vec<(String, Vec<u8>, Vec<u8>, i64, i64, Option<i64>)> =
-            on_tx!(self, |conn, pg| {
+        let rows: Vec<(String, Vec<u8>, Vec<u8>, i64, i64, Option<i64>)> = on_tx!(
+            self,
+            |conn, pg| {
                 sqlx::query_as(
                     "SELECT kid, public_key_der, private_key_sealed, created_at, active_from, retire_after \
                      FROM signing_keys WHERE project_id = $1 AND (retire_after IS NULL OR retire_after > $2) \
@@ -108,18 +109,21 @@ impl Tx {
                 .bind(now)
                 .fetch_all(&mut *conn)
                 .await?
-            });
+            }
+        );
         rows.into_iter()
-            .map(|(kid, public, sealed, created_at, active_from, retire_after)| {
-                Ok(SigningKeyEntry {
-                    public: PublicKey::from_der(&public)?,
-                    private_der: master.open(project, &seal_id(&kid), &sealed)?,
-                    kid,
-                    created_at,
-                    active_from,
-                    retire_after,
-                })
-            })
+            .map(
+                |(kid, public, sealed, created_at, active_from, retire_after)| {
+                    Ok(SigningKeyEntry {
+                        public: PublicKey::from_der(&public)?,
+                        private_der: master.open(project, &seal_id(&kid), &sealed)?,
+                        kid,
+                        created_at,
+                        active_from,
+                        retire_after,
+                    })
+                },
+            )
             .collect()
     }
 

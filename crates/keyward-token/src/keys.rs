@@ -412,6 +412,12 @@ impl SigningKey {
         Ok(SigningKey { encoding, bits })
     }
 
+    /// Read a private key from PKCS#8 DER (as the store keeps it sealed).
+    pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, KeyError> {
+        let pem = Zeroizing::new(encode_pem("PRIVATE KEY", der));
+        Self::from_pem(pem.as_bytes())
+    }
+
     /// The modulus size in bits.
     pub fn bits(&self) -> usize {
         self.bits

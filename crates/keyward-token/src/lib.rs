@@ -1,7 +1,7 @@
 //! # keyward-token: the security core
 //!
 //! This crate owns every rule that decides whether an Admin API token is
-//! accepted, plus the RSA key material those rules need: generating key pairs,
+//! accepted, the token rules of end-user sign-in ([`oidc`]), plus the RSA key material those rules need: generating key pairs,
 //! reading and writing PEM (PKCS#8, PKCS#1, SPKI) and JWK, and signing tokens
 //! for clients.
 //!
@@ -22,6 +22,8 @@ pub mod error;
 pub mod jws;
 /// RSA keys: generation, PEM/JWK codecs, parsed public keys and key sets.
 pub mod keys;
+/// End-user sign-in: ID and access tokens, id_token_hint, PKCE.
+pub mod oidc;
 /// Private RSA JWKs re-encoded as PKCS#1 DER.
 mod pkcs1;
 /// The verification policy (leeway, lifetime cap).
@@ -35,7 +37,7 @@ pub use error::{KeyError, Reason, SignError, TokenError};
 pub use keys::{GeneratedKeyPair, KeySet, KeyStatus, PublicKey, SigningKey};
 pub use policy::Policy;
 pub use sign::{AdminClaims, sign};
-pub use verify::{VerifiedToken, verify, verify_signature};
+pub use verify::{VerifiedToken, verify, verify_signature, verify_signature_typed};
 
 /// The only algorithm keyward accepts: RSASSA-PKCS1-v1_5 with SHA-256.
 pub const ALGORITHM: &str = "RS256";

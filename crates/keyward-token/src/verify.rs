@@ -86,8 +86,19 @@ pub fn bearer_token(header: Option<&[u8]>) -> Result<&str, TokenError> {
 /// under the project's key named by `kid`. Returns the `kid` and the
 /// (authenticated, not yet interpreted) payload bytes.
 pub fn verify_signature(token: &str, keys: &KeySet) -> Result<(String, Vec<u8>), TokenError> {
+    verify_signature_typed(token, keys, "JWT")
+}
+
+/// [`verify_signature`] for tokens whose header `typ`, when present, is
+/// `typ` (case-insensitive): `JWT` for Admin API and ID tokens, `at+jwt`
+/// for OIDC access tokens (RFC 9068), so one kind cannot pass as the other.
+pub fn verify_signature_typed(
+    token: &str,
+    keys: &KeySet,
+    typ: &str,
+) -> Result<(String, Vec<u8>), TokenError> {
     let parsed = jws::parse(token)?;
-    let kid = check_header(&parsed.header)?;
+    let kid = check_header(&parsed.header, typ)?;
     let key = match keys.get(kid) {
         None => {
             return Err(TokenError::new(
@@ -168,7 +179,7 @@ fn required_jti(claims: &Map<String, Value>) -> Result<String, TokenError> {
 /// token's lifetime).
 pub const MAX_JTI_BYTES: usize = 256;
 
-fn check_header(header: &Map<String, Value>) -> Result<&str, TokenError> {
+fn check_header<'h>(header: &'h Map<String, Value>, typ: &str) -> Result<&'h str, TokenError> {
     match header.get("alg") {
         Some(Value::String(alg)) if alg == ALGORITHM => {}
         Some(Value::String(_)) => {
@@ -188,11 +199,11 @@ fn check_header(header: &Map<String, Value>) -> Result<&str, TokenError> {
     }
     match header.get("typ") {
         None => {}
-        Some(Value::String(t)) if t.eq_ignore_ascii_case("JWT") => {}
+        Some(Value::String(t)) if t.eq_ignore_ascii_case(typ) => {}
         Some(_) => {
-            return Err(TokenError::malformed(
-                "header `typ`, when present, must be JWT",
-            ));
+            return Err(TokenError::malformed(format!(
+                "header `typ`, when present, must be {typ}"
+            )));
         }
     }
     match header.get("kid") {
