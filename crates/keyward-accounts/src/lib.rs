@@ -32,6 +32,7 @@ pub mod ids;
 pub mod lockout;
 pub mod loginid;
 pub mod password;
+pub mod profile;
 pub mod records;
 pub mod roles;
 pub mod secret;

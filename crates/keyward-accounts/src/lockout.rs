@@ -121,6 +121,22 @@ pub async fn status(
     })
 }
 
+/// `resetAccountLockout`: forget every failure and lock of a user.
+pub async fn reset(
+    tx: &mut Tx,
+    actor: &crate::audit::Actor,
+    user_id: &str,
+) -> Result<(), AccountsError> {
+    tx.delete_lockouts_of(&actor.project, user_id).await?;
+    crate::audit::record(
+        tx,
+        actor,
+        Some(user_id),
+        crate::audit::AuditEvent::ResetAccountLockout,
+    )
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

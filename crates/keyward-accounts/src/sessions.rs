@@ -194,9 +194,9 @@ pub enum Refresh {
     /// the client rotates.
     Granted {
         /// The grant after the refresh.
-        grant: OfflineGrant,
+        grant: Box<OfflineGrant>,
         /// Its user.
-        user: User,
+        user: Box<User>,
         /// The next refresh token (rotation on).
         new_token: Option<String>,
     },
@@ -300,8 +300,8 @@ pub async fn refresh(
     }
     grant.last_access_at = now;
     Ok(Refresh::Granted {
-        grant,
-        user,
+        grant: Box::new(grant),
+        user: Box::new(user),
         new_token,
     })
 }
@@ -432,6 +432,53 @@ pub async fn list(tx: &mut Tx, project: &str, user_id: &str, now: i64) -> Result
     }
     out.sort_by_key(|s| (s.created_at, s.session.raw()));
     Ok(out)
+}
+
+/// `revokeSession`: end one session (with its SSO group) on behalf of
+/// `actor`; returns the owner's ID.
+pub async fn revoke_as_admin(
+    tx: &mut Tx,
+    actor: &crate::audit::Actor,
+    session: &SessionRef,
+) -> Result<String> {
+    use crate::audit::{AuditEvent, record};
+    let Some(user_id) = revoke(tx, &actor.project, session).await? else {
+        return Err(AccountsError::SessionNotFound);
+    };
+    let event = AuditEvent::SessionTerminated {
+        termination_type: "individual",
+        sessions: vec![session.raw()],
+    };
+    record(tx, actor, Some(&user_id), event).await?;
+    let event = AuditEvent::RevokeSession {
+        session_id: crate::ids::encode("Session", &session.raw()),
+    };
+    record(tx, actor, Some(&user_id), event).await?;
+    Ok(user_id)
+}
+
+/// `revokeAllSessions`: end every session and grant of a user.
+pub async fn revoke_all_as_admin(
+    tx: &mut Tx,
+    actor: &crate::audit::Actor,
+    user_id: &str,
+) -> Result<()> {
+    use crate::audit::{AuditEvent, record};
+    let (idp, grants) = tx.sessions_of(&actor.project, user_id).await?;
+    let ended: Vec<String> = idp
+        .iter()
+        .map(|s| SessionRef::Idp(s.id.clone()).raw())
+        .chain(grants.iter().map(|g| SessionRef::Grant(g.id.clone()).raw()))
+        .collect();
+    end_all(tx, &actor.project, user_id).await?;
+    if !ended.is_empty() {
+        let event = AuditEvent::SessionTerminated {
+            termination_type: "all",
+            sessions: ended,
+        };
+        record(tx, actor, Some(user_id), event).await?;
+    }
+    record(tx, actor, Some(user_id), AuditEvent::RevokeAllSessions).await
 }
 
 #[cfg(test)]

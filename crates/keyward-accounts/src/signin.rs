@@ -156,3 +156,42 @@ fn device_of(actor: &Actor) -> Device {
         _ => Device::default(),
     }
 }
+
+/// What a password change on the account page came to.
+#[derive(Debug)]
+pub enum PasswordChange {
+    /// Changed.
+    Changed,
+    /// The current password was wrong.
+    WrongCurrent,
+    /// The new password breaks the policy.
+    Rejected(AccountsError),
+}
+
+/// Change a signed-in user's password, proving the current one first.
+pub async fn change_password(
+    tx: &mut Tx,
+    actor: &Actor,
+    user_id: &str,
+    current: String,
+    new: String,
+    cost: HashCost,
+) -> Result<PasswordChange, AccountsError> {
+    let project = actor.project.as_str();
+    let stored = tx.passwords_of(project, user_id).await?.into_iter().next();
+    if !password::verify(stored.as_ref().map(|p| p.password_hash.clone()), current).await {
+        audit::record(tx, actor, Some(user_id), AuditEvent::PasswordFailed).await?;
+        return Ok(PasswordChange::WrongCurrent);
+    }
+    if let Err(e) = password::check(&new) {
+        return Ok(PasswordChange::Rejected(e));
+    }
+    let Some(mut stored) = stored else {
+        return Ok(PasswordChange::WrongCurrent);
+    };
+    stored.password_hash = password::hash(new, cost).await?;
+    stored.updated_at = actor.now;
+    stored.expire_after = None;
+    tx.save_password(project, &stored).await?;
+    Ok(PasswordChange::Changed)
+}

@@ -29,6 +29,7 @@ mod nodes;
 mod project;
 mod roles;
 mod scalars;
+mod sessions;
 mod users;
 
 use async_graphql::{EmptySubscription, MergedObject, Object, Schema};
@@ -69,6 +70,7 @@ pub struct Mutation(
     users::UserMutation,
     identities::IdentityMutation,
     roles::RoleMutation,
+    sessions::SessionMutation,
 );
 
 /// keyward's own root field.

@@ -57,6 +57,16 @@ pub struct Config {
     /// operators'). Default OWASP's recommendation; no flag changes it, so
     /// only [`Config::for_test`] lowers it.
     pub password_hash_cost: HashCost,
+    /// The scheme end-user sign-in's issuers use: `https` when keyward is
+    /// reached through a TLS-terminating proxy (`keyward serve
+    /// --public-url https://…`), else `http`. Cookies get `Secure` on https.
+    pub public_scheme: &'static str,
+    /// Failed sign-ins allowed per client address per minute (this replica).
+    /// Default 100.
+    pub signin_failures_per_ip: u32,
+    /// Failed sign-ins allowed per login ID per minute (this replica).
+    /// Default 10.
+    pub signin_failures_per_login: u32,
 }
 
 impl Default for Config {
@@ -80,6 +90,9 @@ impl Default for Config {
             request_timeout: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(30),
             password_hash_cost: HashCost::default(),
+            public_scheme: "http",
+            signin_failures_per_ip: 100,
+            signin_failures_per_login: 10,
         }
     }
 }

@@ -7,7 +7,8 @@
 //! them in step with the store), rate limits, `/healthz`, `/readyz`,
 //! `/metrics`, and settings. It mounts the doors: the Admin API
 //! (`keyward-admin`, run by `routes/graphql.rs` in one transaction per
-//! request) and the portal (`keyward-portal`).
+//! request), end-user sign-in (`keyward-signin`, given the [`Tenant`] its
+//! Host resolves to) and the portal (`keyward-portal`).
 //!
 //! It must not contain SQL (that is `keyward-store`), token rules (that is
 //! `keyward-token`) nor rules about users (that is `keyward-accounts`): it
@@ -37,6 +38,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use keyward_portal::{PortalOptions, PortalSettings, PortalState};
+use keyward_signin::{SigninSettings, SigninState};
 use keyward_store::Store;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -44,6 +46,8 @@ use tokio::task::JoinHandle;
 
 pub use config::Config;
 pub use keyward_portal as portal;
+pub use keyward_signin as signin;
+pub use keyward_signin::Tenant;
 
 /// Everything a request handler needs; cheap to clone.
 #[derive(Clone)]
@@ -59,6 +63,8 @@ struct Inner {
     clock: keyward_accounts::SharedClock,
     metrics: metrics::Metrics,
     portal: PortalState,
+    signin: SigninState,
+    tenants: moka::future::Cache<String, Option<String>>,
 }
 
 impl AppState {
@@ -75,6 +81,18 @@ impl AppState {
             store.clone(),
             metrics.clone(),
         ));
+        let clock: keyward_accounts::SharedClock = Arc::new(keyward_accounts::SystemClock);
+        let signin = SigninState::new(
+            store.clone(),
+            portal.master_key.clone(),
+            clock.clone(),
+            SigninSettings {
+                hash_cost: config.password_hash_cost,
+                failures_per_ip: config.signin_failures_per_ip,
+                failures_per_login: config.signin_failures_per_login,
+                ..SigninSettings::default()
+            },
+        );
         let portal = PortalState::new(
             store.clone(),
             keyward_portal::Portal::new(portal),
@@ -91,9 +109,15 @@ impl AppState {
                 store,
                 auth,
                 schema,
-                clock: Arc::new(keyward_accounts::SystemClock),
+                clock,
                 metrics,
                 portal,
+                signin,
+                // Host → project, kept a second (like key changes).
+                tenants: moka::future::Cache::builder()
+                    .max_capacity(10_000)
+                    .time_to_live(std::time::Duration::from_secs(1))
+                    .build(),
             }),
         }
     }
@@ -131,6 +155,31 @@ impl AppState {
     /// The portal's state.
     pub fn portal(&self) -> &PortalState {
         &self.inner.portal
+    }
+
+    /// The sign-in door's state.
+    pub fn signin(&self) -> &SigninState {
+        &self.inner.signin
+    }
+
+    /// The project served at `host` (a Host header, port stripped):
+    /// `<project>.<base-domain>` of an existing project, or a custom domain.
+    pub async fn project_at(
+        &self,
+        host: &str,
+    ) -> Result<Option<String>, keyward_store::StoreError> {
+        if let Some(hit) = self.inner.tenants.get(host).await {
+            return Ok(hit);
+        }
+        let found = match project::from_host(host, &self.inner.config.base_domain) {
+            Some(id) => self.inner.store.project(&id).await?.map(|p| p.id),
+            None => self.inner.store.project_for_domain(host).await?,
+        };
+        self.inner
+            .tenants
+            .insert(host.to_owned(), found.clone())
+            .await;
+        Ok(found)
     }
 }
 

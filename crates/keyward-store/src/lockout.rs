@@ -246,8 +246,7 @@ impl Store {
 
     /// [`Tx::set_lockout_settings`] in its own transaction.
     pub async fn set_lockout_settings(&self, project: &str, s: &LockoutSettings) -> Result<()> {
-        Ok(in_tx!(self, |tx| tx
-            .set_lockout_settings(project, s)
-            .await?))
+        in_tx!(self, |tx| tx.set_lockout_settings(project, s).await?);
+        Ok(())
     }
 }

@@ -47,6 +47,8 @@ fn seal_id(kid: &str) -> String {
     format!("oidc:{kid}")
 }
 
+type KeyRow = (String, Vec<u8>, Vec<u8>, i64, i64, Option<i64>);
+
 impl Tx {
     /// Add a signing key that starts signing at `active_from`; keys it
     /// supersedes stop being published [`RETIRED_KEY_GRACE_SECS`] after that.
@@ -97,10 +99,8 @@ impl Tx {
         now: i64,
         master: &MasterKey,
     ) -> Result<Vec<SigningKeyEntry>> {
-        let rows: Vec<(String, Vec<u8>, Vec<u8>, i64, i64, Option<i64>)> = on_tx!(
-            self,
-            |conn, pg| {
-                sqlx::query_as(
+        let rows: Vec<KeyRow> = on_tx!(self, |conn, pg| {
+            sqlx::query_as(
                     "SELECT kid, public_key_der, private_key_sealed, created_at, active_from, retire_after \
                      FROM signing_keys WHERE project_id = $1 AND (retire_after IS NULL OR retire_after > $2) \
                      ORDER BY created_at, kid",
@@ -109,8 +109,7 @@ impl Tx {
                 .bind(now)
                 .fetch_all(&mut *conn)
                 .await?
-            }
-        );
+        });
         rows.into_iter()
             .map(
                 |(kid, public, sealed, created_at, active_from, retire_after)| {

@@ -24,6 +24,15 @@ pub fn raw_id(seq: i64) -> String {
     format!("{seq:016x}")
 }
 
+impl AuditLogNode {
+    fn context(&self, field: &str) -> String {
+        self.0.data["context"][field]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+}
+
 #[Object(name = "AuditLog")]
 impl AuditLogNode {
     /// The ID of an object
@@ -43,18 +52,18 @@ impl AuditLogNode {
                 AdminError::unexpected()
             })
     }
-    /// The OAuth client (none for Admin API calls)
+    /// The OAuth client of an end user's action (empty otherwise)
     #[graphql(name = "clientID")]
     async fn client_id(&self) -> Option<String> {
-        Some(String::new())
+        Some(self.context("client_id"))
     }
-    /// The client's address (not recorded)
+    /// The end user's address (empty for Admin API calls)
     async fn ip_address(&self) -> Option<String> {
-        Some(String::new())
+        Some(self.context("ip_address"))
     }
-    /// The client's user agent (not recorded)
+    /// The end user's user agent (empty for Admin API calls)
     async fn user_agent(&self) -> Option<String> {
-        Some(String::new())
+        Some(self.context("user_agent"))
     }
     /// The full event document
     async fn data(&self) -> Option<AuditLogData> {

@@ -42,7 +42,7 @@ pub enum Node {
     Group(GroupNode),
     /// An audit entry.
     AuditLog(AuditLogNode),
-    /// A session (none yet).
+    /// A session.
     Session(SessionNode),
     /// An authorization (none yet).
     Authorization(AuthorizationNode),
@@ -76,7 +76,7 @@ pub enum Entity {
     Role(RoleNode),
     /// A group.
     Group(GroupNode),
-    /// A session (none yet).
+    /// A session.
     Session(SessionNode),
     /// An authorization (none yet).
     Authorization(AuthorizationNode),
@@ -118,6 +118,12 @@ pub async fn resolve(r: &RequestCtx, id: &str) -> AdminResult<Option<Node>> {
                 .map(|a| a.map(|a| Node::AuditLog(AuditLogNode(a)))),
             Err(_) => Ok(None),
         },
+        "Session" => {
+            drop(tx);
+            return crate::sessions::by_raw_id(r, &raw)
+                .await
+                .map(|s| s.map(Node::Session));
+        }
         _ => Ok(None),
     };
     Ok(found?)
@@ -331,7 +337,7 @@ pub struct LockedIp {
     pub locked_until: DateTime,
 }
 
-/// `AccountLockout`: keyward has no end-user login, so nothing is locked.
+/// `AccountLockout`.
 #[derive(SimpleObject, Clone)]
 pub struct AccountLockout {
     /// Whether the account is locked.
@@ -345,8 +351,7 @@ pub struct AccountLockout {
     pub lockout_type: String,
 }
 
-/// A session. keyward has no end-user sessions yet, so none exist; the type
-/// is here for the schema.
+/// A session: an IdP session (browser) or an offline grant (refresh token).
 #[derive(SimpleObject, Clone)]
 #[graphql(name = "Session")]
 pub struct SessionNode {

@@ -258,16 +258,20 @@ impl UserNode {
     async fn secondary_totp_authenticators(&self) -> Vec<AuthenticatorNode> {
         Vec::new()
     }
-    /// The list of first party app sessions (none in keyward)
+    /// The list of first party app sessions
     async fn sessions(
         &self,
+        ctx: &Context<'_>,
         after: Option<String>,
         before: Option<String>,
         first: Option<i32>,
         last: Option<i32>,
-    ) -> Option<Connection<SessionNode>> {
-        let _ = (after, before, first, last);
-        Some(Connection::empty())
+    ) -> AdminResult<Option<Connection<SessionNode>>> {
+        let list = crate::sessions::of_user(req(ctx)?, &self.0.id).await?;
+        Ok(Some(Connection::from_list(
+            list,
+            &PageArgs::new(after, before, first, last),
+        )?))
     }
     /// The list of third party app authorizations (none in keyward)
     async fn authorizations(
@@ -280,14 +284,9 @@ impl UserNode {
         let _ = (after, before, first, last);
         Some(Connection::empty())
     }
-    /// The account lockout status (keyward has no end-user login to lock)
-    async fn account_lockout(&self) -> AccountLockout {
-        AccountLockout {
-            is_locked: false,
-            locked_ips: Vec::new(),
-            locked_until: None,
-            lockout_type: "per_user".into(),
-        }
+    /// The account lockout status
+    async fn account_lockout(&self, ctx: &Context<'_>) -> AdminResult<AccountLockout> {
+        crate::sessions::lockout_of(req(ctx)?, &self.0.id).await
     }
     /// The list of roles this user has directly
     async fn roles(

@@ -5,6 +5,8 @@
 pub mod graphql;
 /// `/healthz`, `/readyz`, `/metrics`.
 pub mod health;
+/// End-user sign-in (OIDC) on project hosts.
+pub mod signin;
 
 use std::time::Instant;
 
@@ -23,6 +25,7 @@ pub fn router(state: AppState) -> Router {
         .merge(graphql::router())
         .merge(health::router())
         .merge(keyward_portal::router().with_state(state.portal().clone()))
+        .merge(signin::router(&state))
         .fallback(|| async { ApiError::NotFound.into_response() })
         // A bug must cost one request a 500, not the connection (and the
         // panic's message, which might quote request data, is not sent).
@@ -43,6 +46,7 @@ pub fn router(state: AppState) -> Router {
                     method = %request.method(),
                     path = %request.uri().path(),
                     kid = tracing::field::Empty,
+                    project = tracing::field::Empty,
                 )
             }),
         )

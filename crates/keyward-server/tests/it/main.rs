@@ -44,5 +44,6 @@ mod outage;
 mod portal;
 mod roles;
 mod rotation;
+mod signin;
 mod slow;
 mod users;

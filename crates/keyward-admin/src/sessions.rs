@@ -1,0 +1,201 @@
+//! Sessions and lockout in the Admin API: `User.sessions`,
+//! `User.accountLockout`, `revokeSession`, `revokeAllSessions` and
+//! `resetAccountLockout`, over the accounts core's sessions and lockout.
+
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use keyward_accounts::sessions::{self, SessionRef, SessionView};
+use keyward_accounts::{ids, lockout};
+
+use crate::context::{RequestCtx, req};
+use crate::errors::AdminResult;
+use crate::nodes::{AccountLockout, LockedIp, SessionNode, SessionType, UserNode, user_raw};
+use crate::scalars::DateTime;
+
+/// The node of a live session.
+pub fn node(s: SessionView) -> SessionNode {
+    let created = DateTime(s.created_at * 1_000_000);
+    let accessed = DateTime(s.last_access_at * 1_000_000);
+    let display_name = if s.user_agent.is_empty() {
+        s.client_name.clone().unwrap_or_default()
+    } else {
+        s.user_agent.clone()
+    };
+    SessionNode {
+        acr: None,
+        amr: s.amr,
+        application_name: Some(s.client_name.unwrap_or_default()),
+        client_id: s.client_id,
+        created_at: created,
+        created_by_ip: s.ip.clone(),
+        display_name,
+        id: ID(ids::encode("Session", &s.session.raw())),
+        last_accessed_at: accessed,
+        last_accessed_by_ip: s.ip,
+        last_accessed_by_ip_country_code: String::new(),
+        last_accessed_by_ip_english_country_name: String::new(),
+        kind: match s.session {
+            SessionRef::Idp(_) => SessionType::Idp,
+            SessionRef::Grant(_) => SessionType::OfflineGrant,
+        },
+        updated_at: accessed,
+        user_agent: Some(s.user_agent).filter(|u| !u.is_empty()),
+    }
+}
+
+/// A user's live sessions, most recently used first (as Authgear lists them).
+pub async fn of_user(r: &RequestCtx, user_id: &str) -> AdminResult<Vec<SessionNode>> {
+    let now = r.actor.now.div_euclid(1_000_000);
+    let mut list = sessions::list(&mut *r.tx().await?, r.project(), user_id, now).await?;
+    list.sort_by_key(|s| std::cmp::Reverse(s.last_access_at));
+    Ok(list.into_iter().map(node).collect())
+}
+
+/// The live session a `Session` node's raw ID names.
+pub async fn by_raw_id(r: &RequestCtx, raw: &str) -> AdminResult<Option<SessionNode>> {
+    let Some(session) = SessionRef::parse_raw(raw) else {
+        return Ok(None);
+    };
+    let owner = {
+        let mut tx = r.tx().await?;
+        match &session {
+            SessionRef::Idp(id) => tx.idp_session(r.project(), id).await?.map(|s| s.user_id),
+            SessionRef::Grant(id) => tx.grant(r.project(), id).await?.map(|g| g.user_id),
+        }
+    };
+    let Some(owner) = owner else { return Ok(None) };
+    let now = r.actor.now.div_euclid(1_000_000);
+    let list = sessions::list(&mut *r.tx().await?, r.project(), &owner, now).await?;
+    Ok(list.into_iter().find(|s| s.session == session).map(node))
+}
+
+/// A user's lockout status.
+pub async fn lockout_of(r: &RequestCtx, user_id: &str) -> AdminResult<AccountLockout> {
+    let now = r.actor.now.div_euclid(1_000_000);
+    let mut tx = r.tx().await?;
+    let settings = tx.lockout_settings(r.project()).await?;
+    let status = lockout::status(&mut tx, r.project(), user_id, now).await?;
+    let configured = settings.max_attempts > 0;
+    let mut locked_ips: Vec<LockedIp> = status
+        .locked_ips
+        .iter()
+        .map(|(ip, until)| LockedIp {
+            ip_address: ip.clone(),
+            locked_until: DateTime(until * 1_000_000),
+        })
+        .collect();
+    locked_ips.sort_by_key(|l| std::cmp::Reverse(l.locked_until.0));
+    Ok(AccountLockout {
+        is_locked: status.is_locked,
+        locked_ips: if settings.per_ip {
+            locked_ips
+        } else {
+            Vec::new()
+        },
+        locked_until: (!settings.per_ip)
+            .then_some(status.locked_until)
+            .flatten()
+            .map(|u| DateTime(u * 1_000_000)),
+        lockout_type: match (configured, settings.per_ip) {
+            (false, _) => String::new(),
+            (true, false) => "per_user".into(),
+            (true, true) => "per_user_per_ip".into(),
+        },
+    })
+}
+
+/// `RevokeSessionInput`.
+#[derive(InputObject)]
+pub struct RevokeSessionInput {
+    /// Target session ID.
+    #[graphql(name = "sessionID")]
+    session_id: ID,
+}
+
+/// `RevokeAllSessionsInput`.
+#[derive(InputObject)]
+pub struct RevokeAllSessionsInput {
+    /// Target user ID.
+    #[graphql(name = "userID")]
+    user_id: ID,
+}
+
+/// `ResetAccountLockoutInput`.
+#[derive(InputObject)]
+pub struct ResetAccountLockoutInput {
+    /// Target user ID.
+    #[graphql(name = "userID")]
+    user_id: ID,
+}
+
+/// `RevokeSessionPayload`.
+#[derive(SimpleObject)]
+pub struct RevokeSessionPayload {
+    user: UserNode,
+}
+
+/// `RevokeAllSessionsPayload`.
+#[derive(SimpleObject)]
+pub struct RevokeAllSessionsPayload {
+    user: UserNode,
+}
+
+/// `ResetAccountLockoutPayload`.
+#[derive(SimpleObject)]
+pub struct ResetAccountLockoutPayload {
+    user: UserNode,
+}
+
+/// The session and lockout mutations.
+#[derive(Default)]
+pub struct SessionMutation;
+
+async fn user_node(r: &RequestCtx, id: &str) -> AdminResult<UserNode> {
+    Ok(UserNode(
+        keyward_accounts::records::load(&mut *r.tx().await?, r.project(), id).await?,
+    ))
+}
+
+#[Object]
+impl SessionMutation {
+    /// Revoke a session (and the sessions of its single sign-on group).
+    async fn revoke_session(
+        &self,
+        ctx: &Context<'_>,
+        input: RevokeSessionInput,
+    ) -> AdminResult<RevokeSessionPayload> {
+        let r = req(ctx)?;
+        let raw = ids::require("Session", "session", &input.session_id)?;
+        let session =
+            SessionRef::parse_raw(&raw).ok_or(keyward_accounts::AccountsError::BadId("session"))?;
+        let user_id = sessions::revoke_as_admin(&mut *r.tx().await?, &r.actor, &session).await?;
+        Ok(RevokeSessionPayload {
+            user: user_node(r, &user_id).await?,
+        })
+    }
+
+    /// Revoke every session and refresh token of a user.
+    async fn revoke_all_sessions(
+        &self,
+        ctx: &Context<'_>,
+        input: RevokeAllSessionsInput,
+    ) -> AdminResult<RevokeAllSessionsPayload> {
+        let r = req(ctx)?;
+        let id = user_raw(&input.user_id)?;
+        let user = user_node(r, &id).await?;
+        sessions::revoke_all_as_admin(&mut *r.tx().await?, &r.actor, &id).await?;
+        Ok(RevokeAllSessionsPayload { user })
+    }
+
+    /// Clear a user's failed sign-in attempts and locks.
+    async fn reset_account_lockout(
+        &self,
+        ctx: &Context<'_>,
+        input: ResetAccountLockoutInput,
+    ) -> AdminResult<ResetAccountLockoutPayload> {
+        let r = req(ctx)?;
+        let id = user_raw(&input.user_id)?;
+        let user = user_node(r, &id).await?;
+        lockout::reset(&mut *r.tx().await?, &r.actor, &id).await?;
+        Ok(ResetAccountLockoutPayload { user })
+    }
+}
