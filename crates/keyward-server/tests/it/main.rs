@@ -40,6 +40,7 @@ mod fuzz_graphql;
 mod hostile;
 mod http;
 mod limits;
+mod oidc_client;
 mod outage;
 mod portal;
 mod roles;

@@ -3,12 +3,14 @@
 
 mod key;
 mod master_key_cmd;
+mod oauth_client;
 mod output;
 mod portal;
 mod project;
 mod query;
 mod quickstart;
 mod serve;
+mod signing_key;
 mod token;
 mod users;
 
@@ -20,7 +22,7 @@ use keyward_store::{MasterKey, Store, StoreOptions};
 
 use crate::master_key::{self, IfMissing};
 
-/// keyward: user management behind an RS256-protected Admin API.
+/// keyward: an identity server: users behind an RS256-protected Admin API, signed in with OpenID Connect.
 #[derive(Debug, Parser)]
 #[command(name = "keyward", version, about, propagate_version = true)]
 pub struct Cli {
@@ -90,6 +92,12 @@ pub enum Command {
     /// Manage a project's Admin API keys.
     #[command(subcommand)]
     Key(key::KeyCommand),
+    /// Manage a project's applications (OAuth clients) for end-user sign-in.
+    #[command(subcommand, name = "oauth-client")]
+    OauthClient(oauth_client::OAuthClientCommand),
+    /// Rotate or list a project's OpenID Connect signing keys.
+    #[command(subcommand, name = "signing-key")]
+    SigningKey(signing_key::SigningKeyCommand),
     /// Print a signed Admin API token (JWT) on stdout.
     Token(token::TokenArgs),
     /// Run a GraphQL operation against an Admin API and print the JSON response.
@@ -116,6 +124,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Quickstart(args) => quickstart::run(&cli.global, args).await,
         Command::Project(cmd) => project::run(&cli.global, cmd).await,
         Command::Key(cmd) => key::run(&cli.global, cmd).await,
+        Command::OauthClient(cmd) => oauth_client::run(&cli.global, cmd).await,
+        Command::SigningKey(cmd) => signing_key::run(&cli.global, cmd).await,
         Command::Token(args) => token::run(args),
         Command::Query(args) => query::run(args).await,
         Command::Users(cmd) => users::run(&cli.global, cmd).await,

@@ -1,8 +1,11 @@
 use clap::Subcommand;
 use keyward_store::{LimitsChange, parse_rate_limit};
 
+use keyward_token::GeneratedKeyPair;
+
 use super::Global;
 use super::output::{print_json, project_json, table, time};
+use crate::master_key::IfMissing;
 
 #[derive(Debug, Subcommand)]
 pub enum ProjectCommand {
@@ -38,7 +41,51 @@ pub enum ProjectCommand {
         /// unique `jti`, for every request.
         #[arg(long, value_name = "on|off", value_parser = parse_switch)]
         replay_guard: Option<bool>,
+        /// Serve end-user sign-in at this host name too (repeatable), e.g.
+        /// auth.example.com; the issuer is then https://auth.example.com.
+        #[arg(long = "domain", value_name = "HOST")]
+        add_domains: Vec<String>,
+        /// Stop serving this custom domain (repeatable).
+        #[arg(long = "remove-domain", value_name = "HOST")]
+        remove_domains: Vec<String>,
+        /// Account lockout: failed passwords before the account locks
+        /// (0 turns lockout off, the default).
+        #[arg(long)]
+        lockout_max_attempts: Option<u32>,
+        /// Lockout: failures older than this many seconds are forgotten.
+        #[arg(long)]
+        lockout_history: Option<i64>,
+        /// Lockout: the first lock's duration, seconds.
+        #[arg(long)]
+        lockout_min_duration: Option<i64>,
+        /// Lockout: the longest lock, seconds.
+        #[arg(long)]
+        lockout_max_duration: Option<i64>,
+        /// Lockout: each further failure multiplies the lock by this (1–100).
+        #[arg(long)]
+        lockout_backoff_factor: Option<f64>,
+        /// Lockout per user and address (`on`) or per user (`off`).
+        #[arg(long, value_name = "on|off", value_parser = parse_switch)]
+        lockout_per_ip: Option<bool>,
     },
+}
+
+/// A host name as a custom domain: lowercase, no scheme, port or path.
+fn domain(text: &str) -> anyhow::Result<String> {
+    let d = text.trim().trim_end_matches('.').to_ascii_lowercase();
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    if d.len() > 253 || d.split('.').count() < 2 || !d.split('.').all(label_ok) {
+        anyhow::bail!(
+            "`{text}` is not a host name such as auth.example.com (no scheme, port or path)"
+        );
+    }
+    Ok(d)
 }
 
 /// A rate limit as typed: `Some(n)` or `None` for `off`.
@@ -66,6 +113,14 @@ pub async fn run(global: &Global, cmd: ProjectCommand) -> anyhow::Result<()> {
     match cmd {
         ProjectCommand::Create { id } => {
             let p = store.create_project(&id).await?;
+            // Its OpenID Connect signing key, sealed like every private key
+            // (a server would otherwise create it on first sign-in).
+            let master = global.master_key(IfMissing::Create)?;
+            let pair = tokio::task::spawn_blocking(|| GeneratedKeyPair::generate(2048)).await??;
+            let now = keyward_store::now_secs();
+            store
+                .add_signing_key(&p.id, &pair, now, now, &master)
+                .await?;
             eprintln!("created project `{}`", p.id);
         }
         ProjectCommand::List { json } => {
@@ -105,7 +160,22 @@ pub async fn run(global: &Global, cmd: ProjectCommand) -> anyhow::Result<()> {
             key_rate_limit,
             project_rate_limit,
             replay_guard,
+            add_domains,
+            remove_domains,
+            lockout_max_attempts,
+            lockout_history,
+            lockout_min_duration,
+            lockout_max_duration,
+            lockout_backoff_factor,
+            lockout_per_ip,
         } => {
+            let lockout_named = lockout_max_attempts.is_some()
+                || lockout_history.is_some()
+                || lockout_min_duration.is_some()
+                || lockout_max_duration.is_some()
+                || lockout_backoff_factor.is_some()
+                || lockout_per_ip.is_some();
+            let domains_named = !add_domains.is_empty() || !remove_domains.is_empty();
             let change = LimitsChange {
                 key_rate: key_rate_limit.map(|r| r.0),
                 project_rate: project_rate_limit.map(|r| r.0),
@@ -114,12 +184,20 @@ pub async fn run(global: &Global, cmd: ProjectCommand) -> anyhow::Result<()> {
             let limits_named = change.key_rate.is_some()
                 || change.project_rate.is_some()
                 || change.replay_guard.is_some();
-            if max_token_lifetime.is_none() && !limits_named {
+            if max_token_lifetime.is_none() && !limits_named && !lockout_named && !domains_named {
                 anyhow::bail!(
                     "nothing to change: name at least one of --max-token-lifetime, --key-rate-limit, \
-                     --project-rate-limit, --replay-guard"
+                     --project-rate-limit, --replay-guard, --domain, --remove-domain, --lockout-*"
                 );
             }
+            let add: Vec<String> = add_domains
+                .iter()
+                .map(|d| domain(d))
+                .collect::<Result<_, _>>()?;
+            let remove: Vec<String> = remove_domains
+                .iter()
+                .map(|d| domain(d))
+                .collect::<Result<_, _>>()?;
             // One transaction: both changes apply, or neither does.
             let mut tx = store.begin().await?;
             if let Some(secs) = max_token_lifetime {
@@ -128,6 +206,26 @@ pub async fn run(global: &Global, cmd: ProjectCommand) -> anyhow::Result<()> {
             if limits_named {
                 tx.set_limits(&id, change).await?;
             }
+            if lockout_named {
+                let mut l = tx.lockout_settings(&id).await?;
+                l.max_attempts = lockout_max_attempts.unwrap_or(l.max_attempts);
+                l.history_secs = lockout_history.unwrap_or(l.history_secs);
+                l.min_secs = lockout_min_duration.unwrap_or(l.min_secs);
+                l.max_secs = lockout_max_duration.unwrap_or(l.max_secs);
+                l.backoff_factor = lockout_backoff_factor.unwrap_or(l.backoff_factor);
+                l.per_ip = lockout_per_ip.unwrap_or(l.per_ip);
+                tx.set_lockout_settings(&id, &l).await?;
+            }
+            for d in &remove {
+                if !tx.remove_domain(&id, d).await? {
+                    anyhow::bail!("`{d}` is not a domain of project `{id}`; nothing was changed");
+                }
+            }
+            for d in &add {
+                tx.add_domain(&id, d, keyward_store::now_secs()).await?;
+            }
+            let domains = tx.domains_of(&id).await?;
+            let lockout = tx.lockout_settings(&id).await?;
             let p = tx.project(&id).await?;
             tx.commit().await?;
             if let Some(p) = p {
@@ -138,6 +236,23 @@ pub async fn run(global: &Global, cmd: ProjectCommand) -> anyhow::Result<()> {
                     rate_text(p.limits.key_rate),
                     rate_text(p.limits.project_rate),
                     if p.limits.replay_guard { "on" } else { "off" }
+                );
+                let lock = if lockout.max_attempts == 0 {
+                    "off".to_owned()
+                } else {
+                    format!(
+                        "after {} failures in {} s, {}-{} s (x{}){}",
+                        lockout.max_attempts,
+                        lockout.history_secs,
+                        lockout.min_secs,
+                        lockout.max_secs,
+                        lockout.backoff_factor,
+                        if lockout.per_ip { " per address" } else { "" }
+                    )
+                };
+                eprintln!(
+                    "sign-in: custom domains [{}]; lockout {lock}",
+                    domains.join(", ")
                 );
             }
         }

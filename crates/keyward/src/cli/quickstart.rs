@@ -79,9 +79,11 @@ pub async fn run(global: &Global, args: QuickstartArgs) -> anyhow::Result<()> {
         setup_token: None,
     };
     let handle = start(&store, &args.serve, portal).await?;
+    let port = handle.addr.port();
+    let issuer = format!("http://{}.{}:{port}", args.project, args.serve.base_domain);
+    let client_id = demo_client(global, &store, &args.project, &issuer).await?;
     let signer = TokenSigner::from_key_file(&args.project, &kid, &args.key_out, 3600)?;
     let token = signer.token()?;
-    let port = handle.addr.port();
     eprintln!("keyward is listening on http://{}", handle.addr);
     eprintln!("project: {}   key ID: {kid}", args.project);
     eprintln!("Try the Admin API (the token is valid for one hour; `keyward token` makes more):");
@@ -90,9 +92,72 @@ pub async fn run(global: &Global, args: QuickstartArgs) -> anyhow::Result<()> {
         project = args.project,
         domain = args.serve.base_domain,
     );
+    eprintln!("Create an end user (any email and a password of 8+ characters):");
+    println!(
+        "curl -s http://{project}.{domain}:{port}/_api/admin/graphql -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' -d '{{\"query\":\"mutation {{ createUser(input: {{definition: {{loginID: {{key: \\\"email\\\", value: \\\"ada@example.com\\\"}}}}, password: \\\"correct horse battery\\\"}}) {{ user {{ id }} }} }}\"}}'",
+        project = args.project,
+        domain = args.serve.base_domain,
+    );
+    eprintln!(
+        "Then sign in as that user in a browser (the demo app's sign-in ends on the account page):"
+    );
+    println!(
+        "{issuer}/oauth2/authorize?client_id={client_id}&redirect_uri={}&response_type=code&scope=openid",
+        url_encode(&format!("{issuer}/settings"))
+    );
     eprintln!("Press Ctrl-C to stop.");
     wait_for_signal().await;
     handle.shutdown().await?;
     store.close().await;
     Ok(())
+}
+
+/// The quickstart's demo application: a confidential client whose sign-in
+/// returns to the project's own account page, reused across runs (its
+/// redirect URI follows the current port).
+async fn demo_client(
+    global: &Global,
+    store: &keyward_store::Store,
+    project: &str,
+    issuer: &str,
+) -> anyhow::Result<String> {
+    use keyward_accounts::clients::{self, ClientChange, NewClient};
+    let id_file = global.data_dir.join(format!("quickstart-{project}.client"));
+    let redirect = vec![format!("{issuer}/settings")];
+    let now = keyward_store::now_secs();
+    let mut tx = store.begin().await?;
+    if let Some(id) = std::fs::read_to_string(&id_file)
+        .ok()
+        .map(|s| s.trim().to_owned())
+        && tx.client(project, &id).await?.is_some()
+    {
+        let change = ClientChange {
+            redirect_uris: Some(redirect),
+            ..ClientChange::default()
+        };
+        clients::update(&mut tx, project, &id, change, now).await?;
+        tx.commit().await?;
+        return Ok(id);
+    }
+    let new = NewClient {
+        name: "Quickstart demo".into(),
+        client_type: keyward_store::ClientType::Confidential,
+        redirect_uris: redirect,
+        post_logout_redirect_uris: vec![format!("{issuer}/settings")],
+        refresh_rotation: None,
+        access_token_lifetime_secs: None,
+        refresh_reuse_leeway_secs: None,
+    };
+    let (client, _secret) = clients::create(&mut tx, project, new, now).await?;
+    tx.commit().await?;
+    std::fs::write(&id_file, format!("{}\n", client.client_id))?;
+    eprintln!(
+        "created the demo application {} (client secret not needed for the demo)",
+        client.client_id
+    );
+    Ok(client.client_id)
+}
+
+fn url_encode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }

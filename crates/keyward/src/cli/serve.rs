@@ -46,6 +46,21 @@ pub struct ServeArgs {
     /// transaction rolled back) with 503.
     #[arg(long, env = "KEYWARD_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     pub request_timeout: u64,
+    /// How browsers reach keyward: `https://…` when a TLS-terminating proxy
+    /// is in front, which makes sign-in issuers https and its cookies
+    /// Secure. Only the scheme is used; the host comes from each request.
+    #[arg(long, env = "KEYWARD_PUBLIC_URL", value_parser = public_scheme)]
+    pub public_url: Option<&'static str>,
+}
+
+fn public_scheme(text: &str) -> Result<&'static str, String> {
+    if text.starts_with("https://") {
+        Ok("https")
+    } else if text.starts_with("http://") {
+        Ok("http")
+    } else {
+        Err("expected a URL starting with https:// or http://".into())
+    }
 }
 
 pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
@@ -118,6 +133,7 @@ pub async fn start(
         header_read_timeout: Duration::from_secs(args.read_timeout.max(1)),
         body_read_timeout: Duration::from_secs(args.read_timeout.max(1)),
         request_timeout: Duration::from_secs(args.request_timeout.max(1)),
+        public_scheme: args.public_url.unwrap_or("http"),
         ..Config::default()
     };
     Ok(keyward_server::start_with_portal(config, store.clone(), listener, portal).await?)
