@@ -267,7 +267,8 @@ pub fn assert_private_file(path: &Path) {
     assert!(text.starts_with("-----BEGIN PRIVATE KEY-----\n"), "{text}");
 }
 
-/// `target/pyjwt-venv/bin/python` with PyJWT and cryptography installed,
+/// `target/pyjwt-venv/bin/python` with PyJWT, cryptography, Authlib and
+/// requests installed,
 /// creating the virtualenv on first use (pip install from PyPI). When it
 /// cannot be made, tests fail if `KEYWARD_REQUIRE_INTEROP` is set (CI) and
 /// are skipped with a message otherwise.
@@ -276,7 +277,7 @@ pub fn pyjwt_python() -> Option<PathBuf> {
     let python = target.join("bin/python");
     let ready = |p: &PathBuf| {
         Command::new(p)
-            .args(["-c", "import jwt, cryptography"])
+            .args(["-c", "import jwt, cryptography, authlib, requests"])
             .output()
             .is_ok_and(|o| o.status.success())
     };
@@ -298,13 +299,17 @@ pub fn pyjwt_python() -> Option<PathBuf> {
                 "--disable-pip-version-check",
                 "PyJWT>=2.8,<3",
                 "cryptography>=42",
+                "Authlib>=1.3,<2",
+                "requests>=2.31,<3",
             ])
             .status()
             .is_ok_and(|s| s.success());
     if created && ready(&python) {
         return Some(python);
     }
-    skip_or_fail("no PyJWT virtualenv (python3 -m venv + pip install PyJWT cryptography failed)")
+    skip_or_fail(
+        "no PyJWT virtualenv (python3 -m venv + pip install PyJWT cryptography Authlib requests failed)",
+    )
 }
 
 /// `node`, with `docs/clients/node/node_modules` installed (`npm ci` on

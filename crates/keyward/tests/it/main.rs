@@ -14,3 +14,4 @@ mod portal;
 mod replicas;
 mod secrets_in_logs;
 mod shutdown;
+mod signin;
