@@ -205,7 +205,9 @@ pub fn router() -> Router<SigninState> {
 }
 
 /// Headers on every answer of this door: pages must not be framed, sniffed
-/// or cached (they carry codes, CSRF tokens and personal data). A page's
+/// or cached (they carry codes, CSRF tokens and personal data), nor leak
+/// their URL to other sites (`same-origin`: `no-referrer` would make
+/// browsers send `Origin: null` on our own forms). A page's
 /// own Content-Security-Policy, when it set one, is kept (the sign-in form
 /// must be allowed to post and then be redirected to the client).
 async fn security_headers(request: Request, next: Next) -> Response {
@@ -220,7 +222,7 @@ async fn security_headers(request: Request, next: Next) -> Response {
     );
     h.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     h.entry(header::CACHE_CONTROL)
         .or_insert(HeaderValue::from_static("no-store"));

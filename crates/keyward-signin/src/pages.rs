@@ -43,7 +43,6 @@ fn frame(project: &str, title: &str, body: Markup) -> Html<String> {
                 head {
                     meta charset="utf-8";
                     meta name="viewport" content="width=device-width, initial-scale=1";
-                    meta name="referrer" content="no-referrer";
                     title { (title) " · " (project) }
                     link rel="stylesheet" href="/signin/assets/signin.css";
                 }
@@ -87,10 +86,11 @@ pub fn login(p: LoginPage<'_>) -> Response {
             }
             label for="login" { "Email, phone number or username" }
             input id="login" name="login" type="text" autocomplete="username" required
-                autofocus value=(p.login) aria-describedby=[p.error.map(|_| "login-error")]
+                autofocus[p.login.is_empty()] value=(p.login) aria-describedby=[p.error.map(|_| "login-error")]
                 autocapitalize="none" spellcheck="false";
             label for="password" { "Password" }
-            input id="password" name="password" type="password" autocomplete="current-password" required;
+            input id="password" name="password" type="password" autocomplete="current-password" required
+                autofocus[!p.login.is_empty()];
             button type="submit" { "Sign in" }
         }
     };

@@ -7,6 +7,7 @@
 
 mod common;
 
+mod browser_signin;
 mod cli;
 mod clients;
 mod interop;
