@@ -230,6 +230,13 @@ pub enum AuditEvent {
     },
     /// A project's rate limits changed in the portal.
     PortalLimitsUpdated,
+    /// An application (OAuth client) changed in the portal.
+    PortalOAuthClient {
+        /// `created`, `deleted` or `secret_rotated`.
+        action: &'static str,
+        /// The client ID.
+        client_id: String,
+    },
     /// A user signed in.
     UserAuthenticated {
         /// The user ([`user_snapshot`]).
@@ -322,7 +329,10 @@ impl AuditEvent {
             ResetAccountLockout => A::AdminApiMutationResetAccountLockoutExecuted,
             RevokeSession { .. } => A::AdminApiMutationRevokeSessionExecuted,
             RevokeAllSessions => A::AdminApiMutationRevokeAllSessionsExecuted,
-            PortalKey { .. } | PortalAccessTokenCreated { .. } | PortalLimitsUpdated => {
+            PortalKey { .. }
+            | PortalAccessTokenCreated { .. }
+            | PortalLimitsUpdated
+            | PortalOAuthClient { .. } => {
                 return None;
             }
         })
@@ -343,6 +353,11 @@ impl AuditEvent {
                 KeyChange::Downloaded => "portal.admin_api_key.downloaded",
             },
             AuditEvent::PortalAccessTokenCreated { .. } => "portal.access_token.created",
+            AuditEvent::PortalOAuthClient { action, .. } => match *action {
+                "created" => "portal.oauth_client.created",
+                "deleted" => "portal.oauth_client.deleted",
+                _ => "portal.oauth_client.secret_rotated",
+            },
             _ => "portal.limits.updated",
         }
     }
@@ -435,6 +450,7 @@ impl AuditEvent {
                 ..
             } => json!({"role_key": role_key, "group_keys": group_keys}),
             PortalKey { kid, .. } | PortalAccessTokenCreated { kid } => json!({ "kid": kid }),
+            PortalOAuthClient { client_id, .. } => json!({ "client_id": client_id }),
         }
     }
 }

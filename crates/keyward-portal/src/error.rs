@@ -25,6 +25,18 @@ pub enum PortalError {
     Unexpected(String),
 }
 
+impl From<keyward_accounts::AccountsError> for PortalError {
+    fn from(e: keyward_accounts::AccountsError) -> Self {
+        use keyward_accounts::AccountsError as E;
+        match e {
+            E::Store(s) => s.into(),
+            E::Internal(m) => PortalError::Unexpected(m),
+            E::ClientNotFound(_) => PortalError::NotFound(e.to_string()),
+            other => PortalError::Invalid(other.to_string()),
+        }
+    }
+}
+
 impl From<keyward_store::StoreError> for PortalError {
     fn from(e: keyward_store::StoreError) -> Self {
         use keyward_store::StoreError as E;

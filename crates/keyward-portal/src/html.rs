@@ -11,6 +11,7 @@ use keyward_store::PortalSession;
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
     AdminApi,
+    Applications,
     Explorer,
     Audit,
 }
@@ -97,6 +98,7 @@ pub fn project_header(project: &str, tab: Tab) -> Markup {
         h1 { (project) }
         nav.tabs aria-label="Project" {
             (item(Tab::AdminApi, format!("/portal/projects/{project}"), "Admin API"))
+            (item(Tab::Applications, format!("/portal/projects/{project}/applications"), "Applications"))
             (item(Tab::Explorer, format!("/portal/projects/{project}/explorer"), "API explorer"))
             (item(Tab::Audit, format!("/portal/projects/{project}/audit"), "Audit log"))
         }

@@ -1,7 +1,8 @@
 //! # keyward-portal: the operator portal door
 //!
 //! The seed's "Settings → Admin API" in a browser: projects, Admin API
-//! keys, limits, a query explorer and the audit log. Server-rendered pages
+//! keys, limits, applications (OAuth clients), a query explorer and the
+//! audit log. Server-rendered pages
 //! with their CSS and JS embedded in the binary (no build step, nothing
 //! fetched from the internet). Every page carries a strict
 //! Content-Security-Policy; every POST must come from this origin and carry
@@ -14,6 +15,7 @@
 //! core's typed audit events.
 
 mod accounts;
+mod applications;
 mod audit;
 mod error;
 mod explorer;
@@ -153,6 +155,18 @@ pub fn router() -> Router<PortalState> {
             get(explorer::explorer),
         )
         .route("/portal/projects/{project}/audit", get(audit::audit_log))
+        .route(
+            "/portal/projects/{project}/applications",
+            get(applications::applications).post(applications::create),
+        )
+        .route(
+            "/portal/projects/{project}/applications/{client_id}/rotate-secret",
+            post(applications::rotate_secret),
+        )
+        .route(
+            "/portal/projects/{project}/applications/{client_id}/delete",
+            post(applications::delete),
+        )
         .layer(middleware::from_fn(same_origin_posts))
         .layer(middleware::from_fn(security_headers))
 }

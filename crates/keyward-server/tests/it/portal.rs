@@ -467,7 +467,102 @@ async fn limits_form_sets_and_clears_limits(backend: Backend) {
     assert_eq!(updates, 2);
 }
 
+async fn applications_page_creates_rotates_and_deletes_clients(backend: Backend) {
+    let Some(server) = TestServer::spawn(backend).await else {
+        return;
+    };
+    let browser = set_up(&server).await;
+    let csrf = browser.csrf().await;
+    let path = format!("/portal/projects/{PROJECT}/applications");
+    let page = browser.get(&path).await.text().await.unwrap();
+    assert!(page.contains("No application yet"), "{page}");
+    let r = browser
+        .post(
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("name", "Backend"),
+                ("client_type", "confidential"),
+                (
+                    "redirect_uris",
+                    "https://app.example/cb\n\n https://app.example/cb2 ",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Copy the client secret"), "{page}");
+    let clients = server.store.clients_of(PROJECT).await.unwrap();
+    assert_eq!(clients.len(), 1);
+    let c = &clients[0];
+    assert_eq!(
+        c.redirect_uris,
+        ["https://app.example/cb", "https://app.example/cb2"]
+    );
+    // The secret shown is the one stored (by hash), and shown only once.
+    let start = page.find(r#"id="client-secret""#).unwrap();
+    let value = &page[start..];
+    let value = &value[value.find("value=\"").unwrap() + 7..];
+    let secret = &value[..value.find('"').unwrap()];
+    assert!(keyward_accounts::clients::secret_matches(c, secret));
+    assert!(
+        !browser
+            .get(&path)
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains(secret)
+    );
+    // Bad input is refused in words; nothing is created.
+    let r = browser
+        .post(
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("name", "X"),
+                ("client_type", "spa"),
+                ("redirect_uris", "https://*.example/cb"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r.text().await.unwrap().contains("wildcards"));
+    let base = format!("{path}/{}", c.client_id);
+    let r = browser
+        .post(&format!("{base}/rotate-secret"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        server
+            .store
+            .client(PROJECT, &c.client_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .secrets
+            .len(),
+        2
+    );
+    // Without the CSRF token: refused.
+    let r = browser.post(&format!("{base}/delete"), &[]).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = browser
+        .post(&format!("{base}/delete"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(server.store.clients_of(PROJECT).await.unwrap().is_empty());
+    for action in ["created", "secret_rotated", "deleted"] {
+        let n = audit_entries(&server, &format!("portal.oauth_client.{action}"))
+            .await
+            .len();
+        assert_eq!(n, 1, "{action}");
+    }
+}
+
 on_sqlite!(
+    applications_page_creates_rotates_and_deletes_clients,
     limits_form_sets_and_clears_limits,
     key_actions_upload_disable_enable_and_limit,
     setup_link_sessions_and_csrf,
