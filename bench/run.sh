@@ -359,6 +359,17 @@ else
   emit "Not measured: it needs PostgreSQL (set KEYWARD_BENCH_PG_URL)."
 fi
 
+# ---- sign-in ------------------------------------------------------------------
+log "sign-in"
+emit ""
+if [ "$mode" = smoke ]; then
+  signin_bench="$root/target/debug/examples/signin_bench"; signin_secs=0.5; signin_conns=2
+else
+  cargo build --release -q -p keyward-server --example signin_bench
+  signin_bench="$root/target/release/examples/signin_bench"; signin_secs="$secs"; signin_conns=16
+fi
+timeout 600 "$signin_bench" "$signin_secs" "$signin_conns" >>"$report"
+
 mkdir -p "$(dirname "$out")"
 cp "$report" "$out"
 log "report written to $out"

@@ -246,6 +246,11 @@ pub enum AuditEvent {
     },
     /// A wrong password.
     PasswordFailed,
+    /// A login ID that names nobody.
+    LoginIdFailed {
+        /// What was typed (at most 320 characters).
+        login_id: String,
+    },
     /// A correct password for an account that may not sign in.
     AuthenticationBlocked {
         /// [`crate::status::SignInRefusal::reason`].
@@ -323,6 +328,7 @@ impl AuditEvent {
             RoleGroups { add: false, .. } => A::AdminApiMutationRemoveRoleFromGroupsExecuted,
             UserAuthenticated { .. } => A::UserAuthenticated,
             PasswordFailed => A::AuthenticationPrimaryPasswordFailed,
+            LoginIdFailed { .. } => A::AuthenticationIdentityLoginIdFailed,
             AuthenticationBlocked { .. } => A::AuthenticationBlocked,
             SignedOut { .. } => A::UserSignedOut,
             SessionTerminated { .. } => A::UserSessionTerminated,
@@ -415,6 +421,7 @@ impl AuditEvent {
                 json!({"user": user, "session": {"id": session}})
             }
             AuthenticationBlocked { reason } => json!({ "reason": reason }),
+            LoginIdFailed { login_id } => json!({ "login_id": login_id }),
             SignedOut { session } => json!({"session": {"id": session}}),
             SessionTerminated {
                 termination_type,

@@ -37,6 +37,25 @@ impl SessionRef {
         }
     }
 
+    /// The session's own ID (a UUID; the Admin API's `Session` node ID
+    /// encodes it, as Authgear's does).
+    pub fn id(&self) -> &str {
+        match self {
+            SessionRef::Idp(id) | SessionRef::Grant(id) => id,
+        }
+    }
+
+    /// Which session a bare ID names: IdP sessions first, then grants.
+    pub async fn find(tx: &mut Tx, project: &str, id: &str) -> Result<Option<SessionRef>> {
+        if tx.idp_session(project, id).await?.is_some() {
+            return Ok(Some(SessionRef::Idp(id.to_owned())));
+        }
+        Ok(tx
+            .grant(project, id)
+            .await?
+            .map(|_| SessionRef::Grant(id.to_owned())))
+    }
+
     /// The ID token's `sid`: base64url of [`SessionRef::raw`], as Authgear.
     pub fn sid(&self) -> String {
         URL_SAFE_NO_PAD.encode(self.raw())
@@ -451,7 +470,7 @@ pub async fn revoke_as_admin(
     };
     record(tx, actor, Some(&user_id), event).await?;
     let event = AuditEvent::RevokeSession {
-        session_id: crate::ids::encode("Session", &session.raw()),
+        session_id: crate::ids::encode("Session", session.id()),
     };
     record(tx, actor, Some(&user_id), event).await?;
     Ok(user_id)

@@ -91,7 +91,16 @@ pub async fn with_password(
     )
     .await;
     let (Some(mut user), Some(mut stored), true) = (user.clone(), stored, ok) else {
-        return failed(tx, actor, &settings, user.as_ref(), &device, now_secs).await;
+        return failed(
+            tx,
+            actor,
+            &settings,
+            login_id,
+            user.as_ref(),
+            &device,
+            now_secs,
+        )
+        .await;
     };
     lockout::record_success(tx, project, &settings, &user.id, &device.ip).await?;
     if password::needs_rehash(&stored.password_hash, cost) {
@@ -130,11 +139,18 @@ async fn failed(
     tx: &mut Tx,
     actor: &Actor,
     settings: &LockoutSettings,
+    login_id: &str,
     user: Option<&User>,
     device: &Device,
     now_secs: i64,
 ) -> Result<Outcome, AccountsError> {
     let Some(user) = user else {
+        // Recorded like a wrong password is, so that both answers cost the
+        // same writes as well as the same hashing.
+        let event = AuditEvent::LoginIdFailed {
+            login_id: login_id.chars().take(320).collect(),
+        };
+        audit::record(tx, actor, None, event).await?;
         return Ok(Outcome::InvalidCredentials);
     };
     audit::record(tx, actor, Some(&user.id), AuditEvent::PasswordFailed).await?;

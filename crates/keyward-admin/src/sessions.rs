@@ -28,7 +28,7 @@ pub fn node(s: SessionView) -> SessionNode {
         created_at: created,
         created_by_ip: s.ip.clone(),
         display_name,
-        id: ID(ids::encode("Session", &s.session.raw())),
+        id: ID(ids::encode("Session", s.session.id())),
         last_accessed_at: accessed,
         last_accessed_by_ip: s.ip,
         last_accessed_by_ip_country_code: String::new(),
@@ -52,20 +52,18 @@ pub async fn of_user(r: &RequestCtx, user_id: &str) -> AdminResult<Vec<SessionNo
 
 /// The live session a `Session` node's raw ID names.
 pub async fn by_raw_id(r: &RequestCtx, raw: &str) -> AdminResult<Option<SessionNode>> {
-    let Some(session) = SessionRef::parse_raw(raw) else {
-        return Ok(None);
-    };
     let owner = {
         let mut tx = r.tx().await?;
-        match &session {
-            SessionRef::Idp(id) => tx.idp_session(r.project(), id).await?.map(|s| s.user_id),
-            SessionRef::Grant(id) => tx.grant(r.project(), id).await?.map(|g| g.user_id),
+        match SessionRef::find(&mut tx, r.project(), raw).await? {
+            Some(SessionRef::Idp(id)) => tx.idp_session(r.project(), &id).await?.map(|s| s.user_id),
+            Some(SessionRef::Grant(id)) => tx.grant(r.project(), &id).await?.map(|g| g.user_id),
+            None => None,
         }
     };
     let Some(owner) = owner else { return Ok(None) };
     let now = r.actor.now.div_euclid(1_000_000);
     let list = sessions::list(&mut *r.tx().await?, r.project(), &owner, now).await?;
-    Ok(list.into_iter().find(|s| s.session == session).map(node))
+    Ok(list.into_iter().find(|s| s.session.id() == raw).map(node))
 }
 
 /// A user's lockout status.
@@ -165,9 +163,13 @@ impl SessionMutation {
     ) -> AdminResult<RevokeSessionPayload> {
         let r = req(ctx)?;
         let raw = ids::require("Session", "session", &input.session_id)?;
-        let session =
-            SessionRef::parse_raw(&raw).ok_or(keyward_accounts::AccountsError::BadId("session"))?;
-        let user_id = sessions::revoke_as_admin(&mut *r.tx().await?, &r.actor, &session).await?;
+        let user_id = {
+            let mut tx = r.tx().await?;
+            let session = SessionRef::find(&mut tx, r.project(), &raw)
+                .await?
+                .ok_or(keyward_accounts::AccountsError::SessionNotFound)?;
+            sessions::revoke_as_admin(&mut tx, &r.actor, &session).await?
+        };
         Ok(RevokeSessionPayload {
             user: user_node(r, &user_id).await?,
         })

@@ -33,6 +33,10 @@ on_sqlite!(
     sso_session_is_reused_unless_suppressed,
     confidential_client_with_basic_auth_and_scoped_claims,
     account_page_lists_sessions_and_signs_others_out,
+    admin_api_lists_and_revokes_sessions_and_resets_lockout,
+    response_modes_fragment_and_form_post,
+    imported_bcrypt_password_signs_in_and_is_rehashed,
+    signing_key_rotation_keeps_old_tokens_valid,
 );
 
 fn claims_of(jwt: &str) -> Value {
@@ -813,4 +817,288 @@ async fn account_page_lists_sessions_and_signs_others_out(backend: Backend) {
     let (status, _) = refresh(&other, &app, tokens["refresh_token"].as_str().unwrap()).await;
     assert_eq!(status, 400);
     tokio::time::sleep(Duration::from_millis(1)).await;
+}
+
+fn user_gid(raw: &str) -> String {
+    URL_SAFE_NO_PAD.encode(format!("User:{raw}"))
+}
+
+async fn admin_api_lists_and_revokes_sessions_and_resets_lockout(backend: Backend) {
+    let Some(server) = TestServer::spawn(backend).await else {
+        return;
+    };
+    let user_id = server.end_user("la@example.com", PASSWORD).await;
+    let app = server.oauth_client(ClientType::Spa, SPA_CALLBACK).await;
+    let (b1, t1) = signed_in(&server, &app, "la@example.com", &[]).await;
+    let (_b2, t2) = signed_in(
+        &server,
+        &app,
+        "la@example.com",
+        &[("x_sso_enabled", "false")],
+    )
+    .await;
+    let list = server
+        .run(
+            "query($id: ID!) { node(id: $id) { ... on User { sessions { totalCount edges { node { id type clientID lastAccessedByIP userAgent amr } } } } } }",
+            json!({"id": user_gid(&user_id)}),
+        )
+        .await;
+    let sessions = &list["data"]["node"]["sessions"];
+    // The SSO sign-in is one IdP session (its grant folded in); the other
+    // sign-in is a grant of its own.
+    assert_eq!(sessions["totalCount"], 2, "{list}");
+    let edges = sessions["edges"].as_array().unwrap();
+    let kinds: Vec<&str> = edges
+        .iter()
+        .map(|e| e["node"]["type"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"IDP") && kinds.contains(&"OFFLINE_GRANT"),
+        "{kinds:?}"
+    );
+    let grant = edges
+        .iter()
+        .find(|e| e["node"]["type"] == "OFFLINE_GRANT")
+        .unwrap();
+    assert_eq!(grant["node"]["clientID"], app.client_id);
+    assert_eq!(grant["node"]["lastAccessedByIP"], "127.0.0.1");
+    assert_eq!(grant["node"]["userAgent"], "keyward-tests/1.0");
+    assert_eq!(grant["node"]["amr"], json!(["pwd", "x_primary_password"]));
+    let out = server
+        .run(
+            "mutation($id: ID!) { revokeSession(input: {sessionID: $id}) { user { sessions { totalCount } } } }",
+            json!({"id": grant["node"]["id"]}),
+        )
+        .await;
+    assert_eq!(
+        out["data"]["revokeSession"]["user"]["sessions"]["totalCount"], 1,
+        "{out}"
+    );
+    let (status, _) = refresh(&b1, &app, t2["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(
+        status, 400,
+        "a revoked session's refresh token is dead at once"
+    );
+    let (status, _) = refresh(&b1, &app, t1["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(status, 200, "the other session lives on");
+    let out = server
+        .run(
+            "mutation($id: ID!) { revokeAllSessions(input: {userID: $id}) { user { sessions { totalCount } } } }",
+            json!({"id": user_gid(&user_id)}),
+        )
+        .await;
+    assert!(out.get("errors").is_none(), "{out}");
+    let (status, _) = refresh(&b1, &app, t1["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(status, 400);
+    let after = server
+        .run(
+            "query($id: ID!) { node(id: $id) { ... on User { sessions { totalCount } } } }",
+            json!({"id": user_gid(&user_id)}),
+        )
+        .await;
+    assert_eq!(after["data"]["node"]["sessions"]["totalCount"], 0);
+
+    // Lockout, reset through the Admin API.
+    server
+        .store
+        .set_lockout_settings(
+            PROJECT,
+            &LockoutSettings {
+                max_attempts: 1,
+                ..LockoutSettings::default()
+            },
+        )
+        .await
+        .unwrap();
+    let mut b = server.browser();
+    let page = b
+        .sign_in(
+            &authorize_url(&b.issuer, &app, &Pkce::new(), &[]),
+            "la@example.com",
+            "nope nope",
+        )
+        .await;
+    assert_eq!(page.status, 429);
+    let out = server
+        .run(
+            "mutation($id: ID!) { resetAccountLockout(input: {userID: $id}) { user { accountLockout { isLocked lockoutType } } } }",
+            json!({"id": user_gid(&user_id)}),
+        )
+        .await;
+    assert_eq!(
+        out["data"]["resetAccountLockout"]["user"]["accountLockout"],
+        json!({"isLocked": false, "lockoutType": "per_user"}),
+        "{out}"
+    );
+    let page = b
+        .sign_in(
+            &authorize_url(&b.issuer, &app, &Pkce::new(), &[]),
+            "la@example.com",
+            PASSWORD,
+        )
+        .await;
+    assert_eq!(page.status, 303);
+}
+
+async fn response_modes_fragment_and_form_post(backend: Backend) {
+    let Some(server) = TestServer::spawn(backend).await else {
+        return;
+    };
+    server.end_user("mo@example.com", PASSWORD).await;
+    let app = server.oauth_client(ClientType::Spa, SPA_CALLBACK).await;
+    let mut b = server.browser();
+    let page = b
+        .sign_in(
+            &authorize_url(
+                &b.issuer,
+                &app,
+                &Pkce::new(),
+                &[("response_mode", "fragment"), ("state", "f")],
+            ),
+            "mo@example.com",
+            PASSWORD,
+        )
+        .await;
+    let location = page.location().unwrap();
+    let (before, fragment) = location.split_once('#').unwrap();
+    assert_eq!(before, SPA_CALLBACK);
+    assert!(
+        fragment.contains("code=") && fragment.contains("state=f"),
+        "{location}"
+    );
+    // form_post: a page that posts code and state to the redirect URI.
+    let page = b
+        .get(&authorize_url(
+            &b.issuer,
+            &app,
+            &Pkce::new(),
+            &[("response_mode", "form_post"), ("state", "p")],
+        ))
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains(&format!("action=\"{SPA_CALLBACK}\"")),
+        "{}",
+        page.body
+    );
+    assert!(page.input("code").is_some());
+    assert_eq!(page.input("state").as_deref(), Some("p"));
+    let csp = page.headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("form-action 'self' http://app.example.test")
+            && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    // An unknown mode is an error sent back to the client.
+    let page = b
+        .get(&authorize_url(
+            &b.issuer,
+            &app,
+            &Pkce::new(),
+            &[("response_mode", "web_message")],
+        ))
+        .await;
+    assert_eq!(
+        query_of(&page.location().unwrap())["error"],
+        "invalid_request"
+    );
+}
+
+async fn imported_bcrypt_password_signs_in_and_is_rehashed(backend: Backend) {
+    let Some(server) = TestServer::spawn(backend).await else {
+        return;
+    };
+    let user_id = server
+        .end_user("bc@example.com", "some other password")
+        .await;
+    // As an import would leave it: a bcrypt hash ($2y$, PHP's prefix).
+    let bcrypt = "$2y$04$oAEiAy9FPU0xnx59HXi8YefiQH1NUn0LqYcWFqagYvsnkT0k/VEwe"; // Python bcrypt, "hunter2hunter2"
+    let mut tx = server.store.begin().await.unwrap();
+    let mut p = tx.passwords_of(PROJECT, &user_id).await.unwrap().remove(0);
+    p.password_hash = bcrypt.into();
+    tx.save_password(PROJECT, &p).await.unwrap();
+    tx.commit().await.unwrap();
+    let app = server.oauth_client(ClientType::Spa, SPA_CALLBACK).await;
+    let mut b = server.browser();
+    let page = b
+        .sign_in(
+            &authorize_url(&b.issuer, &app, &Pkce::new(), &[]),
+            "bc@example.com",
+            "hunter2hunter2",
+        )
+        .await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    let mut tx = server.store.begin().await.unwrap();
+    let stored = tx.passwords_of(PROJECT, &user_id).await.unwrap().remove(0);
+    tx.commit().await.unwrap();
+    assert!(
+        stored.password_hash.starts_with("$argon2id$"),
+        "rehashed: {}",
+        stored.password_hash
+    );
+    let page = b
+        .sign_in(
+            &authorize_url(&b.issuer, &app, &Pkce::new(), &[("prompt", "login")]),
+            "bc@example.com",
+            "hunter2hunter2",
+        )
+        .await;
+    assert_eq!(page.status, 303, "the new hash verifies the same password");
+}
+
+async fn signing_key_rotation_keeps_old_tokens_valid(backend: Backend) {
+    let Some(server) = TestServer::spawn(backend).await else {
+        return;
+    };
+    server.end_user("ro@example.com", PASSWORD).await;
+    let app = server
+        .oauth_client_with(ClientType::Spa, SPA_CALLBACK, |c| {
+            c.refresh_rotation = Some(false)
+        })
+        .await;
+    let (b, before) = signed_in(&server, &app, "ro@example.com", &[]).await;
+    let kid = |jwt: &str| -> String {
+        let header = jwt.split('.').next().unwrap();
+        let h: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).unwrap()).unwrap();
+        h["kid"].as_str().unwrap().to_owned()
+    };
+    let old_kid = kid(before["access_token"].as_str().unwrap());
+    // A rotation by another process (the CLI): published at once, signing
+    // after its delay (here none).
+    let pair = keyward_token::GeneratedKeyPair::generate(2048).unwrap();
+    let now = keyward_store::now_secs();
+    let new_kid = server
+        .store
+        .add_signing_key(PROJECT, &pair, now, now, &keyward_test_support::master())
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1100)).await; // the 1 s key cache
+    let (status, after) = refresh(&b, &app, before["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(status, 200);
+    assert_eq!(kid(after["access_token"].as_str().unwrap()), new_kid);
+    assert_ne!(old_kid, new_kid);
+    let (status, _, _) = userinfo(&b, before["access_token"].as_str().unwrap()).await;
+    assert_eq!(
+        status, 200,
+        "a token of the previous key verifies until it expires"
+    );
+    let jwks: Value = b
+        .http
+        .get(format!("{}/oauth2/jwks", b.issuer))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let kids: Vec<&str> = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap())
+        .collect();
+    assert!(
+        kids.contains(&old_kid.as_str()) && kids.contains(&new_kid.as_str()),
+        "{kids:?}"
+    );
 }
