@@ -173,6 +173,12 @@ fn unescape(s: &str) -> String {
 impl Browser {
     pub fn new(server: &TestServer) -> Browser {
         let addr: std::net::SocketAddr = server.url.trim_start_matches("http://").parse().unwrap();
+        Browser::at(addr)
+    }
+
+    /// A browser for the project `myapp` of a server listening on `addr`
+    /// (for instance a `keyward serve` child process).
+    pub fn at(addr: std::net::SocketAddr) -> Browser {
         let http = reqwest::Client::builder()
             .resolve(&format!("{PROJECT}.localhost"), addr)
             .redirect(reqwest::redirect::Policy::none())
@@ -182,7 +188,7 @@ impl Browser {
         Browser {
             http,
             cookies: BTreeMap::new(),
-            issuer: server.issuer(),
+            issuer: format!("http://{PROJECT}.localhost:{}", addr.port()),
         }
     }
 

@@ -2,7 +2,9 @@
 //! (`KEYWARD_LOG=trace`) is driven through everything that handles secrets:
 //! accepted and refused tokens, a user created with a password, the portal's
 //! setup, a wrong and a right sign-in, a private key download and a
-//! temporary token. Then its whole log is searched for each secret.
+//! temporary token, and an end user's sign-in (wrong and right password,
+//! code, tokens, refresh, userinfo, session cookie). Then its whole log is
+//! searched for each secret.
 
 use std::io::BufRead as _;
 use std::process::Stdio;
@@ -14,6 +16,7 @@ use crate::common::*;
 const USER_PASSWORD: &str = "user-password-7f3a9c";
 const OPERATOR_PASSWORD: &str = "operator-password-51d2e8";
 const WRONG_PASSWORD: &str = "wrong-password-0b9e44";
+const WRONG_END_USER_PASSWORD: &str = "wrong-end-user-password-3c1d";
 
 fn csrf_of(page: &str) -> String {
     let start = page.find(r#"name="csrf" value=""#).unwrap() + 19;
@@ -26,6 +29,21 @@ fn secrets_never_reach_the_logs() {
     env.ok(&["project", "create", "myapp"]);
     let (kid, token) = env.new_key_and_token("private-key.pem", "300");
     let pem = std::fs::read_to_string(env.path("private-key.pem")).unwrap();
+    let app: serde_json::Value = serde_json::from_str(&env.ok(&[
+        "oauth-client",
+        "create",
+        "--project",
+        "myapp",
+        "--name",
+        "App",
+        "--type",
+        "spa",
+        "--redirect-uri",
+        "http://app.example.test/cb",
+        "--json",
+    ]))
+    .unwrap();
+    let client_id = app["client_id"].as_str().unwrap().to_owned();
 
     let mut cmd = env.command(&["serve", "--listen", "127.0.0.1:0"]);
     cmd.env("KEYWARD_LOG", "trace")
@@ -138,6 +156,7 @@ fn secrets_never_reach_the_logs() {
         assert_eq!(server.outcome(&temp).await, "ok");
         (cookie.split('=').nth(1).unwrap().to_owned(), temp)
     });
+    let end_user = rt.block_on(end_user_sign_in(&server, &client_id));
     server.stop_gracefully();
     std::thread::sleep(Duration::from_millis(100));
     let log = log.lock().unwrap().clone();
@@ -164,6 +183,9 @@ fn secrets_never_reach_the_logs() {
     for line in &pem_lines {
         secrets.push(("a line of the private key", line));
     }
+    for (what, secret) in &end_user {
+        secrets.push((what, secret.as_str()));
+    }
     // The setup link is printed once on purpose, for the operator; the
     // request that opened it must not repeat it.
     assert_eq!(
@@ -174,4 +196,88 @@ fn secrets_never_reach_the_logs() {
     for (what, secret) in secrets {
         assert!(!log.contains(secret), "{what} appears in the log");
     }
+}
+
+/// An end user signs in (a wrong password first), exchanges the code,
+/// reads userinfo and refreshes; returns every secret that went by.
+async fn end_user_sign_in(server: &Server, client_id: &str) -> Vec<(&'static str, String)> {
+    use keyward_test_support::{Browser, Pkce, query_of};
+    let mut b = Browser::at(server.addr.parse().unwrap());
+    let pkce = Pkce::new();
+    let app = keyward_test_support::App {
+        client_id: client_id.to_owned(),
+        secret: None,
+        redirect_uri: "http://app.example.test/cb".into(),
+    };
+    let url = keyward_test_support::authorize_url(&b.issuer, &app, &pkce, &[]);
+    let wrong = b
+        .sign_in(&url, "a@example.com", WRONG_END_USER_PASSWORD)
+        .await;
+    assert_eq!(wrong.status, 401);
+    let done = b.sign_in(&url, "a@example.com", USER_PASSWORD).await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    let code = query_of(&done.location().unwrap())["code"].clone();
+    let tokens: serde_json::Value = b
+        .http
+        .post(format!("{}/oauth2/token", b.issuer))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("client_id", client_id),
+            ("code", &code),
+            ("redirect_uri", &app.redirect_uri),
+            ("code_verifier", &pkce.verifier),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let at = tokens["access_token"].as_str().unwrap().to_owned();
+    let rt = tokens["refresh_token"].as_str().unwrap().to_owned();
+    let id = tokens["id_token"].as_str().unwrap().to_owned();
+    let info = b
+        .http
+        .get(format!("{}/oauth2/userinfo", b.issuer))
+        .bearer_auth(&at)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(info.status(), 200);
+    let refreshed: serde_json::Value = b
+        .http
+        .post(format!("{}/oauth2/token", b.issuer))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", client_id),
+            ("refresh_token", &rt),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let rt2 = refreshed["refresh_token"].as_str().unwrap().to_owned();
+    let sig = |jwt: &str| jwt.rsplit('.').next().unwrap().to_owned();
+    vec![
+        (
+            "an end user's wrong password",
+            WRONG_END_USER_PASSWORD.to_owned(),
+        ),
+        ("an authorization code", code),
+        ("a PKCE verifier", pkce.verifier.clone()),
+        ("an access token's signature", sig(&at)),
+        ("an ID token's signature", sig(&id)),
+        ("a refresh token", rt.split('.').nth(1).unwrap().to_owned()),
+        (
+            "a rotated refresh token",
+            rt2.split('.').nth(1).unwrap().to_owned(),
+        ),
+        (
+            "the IdP session cookie",
+            b.cookies["session"].split('.').nth(1).unwrap().to_owned(),
+        ),
+        ("the CSRF token", b.cookies["keyward_csrf"].clone()),
+    ]
 }
