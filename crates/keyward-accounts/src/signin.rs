@@ -9,7 +9,7 @@
 //! same work (a password verification against a dummy hash), so the answer
 //! does not tell whether an account exists.
 
-use keyward_store::{LockoutSettings, Tx, User};
+use keyward_store::{LockoutSettings, Store, Tx, User};
 
 use crate::audit::{self, Actor, AuditEvent, Initiator, user_snapshot};
 use crate::error::AccountsError;
@@ -59,52 +59,120 @@ pub async fn find_login(
     Ok(None)
 }
 
-/// Try `password` for `login_id`. `actor.by` must be
-/// [`Initiator::EndUser`] (its address feeds per-address lockout). The
-/// caller commits the transaction whatever the outcome: failures are
-/// counted and audited.
-pub async fn with_password(
-    tx: &mut Tx,
+/// What checking a password found, before anything is written: the slow
+/// part (argon2id, and a rehash when one is due) runs here, outside any
+/// write transaction, so concurrent sign-ins do not queue behind one
+/// another's hashing for the database's write lock (SQLite) or a pooled
+/// connection (PostgreSQL).
+#[derive(Debug)]
+pub struct Checked {
+    user: Option<User>,
+    /// The stored hash that was verified, and whether the password matched.
+    verified: Option<(String, bool)>,
+    /// The account's lock, when it was locked (nothing was verified).
+    locked_until: Option<i64>,
+    /// A new argon2id hash to store, when the old one is due for one.
+    rehash: Option<String>,
+    settings: LockoutSettings,
+}
+
+/// Look `login_id` up and verify `password` (read-only; see [`Checked`]).
+pub async fn check_password(
+    store: &Store,
     actor: &Actor,
     login_id: &str,
     password: String,
     cost: HashCost,
-) -> Result<Outcome, AccountsError> {
+) -> Result<Checked, AccountsError> {
     let project = actor.project.as_str();
     let now_secs = actor.now.div_euclid(1_000_000);
     let device = device_of(actor);
-    let user = find_login(tx, project, login_id).await?;
+    let mut tx = store.begin_read().await?;
+    let user = find_login(&mut tx, project, login_id).await?;
     let settings = tx.lockout_settings(project).await?;
     let stored = match &user {
         Some(u) => tx.passwords_of(project, &u.id).await?.into_iter().next(),
         None => None,
     };
-    if let Some(u) = &user
-        && let Some(until) =
-            lockout::locked_until(tx, project, &settings, &u.id, &device.ip, now_secs).await?
-    {
+    let locked_until = match &user {
+        Some(u) => {
+            lockout::locked_until(&mut tx, project, &settings, &u.id, &device.ip, now_secs).await?
+        }
+        None => None,
+    };
+    tx.commit().await?;
+    if locked_until.is_some() {
+        return Ok(Checked {
+            user,
+            verified: None,
+            locked_until,
+            rehash: None,
+            settings,
+        });
+    }
+    let hash = stored.map(|p| p.password_hash);
+    let ok = password::verify(hash.clone(), password.clone()).await;
+    let rehash = match &hash {
+        Some(h) if ok && password::needs_rehash(h, cost) => {
+            Some(password::hash(password, cost).await?)
+        }
+        _ => None,
+    };
+    Ok(Checked {
+        user,
+        verified: hash.map(|h| (h, ok)),
+        locked_until: None,
+        rehash,
+        settings,
+    })
+}
+
+/// Record what [`check_password`] found in `tx` and say what it comes to.
+/// `actor.by` must be [`Initiator::EndUser`] (its address feeds
+/// per-address lockout). The caller commits whatever the outcome: failures
+/// are counted and audited. The account is read again here, so a change
+/// made while the password was being verified (disabled, password
+/// changed) is honoured.
+pub async fn record_attempt(
+    tx: &mut Tx,
+    actor: &Actor,
+    login_id: &str,
+    checked: Checked,
+) -> Result<Outcome, AccountsError> {
+    let project = actor.project.as_str();
+    let now_secs = actor.now.div_euclid(1_000_000);
+    let device = device_of(actor);
+    if let Some(until) = checked.locked_until {
         return Ok(Outcome::Locked { until });
     }
-    let ok = password::verify(
-        stored.as_ref().map(|p| p.password_hash.clone()),
-        password.clone(),
-    )
-    .await;
-    let (Some(mut user), Some(mut stored), true) = (user.clone(), stored, ok) else {
+    let settings = checked.settings;
+    let current = match &checked.user {
+        Some(u) => tx.user(project, &u.id).await?,
+        None => None,
+    };
+    let stored = match &current {
+        Some(u) => tx.passwords_of(project, &u.id).await?.into_iter().next(),
+        None => None,
+    };
+    let matched = match (&checked.verified, &stored) {
+        (Some((verified_hash, true)), Some(s)) => &s.password_hash == verified_hash,
+        _ => false,
+    };
+    let (Some(mut user), Some(mut stored), true) = (current.clone(), stored, matched) else {
         return failed(
             tx,
             actor,
             &settings,
             login_id,
-            user.as_ref(),
+            current.as_ref(),
             &device,
             now_secs,
         )
         .await;
     };
     lockout::record_success(tx, project, &settings, &user.id, &device.ip).await?;
-    if password::needs_rehash(&stored.password_hash, cost) {
-        stored.password_hash = password::hash(password, cost).await?;
+    if let Some(hash) = checked.rehash {
+        stored.password_hash = hash;
         stored.updated_at = actor.now;
         tx.save_password(project, &stored).await?;
     }
@@ -185,8 +253,9 @@ pub enum PasswordChange {
 }
 
 /// Change a signed-in user's password, proving the current one first.
+/// Hashing runs before the write transaction (see [`Checked`]).
 pub async fn change_password(
-    tx: &mut Tx,
+    store: &Store,
     actor: &Actor,
     user_id: &str,
     current: String,
@@ -194,20 +263,32 @@ pub async fn change_password(
     cost: HashCost,
 ) -> Result<PasswordChange, AccountsError> {
     let project = actor.project.as_str();
+    let mut tx = store.begin_read().await?;
     let stored = tx.passwords_of(project, user_id).await?.into_iter().next();
-    if !password::verify(stored.as_ref().map(|p| p.password_hash.clone()), current).await {
-        audit::record(tx, actor, Some(user_id), AuditEvent::PasswordFailed).await?;
+    tx.commit().await?;
+    let verified = stored.as_ref().map(|p| p.password_hash.clone());
+    if !password::verify(verified.clone(), current).await {
+        let mut tx = store.begin().await?;
+        audit::record(&mut tx, actor, Some(user_id), AuditEvent::PasswordFailed).await?;
+        tx.commit().await?;
         return Ok(PasswordChange::WrongCurrent);
     }
     if let Err(e) = password::check(&new) {
         return Ok(PasswordChange::Rejected(e));
     }
-    let Some(mut stored) = stored else {
+    let hash = password::hash(new, cost).await?;
+    let mut tx = store.begin().await?;
+    let Some(mut stored) = tx.passwords_of(project, user_id).await?.into_iter().next() else {
         return Ok(PasswordChange::WrongCurrent);
     };
-    stored.password_hash = password::hash(new, cost).await?;
+    if Some(&stored.password_hash) != verified.as_ref() {
+        // Changed meanwhile: the current password proven is no longer current.
+        return Ok(PasswordChange::WrongCurrent);
+    }
+    stored.password_hash = hash;
     stored.updated_at = actor.now;
     stored.expire_after = None;
     tx.save_password(project, &stored).await?;
+    tx.commit().await?;
     Ok(PasswordChange::Changed)
 }

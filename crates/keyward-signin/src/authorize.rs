@@ -555,15 +555,17 @@ async fn sign_in(
         by: ctx.initiator(authz.map(|a| a.client.client_id.as_str())),
     };
     let now = state.now();
-    let mut tx = state.store().begin().await?;
-    let outcome = signin::with_password(
-        &mut tx,
+    // The password is verified before the write transaction begins.
+    let checked = signin::check_password(
+        state.store(),
         &actor,
         login_id,
         password,
         state.settings().hash_cost,
     )
     .await?;
+    let mut tx = state.store().begin().await?;
+    let outcome = signin::record_attempt(&mut tx, &actor, login_id, checked).await?;
     let Outcome::SignedIn(user) = outcome else {
         // Failures are counted and audited: commit them.
         tx.commit().await?;

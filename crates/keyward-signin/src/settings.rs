@@ -173,9 +173,8 @@ pub async fn change_password(State(state): State<SigninState>, ctx: Ctx, body: B
         let Some((_, user)) = signed_in(&state, &ctx).await? else {
             return Ok(None);
         };
-        let mut tx = state.store().begin().await?;
         let outcome = signin::change_password(
-            &mut tx,
+            state.store(),
             &actor(&state, &ctx),
             &user.id,
             form.get("current").unwrap_or_default().to_owned(),
@@ -183,7 +182,6 @@ pub async fn change_password(State(state): State<SigninState>, ctx: Ctx, body: B
             state.settings().hash_cost,
         )
         .await?;
-        tx.commit().await?;
         Ok::<_, DoorError>(Some(outcome))
     };
     match result.await {
