@@ -84,6 +84,8 @@ pub struct AuthzRequest {
     /// Use and create the IdP session (single sign-on).
     pub sso: bool,
     pub login_hint: Option<String>,
+    /// An ID token naming who the client thinks is signed in.
+    pub id_token_hint: Option<String>,
     /// The parameters to carry through the sign-in form.
     pub forwarded: Vec<(String, String)>,
 }
@@ -274,6 +276,7 @@ pub async fn validate(
         max_age,
         sso,
         login_hint: params.get("login_hint").map(login_hint_value),
+        id_token_hint: params.get("id_token_hint").map(str::to_owned),
         forwarded,
     })
 }
@@ -318,35 +321,43 @@ async fn authorize_valid(
     authz: AuthzRequest,
 ) -> Result<Response, DoorError> {
     let now = state.now();
+    // Who the client believes is signed in: a session of anyone else does
+    // not answer for them (spec §3.4). Read before the transaction, which
+    // the first use of a project's keys would otherwise have to wait for.
+    let hinted = match &authz.id_token_hint {
+        Some(hint) => {
+            let keys = state.keys().get(&ctx.tenant.project, now).await?;
+            keyward_token::oidc::read_id_token_hint(hint, &keys.set)
+                .ok()
+                .and_then(|c| c.get("sub").and_then(|s| s.as_str()).map(str::to_owned))
+                .or(Some(String::new()))
+        }
+        None => None,
+    };
     if authz.sso
         && !authz.prompt_login
         && let Some(cookie) = ctx.cookie(SESSION_COOKIE)
     {
+        let mut tx = state.store().begin().await?;
+        let live =
+            sessions::resolve_idp_session(&mut tx, &ctx.tenant.project, &cookie, now).await?;
+        if let Some((session, _user)) = live
+            && authz
+                .max_age
+                .is_none_or(|age| now - session.auth_time <= age)
+            && hinted.as_ref().is_none_or(|sub| *sub == session.user_id)
         {
-            let mut tx = state.store().begin().await?;
-            let live =
-                sessions::resolve_idp_session(&mut tx, &ctx.tenant.project, &cookie, now).await?;
-            if let Some((session, _user)) = live
-                && authz
-                    .max_age
-                    .is_none_or(|age| now - session.auth_time <= age)
-            {
-                let code = issue_code(
-                    &mut tx,
-                    state,
-                    ctx,
-                    &authz,
-                    &session.user_id,
-                    Some(&session),
-                    session.auth_time,
-                    &session.amr,
-                )
-                .await?;
-                tx.commit().await?;
-                return Ok(success(&authz, &code));
-            }
+            let signed_in = SignedIn {
+                user_id: &session.user_id,
+                session: Some(&session),
+                auth_time: session.auth_time,
+                amr: &session.amr,
+            };
+            let code = issue_code(&mut tx, state, ctx, &authz, signed_in).await?;
             tx.commit().await?;
+            return Ok(success(&authz, &code));
         }
+        tx.commit().await?;
     }
     if authz.prompt_none {
         return Ok(Refusal::Redirect {
@@ -371,18 +382,29 @@ fn success(authz: &AuthzRequest, code: &str) -> Response {
     respond(&authz.redirect_uri, authz.mode, &pairs)
 }
 
-/// Issue a code for `user_id` (stored hashed, single use, 300 s).
-#[allow(clippy::too_many_arguments)]
+/// Who a code is for: the user, the IdP session that proved it (if one
+/// was kept), when and how they authenticated.
+struct SignedIn<'a> {
+    user_id: &'a str,
+    session: Option<&'a IdpSession>,
+    auth_time: i64,
+    amr: &'a str,
+}
+
+/// Issue a code (stored hashed, single use, 300 s).
 async fn issue_code(
     tx: &mut Tx,
     state: &SigninState,
     ctx: &Ctx,
     authz: &AuthzRequest,
-    user_id: &str,
-    session: Option<&IdpSession>,
-    auth_time: i64,
-    amr: &str,
+    who: SignedIn<'_>,
 ) -> Result<String, DoorError> {
+    let SignedIn {
+        user_id,
+        session,
+        auth_time,
+        amr,
+    } = who;
     let code = secret::random_token()?;
     let now = state.now();
     let request = json!({
@@ -606,17 +628,13 @@ async fn sign_in(
     };
     let response = match authz {
         Some(a) => {
-            let code = issue_code(
-                &mut tx,
-                state,
-                ctx,
-                a,
-                &user.id,
-                session.as_ref(),
-                now,
-                &amr,
-            )
-            .await?;
+            let who = SignedIn {
+                user_id: &user.id,
+                session: session.as_ref(),
+                auth_time: now,
+                amr: &amr,
+            };
+            let code = issue_code(&mut tx, state, ctx, a, who).await?;
             success(a, &code)
         }
         None => Redirect::to("/settings").into_response(),

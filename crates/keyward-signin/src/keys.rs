@@ -61,11 +61,6 @@ impl SigningKeys {
         Ok(keys)
     }
 
-    /// Forget cached keys (after a rotation in this process).
-    pub async fn forget(&self, project: &str) {
-        self.cache.invalidate(project).await;
-    }
-
     async fn load(&self, project: &str, now: i64) -> Result<ProjectKeys, DoorError> {
         let master = self.master.as_deref().ok_or(DoorError::NoMasterKey)?;
         let mut entries = self.store.signing_keys(project, now, master).await?;

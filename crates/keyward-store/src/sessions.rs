@@ -3,8 +3,8 @@
 //! grant, and authorization codes. Only digests of secrets are stored.
 //! Times are Unix seconds.
 
+use crate::Tx;
 use crate::error::Result;
-use crate::{Store, Tx};
 
 /// An IdP session: a browser signed in to a project.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -500,19 +500,5 @@ impl Tx {
             .rows_affected()
         });
         Ok(n == 1)
-    }
-}
-
-impl Store {
-    /// [`Tx::idp_session`] in a read transaction, retried on transient errors.
-    pub async fn idp_session(&self, project: &str, id: &str) -> Result<Option<IdpSession>> {
-        self.retrying(|| async { Ok(in_tx!(read self, |tx| tx.idp_session(project, id).await?)) })
-            .await
-    }
-
-    /// [`Tx::grant`] in a read transaction, retried on transient errors.
-    pub async fn grant(&self, project: &str, id: &str) -> Result<Option<OfflineGrant>> {
-        self.retrying(|| async { Ok(in_tx!(read self, |tx| tx.grant(project, id).await?)) })
-            .await
     }
 }

@@ -468,7 +468,8 @@ fn master_key_rotate_replaces_the_key_and_keeps_private_keys() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stderr).contains("re-sealed 1 private key"));
+    // The Admin API key and the project's sign-in signing key.
+    assert!(String::from_utf8_lossy(&out.stderr).contains("re-sealed 2 private key"));
     let new = std::fs::read_to_string(&key_file).unwrap();
     assert_ne!(new, old);
     assert_eq!(file_mode(&key_file), 0o600);
@@ -476,6 +477,9 @@ fn master_key_rotate_replaces_the_key_and_keeps_private_keys() {
 
     let again = env.ok_raw(&["key", "download", "--project", "myapp", "--kid", &kid]);
     assert_eq!(again, pem);
+    // The signing key opens under the new master key too.
+    let keys = env.ok(&["signing-key", "list", "--project", "myapp", "--json"]);
+    assert!(keys.contains("\"kid\""), "{keys}");
     let err = env.fail_with_env(
         &["key", "download", "--project", "myapp", "--kid", &kid],
         &[("KEYWARD_MASTER_KEY", old.trim())],
