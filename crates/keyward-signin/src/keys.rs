@@ -75,7 +75,6 @@ impl SigningKeys {
         }
         let mut set = KeySet::new();
         let mut jwks = Vec::with_capacity(entries.len());
-        let mut signer = None;
         for entry in &entries {
             set.insert(
                 entry.kid.clone(),
@@ -83,11 +82,16 @@ impl SigningKeys {
                 KeyStatus::Active,
             );
             jwks.push(jwk(&entry.public, &entry.kid));
-            // Entries are oldest first: the last active one wins.
-            if entry.active_from <= now {
-                signer = Some(entry);
-            }
         }
+        // The newest key that may sign: each rotation gives every earlier
+        // key its `retire_after`, so the newest has none, and among
+        // superseded keys the later the retirement, the newer the key.
+        // (Creation times are whole seconds and cannot order two keys made
+        // in the same second.)
+        let signer = entries
+            .iter()
+            .filter(|e| e.active_from <= now)
+            .max_by_key(|e| e.retire_after.unwrap_or(i64::MAX));
         let signer = match signer {
             Some(e) => Some((e.kid.clone(), SigningKey::from_pkcs8_der(&e.private_der)?)),
             None => None,

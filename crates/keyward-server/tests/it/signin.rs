@@ -37,6 +37,7 @@ on_sqlite!(
     response_modes_fragment_and_form_post,
     imported_bcrypt_password_signs_in_and_is_rehashed,
     signing_key_rotation_keeps_old_tokens_valid,
+    failed_sign_ins_are_limited_and_successes_are_not,
 );
 
 fn claims_of(jwt: &str) -> Value {
@@ -1101,4 +1102,70 @@ async fn signing_key_rotation_keeps_old_tokens_valid(backend: Backend) {
         kids.contains(&old_kid.as_str()) && kids.contains(&new_kid.as_str()),
         "{kids:?}"
     );
+}
+
+async fn failed_sign_ins_are_limited_and_successes_are_not(backend: Backend) {
+    let config = keyward_server::Config {
+        signin_failures_per_ip: 3,
+        signin_failures_per_login: 2,
+        ..keyward_server::Config::for_test()
+    };
+    let Some(server) = TestServer::spawn_with(backend, config).await else {
+        return;
+    };
+    server.end_user("th@example.com", PASSWORD).await;
+    server.end_user("ok@example.com", PASSWORD).await;
+    let app = server.oauth_client(ClientType::Spa, SPA_CALLBACK).await;
+    // Successes never count: far more sign-ins than the limits, one address.
+    for _ in 0..12 {
+        let mut b = server.browser();
+        let page = b
+            .sign_in(
+                &authorize_url(&b.issuer, &app, &Pkce::new(), &[]),
+                "ok@example.com",
+                PASSWORD,
+            )
+            .await;
+        assert_eq!(page.status, 303);
+    }
+    // Two failures for one login ID: the third attempt is refused unchecked,
+    // even with the right password.
+    let mut b = server.browser();
+    for _ in 0..2 {
+        let page = b
+            .sign_in(
+                &authorize_url(&b.issuer, &app, &Pkce::new(), &[]),
+                "th@example.com",
+                "wrong password",
+            )
+            .await;
+        assert_eq!(page.status, 401);
+    }
+    let page = b
+        .sign_in(
+            &authorize_url(&b.issuer, &app, &Pkce::new(), &[]),
+            "th@example.com",
+            PASSWORD,
+        )
+        .await;
+    assert_eq!(page.status, 429);
+    assert!(page.body.contains("Too many attempts"), "{}", page.body);
+    // A third failure from the same address (another login ID) fills the
+    // address's budget: every login ID is refused from it.
+    let page = b
+        .sign_in(
+            &authorize_url(&b.issuer, &app, &Pkce::new(), &[]),
+            "nobody@example.com",
+            "x-wrong-x",
+        )
+        .await;
+    assert_eq!(page.status, 401);
+    let page = b
+        .sign_in(
+            &authorize_url(&b.issuer, &app, &Pkce::new(), &[]),
+            "ok@example.com",
+            PASSWORD,
+        )
+        .await;
+    assert_eq!(page.status, 429);
 }
