@@ -156,7 +156,7 @@ async fn end_session_inner(
         None => None,
     };
     let hinted_user = request.hint.as_ref().map(|(sub, _, _)| sub.as_str());
-    if let Some((session, user)) = &session
+    if let Some((_, user)) = &session
         && hinted_user != Some(user.id.as_str())
     {
         tx.commit().await?;
@@ -169,7 +169,6 @@ async fn end_session_inner(
                 forwarded.push(("state".to_owned(), st.clone()));
             }
         }
-        let _ = session;
         return Ok(with_cookies(
             pages::logout_confirm(project, &token, &forwarded),
             set.into_iter().collect(),
