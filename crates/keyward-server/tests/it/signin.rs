@@ -38,6 +38,7 @@ on_sqlite!(
     imported_bcrypt_password_signs_in_and_is_rehashed,
     signing_key_rotation_keeps_old_tokens_valid,
     failed_sign_ins_are_limited_and_successes_are_not,
+    web_sdk_cors_and_logout_by_revoking_the_refresh_token,
 );
 
 fn claims_of(jwt: &str) -> Value {
@@ -1168,4 +1169,94 @@ async fn failed_sign_ins_are_limited_and_successes_are_not(backend: Backend) {
         )
         .await;
     assert_eq!(page.status, 429);
+}
+
+async fn web_sdk_cors_and_logout_by_revoking_the_refresh_token(backend: Backend) {
+    let Some(server) = TestServer::spawn(backend).await else {
+        return;
+    };
+    server.end_user("sd@example.com", PASSWORD).await;
+    let app = server.oauth_client(ClientType::Spa, SPA_CALLBACK).await;
+    let (b, tokens) = signed_in(
+        &server,
+        &app,
+        "sd@example.com",
+        &[("x_sso_enabled", "false")],
+    )
+    .await;
+    let app_origin = "http://app.example.test";
+    for path in ["/oauth2/token", "/oauth2/userinfo", "/oauth2/revoke"] {
+        let r = b
+            .http
+            .request(reqwest::Method::OPTIONS, format!("{}{path}", b.issuer))
+            .header("origin", app_origin)
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "authorization,content-type",
+            )
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{path}");
+        let h = r.headers();
+        assert_eq!(h["access-control-allow-origin"], app_origin, "{path}");
+        assert_eq!(h["access-control-allow-credentials"], "true", "{path}");
+        assert_eq!(
+            h["access-control-allow-headers"], "authorization,content-type",
+            "{path}"
+        );
+        // Another site's origin gets no CORS grant.
+        let r = b
+            .http
+            .request(reqwest::Method::OPTIONS, format!("{}{path}", b.issuer))
+            .header("origin", "http://evil.example")
+            .header("access-control-request-method", "POST")
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            r.headers().get("access-control-allow-origin").is_none(),
+            "{path}"
+        );
+    }
+    // userinfo from the app's origin, as the SDK calls it.
+    let r = b
+        .http
+        .get(format!("{}/oauth2/userinfo", b.issuer))
+        .header("origin", app_origin)
+        .bearer_auth(tokens["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["access-control-allow-origin"], app_origin);
+    // The SDK's logout: POST /oauth2/revoke with only the token.
+    let rt = tokens["refresh_token"].as_str().unwrap();
+    let r = b
+        .http
+        .post(format!("{}/oauth2/revoke", b.issuer))
+        .header("origin", app_origin)
+        .form(&[("token", rt)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().is_empty());
+    let (status, body) = refresh(&b, &app, rt).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
+    // Unknown and malformed tokens are a no-op with the same answer.
+    for token in ["nope", "a.b", ""] {
+        let r = b
+            .http
+            .post(format!("{}/oauth2/revoke", b.issuer))
+            .form(&[("token", token)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{token:?}");
+    }
 }
