@@ -1,7 +1,11 @@
-//! CSRF protection of the sign-in pages' forms: a random token in a
-//! `SameSite=Strict` cookie that the form must repeat (compared in constant
-//! time), and the `Origin` of a POST, when the browser sends one, must be
-//! the issuer itself.
+//! CSRF protection of the sign-in pages' forms: a random token in a cookie
+//! that the form must repeat (compared in constant time; another site can
+//! neither read the cookie nor guess the token), and the `Origin` of a
+//! POST, when the browser sends one, must be the issuer itself. The cookie
+//! is `SameSite=Lax`, not `Strict`: the sign-in page is reached by a
+//! cross-site redirect from the app, where a `Strict` cookie would not be
+//! sent, and a fresh token would then invalidate the form of any other
+//! sign-in tab.
 
 use axum::http::HeaderValue;
 use keyward_accounts::secret;
@@ -15,7 +19,7 @@ pub fn token(ctx: &Ctx) -> Result<(String, Option<HeaderValue>), DoorError> {
         return Ok((existing, None));
     }
     let fresh = secret::random_token()?;
-    let set = cookie(CSRF_COOKIE, &fresh, None, "Strict", ctx.tenant.is_https());
+    let set = cookie(CSRF_COOKIE, &fresh, None, "Lax", ctx.tenant.is_https());
     Ok((fresh, Some(set)))
 }
 
