@@ -255,7 +255,7 @@ async fn full_flow_with_rotation_and_reuse_detection(backend: Backend) {
     assert!(out["data"]["node"]["lastLoginAt"].is_string(), "{out}");
     let audit = server
         .run(
-            "{ auditLogs(first: 50) { edges { node { activityType } } } }",
+            "{ auditLogs(first: 50) { edges { node { activityType ipAddress userAgent clientID } } } }",
             json!({}),
         )
         .await;
@@ -266,6 +266,15 @@ async fn full_flow_with_rotation_and_reuse_detection(backend: Backend) {
         .map(|e| e["node"]["activityType"].as_str().unwrap())
         .collect();
     assert!(types.contains(&"USER_AUTHENTICATED"), "{types:?}");
+    let signed_in_entry = audit["data"]["auditLogs"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["node"]["activityType"] == "USER_AUTHENTICATED")
+        .unwrap();
+    assert_eq!(signed_in_entry["node"]["ipAddress"], "127.0.0.1");
+    assert_eq!(signed_in_entry["node"]["userAgent"], "keyward-tests/1.0");
+    assert_eq!(signed_in_entry["node"]["clientID"], app.client_id);
     assert!(types.contains(&"USER_SESSION_TERMINATED"), "{types:?}");
 }
 
