@@ -299,10 +299,15 @@ async fn main() {
 
     println!("## Sign-in (OpenID Connect)");
     println!();
+    let build = if cfg!(debug_assertions) {
+        " (a debug build: the figures only show that the run works)"
+    } else {
+        ""
+    };
     println!(
-        "`cargo run --release -p keyward-server --example signin_bench -- {secs} {conns}`: the real server on \
-         127.0.0.1 over SQLite, {conns} concurrent connections for {secs} s per row, argon2id at the \
-         production cost (m=19 MiB, t=2, p=1). The load generator shares the machine's cores."
+        "`cargo run --release -p keyward-server --example signin_bench -- {secs} {conns}`{build}: the real \
+         server on 127.0.0.1 over SQLite, {conns} concurrent connections for {secs} s per row, argon2id at \
+         the production cost (m=19 MiB, t=2, p=1). The load generator shares the machine's cores."
     );
     println!();
     println!("| operation | per second |");
@@ -314,8 +319,14 @@ async fn main() {
     println!("| refresh grants | {refreshes:.1} |");
     println!("| userinfo | {userinfo:.1} |");
     println!();
-    println!(
-        "Sign-ins reach {:.0} % of the raw argon2id rate: the password hash, not the rest, bounds them.",
-        100.0 * signins / argon2
-    );
+    let share = 100.0 * signins / argon2;
+    if share >= 50.0 {
+        println!(
+            "Sign-ins reach {share:.0} % of the raw argon2id rate: the password hash, not the rest, bounds them."
+        );
+    } else {
+        println!(
+            "Sign-ins reach only {share:.0} % of the raw argon2id rate: something besides the hash bounds them."
+        );
+    }
 }
