@@ -329,7 +329,7 @@ fn root_fields(
 }
 
 /// The whole body, within `limit` bytes and `timeout`.
-async fn read_body(
+pub(crate) async fn read_body(
     body: Body,
     limit: usize,
     timeout: std::time::Duration,

@@ -14,13 +14,32 @@ use crate::AppState;
 use crate::Tenant;
 use crate::error::ApiError;
 
+/// Largest body a sign-in request may have: its forms are a few hundred
+/// bytes.
+const BODY_LIMIT: usize = 64 * 1024;
+
 pub(crate) fn router(state: &AppState) -> Router<AppState> {
     keyward_signin::router()
         .with_state(state.signin().clone())
+        .layer(middleware::from_fn_with_state(state.clone(), buffer_body))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             resolve_tenant,
         ))
+}
+
+/// Read the whole body first, within the size limit and the body read
+/// timeout, so a client that stalls mid-body gets 408 instead of holding
+/// its connection, as on the Admin API.
+async fn buffer_body(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    match super::graphql::read_body(body, BODY_LIMIT, state.config().body_read_timeout).await {
+        Ok(bytes) => {
+            next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+                .await
+        }
+        Err(e) => e.into_response(),
+    }
 }
 
 /// The Host of a request (HTTP/1 header, or the HTTP/2 authority),

@@ -128,6 +128,28 @@ async fn slow_body_gets_408(backend: Backend) {
     assert!(started.elapsed() < Duration::from_secs(3));
 }
 
+async fn stalled_sign_in_body_gets_408(backend: Backend) {
+    let Some(server) = TestServer::spawn_with(backend, quick_timeouts()).await else {
+        return;
+    };
+    let addr = server.handle.as_ref().unwrap().addr;
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST /login HTTP/1.1\r\nHost: {PROJECT}.localhost\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nlogin="
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let started = Instant::now();
+    let mut response = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut response))
+        .await
+        .expect("the server never answered a stalled sign-in body")
+        .unwrap();
+    let text = String::from_utf8_lossy(&response);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(started.elapsed() < Duration::from_secs(3));
+}
+
 async fn request_timeout_stops_and_rolls_back(backend: Backend) {
     // The production argon2id cost takes far longer than 5 ms: the request
     // is stopped while hashing.
@@ -188,6 +210,7 @@ on_sqlite!(
     slowloris_cannot_starve_others,
     connection_cap_holds_and_frees_slots,
     slow_body_gets_408,
+    stalled_sign_in_body_gets_408,
     request_timeout_stops_and_rolls_back,
     alias_limit_is_a_clear_400,
 );
