@@ -1,7 +1,8 @@
 //! `POST /oauth2/token`: `authorization_code` and `refresh_token`.
 //!
 //! Client authentication: `client_secret_post` (body) takes precedence,
-//! then `client_secret_basic`, else `none`. A confidential client that
+//! then `client_secret_basic` (also when the body repeats the client ID, as
+//! some libraries do), else `none`. A confidential client that
 //! does not prove its secret gets **401 `invalid_client`** (RFC 6749 §5.2;
 //! Authgear answers 400), on refresh too (Authgear checks no secret there).
 //!
@@ -62,9 +63,14 @@ async fn authenticate_client(
     params: &Params,
 ) -> Result<OAuthClient, Failure> {
     let basic = basic_credentials(ctx);
-    let used_basic = basic.is_some() && params.get("client_id").is_none();
+    let used_basic = basic.is_some() && params.get("client_secret").is_none();
     let (client_id, secret) = match (params.get("client_id"), params.get("client_secret")) {
-        (Some(id), secret) => (id.to_owned(), secret.map(str::to_owned)),
+        (Some(id), Some(secret)) => (id.to_owned(), Some(secret.to_owned())),
+        // Some libraries repeat the client ID in the body next to HTTP Basic.
+        (Some(id), None) => {
+            let secret = basic.filter(|(basic_id, _)| basic_id == id).map(|(_, s)| s);
+            (id.to_owned(), secret)
+        }
         (None, _) => match basic {
             Some((id, secret)) => (id, Some(secret)),
             None => {

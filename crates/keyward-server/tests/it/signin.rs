@@ -594,6 +594,23 @@ async fn token_endpoint_refuses_wrong_verifier_other_client_and_bad_secrets(back
             .unwrap()
             .starts_with("Basic")
     );
+    // The right secret by Basic, with the client ID repeated in the body as
+    // some libraries do: authenticated, so the (bogus) token is what fails.
+    let r = b
+        .http
+        .post(format!("{}/oauth2/token", b.issuer))
+        .basic_auth(&backend_app.client_id, backend_app.secret.as_deref())
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", backend_app.client_id.as_str()),
+            ("refresh_token", "x.y"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_grant");
 }
 
 async fn sign_in_form_has_csrf_and_strict_headers(backend: Backend) {
