@@ -7,8 +7,6 @@ use std::time::Duration;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use keyward_store::PortalSession;
 
 use crate::PortalState;
@@ -21,16 +19,12 @@ pub const SESSION_LIFETIME: Duration = Duration::from_secs(12 * 3600);
 
 /// A random 256-bit token, base64url.
 pub fn random_token() -> Result<String, PortalError> {
-    let mut bytes = [0u8; 32];
-    aws_lc_rs::rand::fill(&mut bytes)
-        .map_err(|_| PortalError::Unexpected("no randomness".into()))?;
-    Ok(URL_SAFE_NO_PAD.encode(bytes))
+    keyward_accounts::secret::random_token().map_err(|e| PortalError::Unexpected(e.to_string()))
 }
 
 /// What the store keeps for a session ID: its SHA-256, hex.
 pub fn hash_session_id(id: &str) -> String {
-    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, id.as_bytes());
-    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+    keyward_accounts::secret::digest_hex(id)
 }
 
 /// Constant-time equality of two secrets.
