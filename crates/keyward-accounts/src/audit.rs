@@ -216,6 +216,26 @@ pub enum AuditEvent {
         /// The group keys.
         group_keys: Vec<String>,
     },
+    /// `add/removeUser{To,From}{Roles,Groups}`.
+    UserEntries {
+        /// Roles or groups.
+        catalog: Catalog,
+        /// Added or removed.
+        add: bool,
+        /// The user's global ID.
+        user_id: String,
+        /// The global IDs of the known roles or groups.
+        entry_ids: Vec<String>,
+    },
+    /// `add/removeGroup{To,From}Roles`.
+    GroupRoles {
+        /// Added or removed.
+        add: bool,
+        /// The group's global ID.
+        group_id: String,
+        /// The roles' global IDs.
+        role_ids: Vec<String>,
+    },
     /// An Admin API key changed in the portal.
     PortalKey {
         /// How.
@@ -326,6 +346,14 @@ impl AuditEvent {
             },
             RoleGroups { add: true, .. } => A::AdminApiMutationAddRoleToGroupsExecuted,
             RoleGroups { add: false, .. } => A::AdminApiMutationRemoveRoleFromGroupsExecuted,
+            UserEntries { catalog, add, .. } => match (catalog, add) {
+                (Catalog::Roles, true) => A::AdminApiMutationAddUserToRolesExecuted,
+                (Catalog::Roles, false) => A::AdminApiMutationRemoveUserFromRolesExecuted,
+                (Catalog::Groups, true) => A::AdminApiMutationAddUserToGroupsExecuted,
+                (Catalog::Groups, false) => A::AdminApiMutationRemoveUserFromGroupsExecuted,
+            },
+            GroupRoles { add: true, .. } => A::AdminApiMutationAddGroupToRolesExecuted,
+            GroupRoles { add: false, .. } => A::AdminApiMutationRemoveGroupFromRolesExecuted,
             UserAuthenticated { .. } => A::UserAuthenticated,
             PasswordFailed => A::AuthenticationPrimaryPasswordFailed,
             LoginIdFailed { .. } => A::AuthenticationIdentityLoginIdFailed,
@@ -456,6 +484,18 @@ impl AuditEvent {
                 group_keys,
                 ..
             } => json!({"role_key": role_key, "group_keys": group_keys}),
+            UserEntries {
+                catalog,
+                user_id,
+                entry_ids,
+                ..
+            } => match catalog {
+                Catalog::Roles => json!({"user_id": user_id, "role_ids": entry_ids}),
+                Catalog::Groups => json!({"user_id": user_id, "group_ids": entry_ids}),
+            },
+            GroupRoles {
+                group_id, role_ids, ..
+            } => json!({"group_id": group_id, "role_ids": role_ids}),
             PortalKey { kid, .. } | PortalAccessTokenCreated { kid } => json!({ "kid": kid }),
             PortalOAuthClient { client_id, .. } => json!({ "client_id": client_id }),
         }

@@ -50,6 +50,10 @@ pub enum AccountsError {
     /// Some of the named groups do not exist.
     #[error("unknown group keys")]
     UnknownGroups(Vec<String>),
+    /// Some roles named for a group do not exist (Authgear reports these
+    /// with the group reason, `GroupUnknownKeys`).
+    #[error("unknown role keys")]
+    UnknownRolesOfGroup(Vec<String>),
     /// An anonymized user cannot be changed.
     #[error("user is anonymized")]
     UserIsAnonymized,
@@ -151,7 +155,7 @@ impl AccountsError {
             AuthenticatorNotFound => "AuthenticatorNotFound",
             UnknownUsers(_) => "UserUnknownKeys",
             UnknownRoles(_) => "RoleUnknownKeys",
-            UnknownGroups(_) => "GroupUnknownKeys",
+            UnknownGroups(_) | UnknownRolesOfGroup(_) => "GroupUnknownKeys",
             UserIsAnonymized => "UserIsAnonymized",
             DuplicatedIdentity { .. } | InvariantViolated { .. } => "InvariantViolated",
             DuplicateRoleKey => "RoleDuplicateKey",
@@ -180,6 +184,7 @@ impl AccountsError {
             | UnknownUsers(_)
             | UnknownRoles(_)
             | UnknownGroups(_)
+            | UnknownRolesOfGroup(_)
             | ClientNotFound(_)
             | SessionNotFound => ErrorKind::NotFound,
             DuplicateRoleKey | DuplicateGroupKey => ErrorKind::BadRequest,
@@ -198,7 +203,9 @@ impl AccountsError {
         use AccountsError::*;
         Some(match self {
             UnknownUsers(ids) => json!({ "ids": ids }),
-            UnknownRoles(keys) | UnknownGroups(keys) => json!({ "keys": keys }),
+            UnknownRoles(keys) | UnknownGroups(keys) | UnknownRolesOfGroup(keys) => {
+                json!({ "keys": keys })
+            }
             DuplicatedIdentity { login_type } => json!({
                 "cause": { "kind": "DuplicatedIdentity" },
                 "IdentityTypeIncoming": "login_id",

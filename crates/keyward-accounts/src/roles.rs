@@ -240,6 +240,89 @@ pub async fn change_groups_of_role(
     Ok(role)
 }
 
+/// Add (or remove) the user with raw ID `user_id` to the entries `keys`
+/// (`addUserToRoles`, `removeUserFromGroups`, …). The user is checked
+/// first (`UserNotFound`); any unknown key fails the whole change with
+/// `RoleUnknownKeys` / `GroupUnknownKeys` naming them, as Authgear's
+/// rollback does. Adding is idempotent; removing an absent membership is no
+/// error.
+pub async fn change_entries_of_user(
+    tx: &mut Tx,
+    actor: &Actor,
+    catalog: Catalog,
+    user_id: &str,
+    keys: Vec<String>,
+    add: bool,
+) -> Result<()> {
+    let project = actor.project.as_str();
+    if tx.user(project, user_id).await?.is_none() {
+        return Err(AccountsError::UserNotFound);
+    }
+    let (entries, missing) = tx.entries_by_keys(project, catalog, &keys).await?;
+    if !missing.is_empty() {
+        return Err(unknown_keys(catalog, missing));
+    }
+    let user = [user_id.to_owned()];
+    for entry in &entries {
+        if add {
+            tx.link_users(project, catalog, &entry.id, &user, actor.now)
+                .await?;
+        } else {
+            tx.unlink_users(project, catalog, &entry.id, &user).await?;
+        }
+    }
+    let event = AuditEvent::UserEntries {
+        catalog,
+        add,
+        user_id: ids::encode("User", user_id),
+        entry_ids: entries
+            .iter()
+            .map(|e| ids::encode(type_name(catalog), &e.id))
+            .collect(),
+    };
+    audit::record(tx, actor, Some(user_id), event).await
+}
+
+/// Add (or remove) the group `group_key` to the roles `role_keys`
+/// (`addGroupToRoles`). Unknown roles fail the change with Authgear's
+/// reason for it, `GroupUnknownKeys` (message `unknown role keys`).
+pub async fn change_roles_of_group(
+    tx: &mut Tx,
+    actor: &Actor,
+    group_key: &str,
+    role_keys: Vec<String>,
+    add: bool,
+) -> Result<Entry> {
+    let project = actor.project.as_str();
+    let group = by_key(tx, project, Catalog::Groups, group_key).await?;
+    let (roles, missing) = tx
+        .entries_by_keys(project, Catalog::Roles, &role_keys)
+        .await?;
+    if !missing.is_empty() {
+        return Err(AccountsError::UnknownRolesOfGroup(missing));
+    }
+    let group_ids = [group.id.clone()];
+    for role in &roles {
+        tx.set_group_roles(project, &role.id, &group_ids, add, actor.now)
+            .await?;
+    }
+    let event = AuditEvent::GroupRoles {
+        add,
+        group_id: ids::encode("Group", &group.id),
+        role_ids: roles.iter().map(|r| ids::encode("Role", &r.id)).collect(),
+    };
+    audit::record(tx, actor, None, event).await?;
+    Ok(group)
+}
+
+/// `RoleUnknownKeys` or `GroupUnknownKeys`.
+fn unknown_keys(catalog: Catalog, keys: Vec<String>) -> AccountsError {
+    match catalog {
+        Catalog::Roles => AccountsError::UnknownRoles(keys),
+        Catalog::Groups => AccountsError::UnknownGroups(keys),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,7 +9,7 @@ use keyward_store::{Catalog, Entry};
 use crate::connection::{Connection, PageArgs, Total};
 use crate::context::req;
 use crate::errors::AdminResult;
-use crate::nodes::{GroupNode, RoleNode};
+use crate::nodes::{GroupNode, RoleNode, UserNode};
 
 async fn entries_page(
     ctx: &Context<'_>,
@@ -253,6 +253,74 @@ async fn change_groups_of_role(
     Ok(accounts::change_groups_of_role(&mut tx, &r.actor, role_key, group_keys, add).await?)
 }
 
+/// Declare an input that names a user and some roles or groups.
+macro_rules! user_entries_input {
+    ($name:ident, $keys:ident, $gql:literal) => {
+        #[doc = concat!("`", stringify!($name), "`.")]
+        #[derive(InputObject)]
+        pub struct $name {
+            /// The keys.
+            #[graphql(name = $gql)]
+            $keys: Option<Vec<String>>,
+            /// The user's node ID.
+            #[graphql(name = "userID")]
+            user_id: ID,
+        }
+    };
+}
+
+user_entries_input!(AddUserToRolesInput, role_keys, "roleKeys");
+user_entries_input!(RemoveUserFromRolesInput, role_keys, "roleKeys");
+user_entries_input!(AddUserToGroupsInput, group_keys, "groupKeys");
+user_entries_input!(RemoveUserFromGroupsInput, group_keys, "groupKeys");
+
+/// Declare an input that names a group and some roles.
+macro_rules! group_roles_input {
+    ($name:ident) => {
+        #[doc = concat!("`", stringify!($name), "`.")]
+        #[derive(InputObject)]
+        pub struct $name {
+            /// The group key.
+            group_key: String,
+            /// The role keys.
+            role_keys: Vec<String>,
+        }
+    };
+}
+
+group_roles_input!(AddGroupToRolesInput);
+group_roles_input!(RemoveGroupFromRolesInput);
+
+async fn change_entries_of_user(
+    ctx: &Context<'_>,
+    catalog: Catalog,
+    user_id: &ID,
+    keys: Option<Vec<String>>,
+    add: bool,
+) -> AdminResult<UserNode> {
+    let r = req(ctx)?;
+    let user = crate::nodes::user_raw(user_id)?;
+    // Authgear panics ("unexpected error") when the keys are omitted;
+    // keyward treats that as an empty list, as for `userIDs`.
+    let keys = keys.unwrap_or_default();
+    accounts::change_entries_of_user(&mut *r.tx().await?, &r.actor, catalog, &user, keys, add)
+        .await?;
+    UserNode::load(r, &user).await
+}
+
+async fn change_roles_of_group(
+    ctx: &Context<'_>,
+    group_key: &str,
+    role_keys: Vec<String>,
+    add: bool,
+) -> AdminResult<GroupNode> {
+    let r = req(ctx)?;
+    let mut tx = r.tx().await?;
+    let group =
+        accounts::change_roles_of_group(&mut tx, &r.actor, group_key, role_keys, add).await?;
+    Ok(GroupNode(group))
+}
+
 macro_rules! payload {
     ($name:ident, $field:ident: $ty:ty) => {
         #[doc = concat!("`", stringify!($name), "`.")]
@@ -275,6 +343,12 @@ payload!(AddGroupToUsersPayload, group: GroupNode);
 payload!(RemoveGroupToUsersPayload, group: GroupNode);
 payload!(AddRoleToGroupsPayload, role: RoleNode);
 payload!(RemoveRoleFromGroupsPayload, role: RoleNode);
+payload!(AddUserToRolesPayload, user: UserNode);
+payload!(RemoveUserFromRolesPayload, user: UserNode);
+payload!(AddUserToGroupsPayload, user: UserNode);
+payload!(RemoveUserFromGroupsPayload, user: UserNode);
+payload!(AddGroupToRolesPayload, group: GroupNode);
+payload!(RemoveGroupFromRolesPayload, group: GroupNode);
 
 /// Role and group mutations.
 #[derive(Default)]
@@ -434,5 +508,72 @@ impl RoleMutation {
     ) -> AdminResult<RemoveRoleFromGroupsPayload> {
         let e = change_groups_of_role(ctx, &input.role_key, input.group_keys, false).await?;
         Ok(RemoveRoleFromGroupsPayload { role: RoleNode(e) })
+    }
+    /// Add the user to roles.
+    async fn add_user_to_roles(
+        &self,
+        ctx: &Context<'_>,
+        input: AddUserToRolesInput,
+    ) -> AdminResult<AddUserToRolesPayload> {
+        let user =
+            change_entries_of_user(ctx, Catalog::Roles, &input.user_id, input.role_keys, true)
+                .await?;
+        Ok(AddUserToRolesPayload { user })
+    }
+    /// Remove the user from roles.
+    async fn remove_user_from_roles(
+        &self,
+        ctx: &Context<'_>,
+        input: RemoveUserFromRolesInput,
+    ) -> AdminResult<RemoveUserFromRolesPayload> {
+        let user =
+            change_entries_of_user(ctx, Catalog::Roles, &input.user_id, input.role_keys, false)
+                .await?;
+        Ok(RemoveUserFromRolesPayload { user })
+    }
+    /// Add the user to groups.
+    async fn add_user_to_groups(
+        &self,
+        ctx: &Context<'_>,
+        input: AddUserToGroupsInput,
+    ) -> AdminResult<AddUserToGroupsPayload> {
+        let user =
+            change_entries_of_user(ctx, Catalog::Groups, &input.user_id, input.group_keys, true)
+                .await?;
+        Ok(AddUserToGroupsPayload { user })
+    }
+    /// Remove the user from groups.
+    async fn remove_user_from_groups(
+        &self,
+        ctx: &Context<'_>,
+        input: RemoveUserFromGroupsInput,
+    ) -> AdminResult<RemoveUserFromGroupsPayload> {
+        let user = change_entries_of_user(
+            ctx,
+            Catalog::Groups,
+            &input.user_id,
+            input.group_keys,
+            false,
+        )
+        .await?;
+        Ok(RemoveUserFromGroupsPayload { user })
+    }
+    /// Add the group to roles.
+    async fn add_group_to_roles(
+        &self,
+        ctx: &Context<'_>,
+        input: AddGroupToRolesInput,
+    ) -> AdminResult<AddGroupToRolesPayload> {
+        let group = change_roles_of_group(ctx, &input.group_key, input.role_keys, true).await?;
+        Ok(AddGroupToRolesPayload { group })
+    }
+    /// Remove the group from roles.
+    async fn remove_group_from_roles(
+        &self,
+        ctx: &Context<'_>,
+        input: RemoveGroupFromRolesInput,
+    ) -> AdminResult<RemoveGroupFromRolesPayload> {
+        let group = change_roles_of_group(ctx, &input.group_key, input.role_keys, false).await?;
+        Ok(RemoveGroupFromRolesPayload { group })
     }
 }

@@ -147,12 +147,6 @@ pub struct ResetAccountLockoutPayload {
 #[derive(Default)]
 pub struct SessionMutation;
 
-async fn user_node(r: &RequestCtx, id: &str) -> AdminResult<UserNode> {
-    Ok(UserNode(
-        keyward_accounts::records::load(&mut *r.tx().await?, r.project(), id).await?,
-    ))
-}
-
 #[Object]
 impl SessionMutation {
     /// Revoke a session (and the sessions of its single sign-on group).
@@ -171,7 +165,7 @@ impl SessionMutation {
             sessions::revoke_as_admin(&mut tx, &r.actor, &session).await?
         };
         Ok(RevokeSessionPayload {
-            user: user_node(r, &user_id).await?,
+            user: UserNode::load(r, &user_id).await?,
         })
     }
 
@@ -183,7 +177,7 @@ impl SessionMutation {
     ) -> AdminResult<RevokeAllSessionsPayload> {
         let r = req(ctx)?;
         let id = user_raw(&input.user_id)?;
-        let user = user_node(r, &id).await?;
+        let user = UserNode::load(r, &id).await?;
         sessions::revoke_all_as_admin(&mut *r.tx().await?, &r.actor, &id).await?;
         Ok(RevokeAllSessionsPayload { user })
     }
@@ -196,7 +190,7 @@ impl SessionMutation {
     ) -> AdminResult<ResetAccountLockoutPayload> {
         let r = req(ctx)?;
         let id = user_raw(&input.user_id)?;
-        let user = user_node(r, &id).await?;
+        let user = UserNode::load(r, &id).await?;
         lockout::reset(&mut *r.tx().await?, &r.actor, &id).await?;
         Ok(ResetAccountLockoutPayload { user })
     }

@@ -32,6 +32,16 @@ pub enum UserSortBy {
     LastLoginAt,
 }
 
+impl UserNode {
+    /// The user with raw ID `id` as it is now (payloads load their user
+    /// after the change), or `UserNotFound`.
+    pub async fn load(r: &crate::context::RequestCtx, id: &str) -> AdminResult<UserNode> {
+        Ok(UserNode(
+            keyward_accounts::records::load(&mut *r.tx().await?, r.project(), id).await?,
+        ))
+    }
+}
+
 /// The raw ID of a user's global ID in input, or `Invalid`.
 pub fn user_raw(id: &str) -> AdminResult<String> {
     Ok(ids::require("User", "user", id)?)

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use crate::api::{assert_error, create_user};
 use keyward_test_support::{Backend, TestServer};
 
-on_each_backend!(roles_and_groups);
+on_each_backend!(roles_and_groups, user_and_group_centred_directions);
 
 async fn roles_and_groups(backend: Backend) {
     let Some(server) = TestServer::spawn(backend).await else {
@@ -211,4 +211,193 @@ async fn roles_and_groups(backend: Backend) {
         )
         .await;
     assert_eq!(body["data"]["deleteRole"]["ok"], true);
+}
+
+/// `addUserToRoles` and the other user- and group-centred mutations:
+/// idempotent adds, tolerant removes, unknown keys roll everything back.
+async fn user_and_group_centred_directions(backend: Backend) {
+    let Some(server) = TestServer::spawn(backend).await else {
+        return;
+    };
+    let ada = create_user(&server, "email", "ada@example.com", None).await["id"].clone();
+    for m in [
+        "createRole(input: {key: \"editor\"}) { role { id } }",
+        "createRole(input: {key: \"viewer\"}) { role { id } }",
+        "createGroup(input: {key: \"staff\"}) { group { id } }",
+    ] {
+        let body = server.run(&format!("mutation {{ {m} }}"), json!({})).await;
+        assert!(body["errors"].is_null(), "{body}");
+    }
+    let add_roles = "mutation($u: ID!, $k: [String!]) { addUserToRoles(input: {userID: $u, roleKeys: $k}) { user { roles { edges { node { key } } } } } }";
+    let body = server
+        .run(add_roles, json!({"u": ada, "k": ["editor", "viewer"]}))
+        .await;
+    let mut keys: Vec<Value> = body["data"]["addUserToRoles"]["user"]["roles"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["key"].clone())
+        .collect();
+    keys.sort_by_key(|k| k.to_string());
+    assert_eq!(keys, vec![json!("editor"), json!("viewer")], "{body}");
+    // Again: idempotent.
+    let body = server
+        .run(add_roles, json!({"u": ada, "k": ["editor"]}))
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+
+    // An unknown key fails the whole request: the known one is not kept.
+    let body = server
+        .run(
+            "mutation($u: ID!) { removeUserFromRoles(input: {userID: $u, roleKeys: [\"editor\", \"ghost\"]}) { user { id } } }",
+            json!({"u": ada}),
+        )
+        .await;
+    assert_error(&body, "NotFound", "RoleUnknownKeys");
+    assert_eq!(body["errors"][0]["message"], "unknown role keys");
+    assert_eq!(
+        body["errors"][0]["extensions"]["info"]["keys"],
+        json!(["ghost"])
+    );
+    let body = server
+        .run(
+            "query($u: ID!) { node(id: $u) { ... on User { roles { totalCount } } } }",
+            json!({"u": ada}),
+        )
+        .await;
+    assert_eq!(body["data"]["node"]["roles"]["totalCount"], 2, "{body}");
+
+    // Remove is tolerant of memberships the user does not have.
+    let body = server
+        .run(
+            "mutation($u: ID!) { removeUserFromRoles(input: {userID: $u, roleKeys: [\"viewer\"]}) { user { roles { edges { node { key } } } } } } ",
+            json!({"u": ada}),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["removeUserFromRoles"]["user"]["roles"]["edges"],
+        json!([{"node": {"key": "editor"}}]),
+        "{body}"
+    );
+    let body = server
+        .run(
+            "mutation($u: ID!) { removeUserFromRoles(input: {userID: $u, roleKeys: [\"viewer\"]}) { user { id } } }",
+            json!({"u": ada}),
+        )
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+
+    // Groups, and the user-not-found check before the keys.
+    let body = server
+        .run(
+            "mutation($u: ID!) { addUserToGroups(input: {userID: $u, groupKeys: [\"staff\"]}) { user { groups { totalCount } } } }",
+            json!({"u": ada}),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["addUserToGroups"]["user"]["groups"]["totalCount"], 1,
+        "{body}"
+    );
+    let body = server
+        .run(
+            "mutation($u: ID!) { addUserToGroups(input: {userID: $u, groupKeys: [\"nope\"]}) { user { id } } }",
+            json!({"u": ada}),
+        )
+        .await;
+    assert_error(&body, "NotFound", "GroupUnknownKeys");
+    let ghost = URL_SAFE_NO_PAD.encode(format!("User:{}", uuid::Uuid::new_v4()));
+    let body = server
+        .run(
+            "mutation($u: ID!) { addUserToGroups(input: {userID: $u, groupKeys: [\"nope\"]}) { user { id } } }",
+            json!({"u": ghost}),
+        )
+        .await;
+    assert_error(&body, "NotFound", "UserNotFound");
+    let body = server
+        .run(
+            "mutation { addUserToRoles(input: {userID: \"bad\", roleKeys: []}) { user { id } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(body["errors"][0]["message"], "invalid user ID", "{body}");
+
+    // Group → roles: the effective roles of its members follow.
+    let body = server
+        .run(
+            "mutation { addGroupToRoles(input: {groupKey: \"staff\", roleKeys: [\"viewer\"]}) { group { roles { edges { node { key } } } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["addGroupToRoles"]["group"]["roles"]["edges"],
+        json!([{"node": {"key": "viewer"}}]),
+        "{body}"
+    );
+    let body = server
+        .run(
+            "query($u: ID!) { node(id: $u) { ... on User { effectiveRoles { totalCount } } } }",
+            json!({"u": ada}),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["node"]["effectiveRoles"]["totalCount"], 2,
+        "{body}"
+    );
+    // Authgear's quirk: unknown roles of a group carry the group reason.
+    let body = server
+        .run(
+            "mutation { removeGroupFromRoles(input: {groupKey: \"staff\", roleKeys: [\"viewer\", \"x\"]}) { group { id } } }",
+            json!({}),
+        )
+        .await;
+    assert_error(&body, "NotFound", "GroupUnknownKeys");
+    assert_eq!(body["errors"][0]["message"], "unknown role keys");
+    let body = server
+        .run(
+            "mutation { removeGroupFromRoles(input: {groupKey: \"ghosts\", roleKeys: []}) { group { id } } }",
+            json!({}),
+        )
+        .await;
+    assert_error(&body, "NotFound", "GroupNotFound");
+    let body = server
+        .run(
+            "mutation { removeGroupFromRoles(input: {groupKey: \"staff\", roleKeys: [\"viewer\"]}) { group { roles { totalCount } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["removeGroupFromRoles"]["group"]["roles"]["totalCount"], 0,
+        "{body}"
+    );
+
+    // The audit entries: Authgear's activity types and payload keys; failed
+    // requests left none.
+    let body = server
+        .run(
+            "{ auditLogs(first: 50, activityTypes: [ADMIN_API_MUTATION_ADD_USER_TO_ROLES_EXECUTED, ADMIN_API_MUTATION_REMOVE_USER_FROM_ROLES_EXECUTED, ADMIN_API_MUTATION_ADD_GROUP_TO_ROLES_EXECUTED, ADMIN_API_MUTATION_REMOVE_GROUP_FROM_ROLES_EXECUTED]) { totalCount edges { node { activityType user { id } data } } } }",
+            json!({}),
+        )
+        .await;
+    let log = &body["data"]["auditLogs"];
+    assert_eq!(log["totalCount"], 6, "{body}");
+    let entries = log["edges"].as_array().unwrap();
+    let add = entries
+        .iter()
+        .find(|e| e["node"]["activityType"] == "ADMIN_API_MUTATION_ADD_USER_TO_ROLES_EXECUTED")
+        .unwrap();
+    assert_eq!(add["node"]["user"]["id"], ada);
+    assert_eq!(add["node"]["data"]["payload"]["user_id"], ada);
+    assert!(add["node"]["data"]["payload"]["role_ids"].is_array());
+    let group = entries
+        .iter()
+        .find(|e| e["node"]["activityType"] == "ADMIN_API_MUTATION_ADD_GROUP_TO_ROLES_EXECUTED")
+        .unwrap();
+    assert!(group["node"]["user"].is_null());
+    assert_eq!(
+        group["node"]["data"]["payload"]["role_ids"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
 }
