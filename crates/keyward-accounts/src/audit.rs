@@ -40,6 +40,8 @@ pub enum Initiator {
         /// The OAuth client involved, if any.
         client_id: Option<String>,
     },
+    /// keyward itself: scheduled work (deletions, anonymizations).
+    System,
     /// An operator in the portal.
     Operator {
         /// The operator's email.
@@ -236,6 +238,43 @@ pub enum AuditEvent {
         /// The roles' global IDs.
         role_ids: Vec<String>,
     },
+    /// `scheduleAccountAnonymization`.
+    ScheduleAccountAnonymization {
+        /// The user after the change.
+        user: Value,
+    },
+    /// `unscheduleAccountAnonymization`.
+    UnscheduleAccountAnonymization {
+        /// The user after the change.
+        user: Value,
+    },
+    /// `user.anonymization_scheduled`, before the Admin API's entry.
+    AnonymizationScheduled {
+        /// The user after the change.
+        user: Value,
+    },
+    /// `user.anonymization_unscheduled`, before the Admin API's entry.
+    AnonymizationUnscheduled {
+        /// The user after the change.
+        user: Value,
+    },
+    /// `setAccountValidFrom` / `…Until` / `…Period`.
+    SetAccountValidPeriod {
+        /// The user after the change.
+        user: Value,
+        /// Which mutation, with its input (Unix microseconds).
+        change: crate::users::ValidPeriodChange,
+    },
+    /// A scheduled anonymization was carried out.
+    UserAnonymized {
+        /// The user after anonymization.
+        user: Value,
+    },
+    /// A scheduled deletion was carried out.
+    UserDeleted {
+        /// The user before deletion.
+        user: Value,
+    },
     /// An Admin API key changed in the portal.
     PortalKey {
         /// How.
@@ -354,6 +393,27 @@ impl AuditEvent {
             },
             GroupRoles { add: true, .. } => A::AdminApiMutationAddGroupToRolesExecuted,
             GroupRoles { add: false, .. } => A::AdminApiMutationRemoveGroupFromRolesExecuted,
+            ScheduleAccountAnonymization { .. } => {
+                A::AdminApiMutationScheduleAccountAnonymizationExecuted
+            }
+            UnscheduleAccountAnonymization { .. } => {
+                A::AdminApiMutationUnscheduleAccountAnonymizationExecuted
+            }
+            AnonymizationScheduled { .. } => A::UserAnonymizationScheduled,
+            AnonymizationUnscheduled { .. } => A::UserAnonymizationUnscheduled,
+            SetAccountValidPeriod { change, .. } => match change {
+                crate::users::ValidPeriodChange::From(_) => {
+                    A::AdminApiMutationSetAccountValidFromExecuted
+                }
+                crate::users::ValidPeriodChange::Until(_) => {
+                    A::AdminApiMutationSetAccountValidUntilExecuted
+                }
+                crate::users::ValidPeriodChange::Period(..) => {
+                    A::AdminApiMutationSetAccountValidPeriodExecuted
+                }
+            },
+            UserAnonymized { .. } => A::UserAnonymized,
+            UserDeleted { .. } => A::UserDeleted,
             UserAuthenticated { .. } => A::UserAuthenticated,
             PasswordFailed => A::AuthenticationPrimaryPasswordFailed,
             LoginIdFailed { .. } => A::AuthenticationIdentityLoginIdFailed,
@@ -419,7 +479,29 @@ impl AuditEvent {
                 login_key,
                 login_value,
             } => json!({"user": user, "login_id": {"key": login_key, "value": login_value}}),
-            UpdateUser { user } => json!({ "user": user }),
+            UpdateUser { user }
+            | ScheduleAccountAnonymization { user }
+            | UnscheduleAccountAnonymization { user }
+            | AnonymizationScheduled { user }
+            | AnonymizationUnscheduled { user }
+            | UserAnonymized { user }
+            | UserDeleted { user } => json!({ "user": user }),
+            SetAccountValidPeriod { user, change } => {
+                let iso = |t: &Option<i64>| t.map(crate::clock::rfc3339);
+                match change {
+                    crate::users::ValidPeriodChange::From(from) => {
+                        json!({"user": user, "account_valid_from": iso(from)})
+                    }
+                    crate::users::ValidPeriodChange::Until(until) => {
+                        json!({"user": user, "account_valid_until": iso(until)})
+                    }
+                    crate::users::ValidPeriodChange::Period(from, until) => json!({
+                        "user": user,
+                        "account_valid_from": iso(from),
+                        "account_valid_until": iso(until),
+                    }),
+                }
+            }
             DeleteUser { user, reason } => json!({"user": user, "reason": reason}),
             AnonymizeUser { user_id } => json!({ "user_id": user_id }),
             SetDisabledStatus {
@@ -561,6 +643,17 @@ pub fn document(actor: &Actor, user_id: Option<&str>, event: &AuditEvent) -> Val
                 "user_agent": user_agent,
             },
         }),
+        Initiator::System => json!({
+            "id": id,
+            "type": event.type_name(),
+            "payload": event.payload(),
+            "context": {
+                "timestamp": actor.now.div_euclid(1_000_000),
+                "user_id": user_id,
+                "triggered_by": "system",
+                "app_id": actor.project,
+            },
+        }),
         Initiator::Operator {
             email,
             ip,
@@ -588,7 +681,7 @@ pub async fn record(
     let data = document(actor, user_id, &event);
     let kid = match &actor.by {
         Initiator::AdminApi { kid, .. } => Some(kid.as_str()),
-        Initiator::Operator { .. } | Initiator::EndUser { .. } => event.kid(),
+        Initiator::Operator { .. } | Initiator::EndUser { .. } | Initiator::System => event.kid(),
     };
     tx.insert_audit(
         &actor.project,

@@ -11,6 +11,14 @@ pub trait Clock: Send + Sync {
     fn now_micros(&self) -> i64;
 }
 
+/// `micros` (Unix microseconds) as RFC 3339 in UTC, as Authgear writes
+/// times in audit payloads; `null`-worthy values never reach here.
+pub fn rfc3339(micros: i64) -> String {
+    jiff::Timestamp::from_microsecond(micros)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
+}
+
 /// The system clock (what servers use).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemClock;

@@ -10,6 +10,7 @@
 //! - account states, their transitions, and the one answer to "may this
 //!   user sign in now, and if not why" ([`status::may_sign_in`]);
 //! - roles and groups and their membership rules ([`roles`]);
+//! - carrying out scheduled deletions and anonymizations ([`scheduled`]);
 //! - signing in with a password, lockout, sessions and refresh grants
 //!   ([`signin`], [`lockout`], [`sessions`]), OAuth clients ([`clients`]);
 //! - audit events as one typed enum ([`audit::AuditEvent`]), recorded in the
@@ -35,6 +36,7 @@ pub mod password;
 pub mod profile;
 pub mod records;
 pub mod roles;
+pub mod scheduled;
 pub mod secret;
 pub mod sessions;
 pub mod signin;

@@ -8,13 +8,15 @@ use keyward_store::User;
 
 use crate::error::AccountsError;
 
-/// How long a scheduled deletion waits (Authgear's default grace period).
-pub const DELETION_GRACE_MICROS: i64 = 30 * 24 * 3600 * 1_000_000;
+/// One day, in microseconds (grace periods are set in days).
+pub const DAY_MICROS: i64 = 24 * 3600 * 1_000_000;
 
 /// The status of an account.
 pub fn status(user: &User) -> &'static str {
     if user.is_anonymized {
         "anonymized"
+    } else if user.anonymize_at.is_some() {
+        "scheduled_anonymization_disabled"
     } else if user.delete_at.is_some() && user.is_deactivated {
         "scheduled_deletion_deactivated"
     } else if user.delete_at.is_some() {
@@ -66,6 +68,11 @@ pub enum SignInRefusal {
     Anonymized,
     /// The user deactivated the account.
     Deactivated,
+    /// The account is scheduled to be anonymized.
+    ScheduledAnonymization {
+        /// When it will be anonymized.
+        anonymize_at: i64,
+    },
     /// The account is scheduled for deletion.
     ScheduledDeletion {
         /// When it will be deleted.
@@ -96,6 +103,7 @@ impl SignInRefusal {
         match self {
             SignInRefusal::Anonymized => "user_anonymized",
             SignInRefusal::Deactivated => "user_deactivated",
+            SignInRefusal::ScheduledAnonymization { .. } => "user_scheduled_anonymization",
             SignInRefusal::ScheduledDeletion { .. } => "user_scheduled_deletion",
             SignInRefusal::Disabled { .. } => "user_disabled",
             SignInRefusal::NotYetValid { .. } => "account_not_yet_valid",
@@ -112,6 +120,9 @@ pub fn may_sign_in(user: &User, now: i64) -> Result<(), SignInRefusal> {
     }
     if user.is_deactivated {
         return Err(SignInRefusal::Deactivated);
+    }
+    if let Some(anonymize_at) = user.anonymize_at {
+        return Err(SignInRefusal::ScheduledAnonymization { anonymize_at });
     }
     if let Some(delete_at) = user.delete_at {
         return Err(SignInRefusal::ScheduledDeletion { delete_at });
@@ -217,11 +228,12 @@ pub fn set_disabled(
     Ok(())
 }
 
-/// Apply `scheduleAccountDeletion`.
+/// Apply `scheduleAccountDeletion`: deleted `grace_days` after `now`.
 pub fn schedule_deletion(
     user: &mut User,
     reason: Option<String>,
     now: i64,
+    grace_days: u32,
 ) -> Result<(), AccountsError> {
     let from = status(user);
     if !matches!(from, "normal" | "disabled" | "disabled_temporarily") {
@@ -230,7 +242,7 @@ pub fn schedule_deletion(
     user.is_disabled = true;
     user.temporarily_disabled_from = None;
     user.temporarily_disabled_until = None;
-    user.delete_at = Some(now.saturating_add(DELETION_GRACE_MICROS));
+    user.delete_at = Some(now.saturating_add(DAY_MICROS * i64::from(grace_days)));
     user.delete_reason = reason;
     Ok(())
 }
@@ -243,6 +255,57 @@ pub fn unschedule_deletion(user: &mut User) -> Result<(), AccountsError> {
     }
     user.is_disabled = false;
     user.disable_reason = None;
+    user.delete_at = None;
+    user.delete_reason = None;
+    Ok(())
+}
+
+/// Apply `scheduleAccountAnonymization`: disabled now, anonymized
+/// `grace_days` after `now`. A scheduled deletion gives way to it.
+pub fn schedule_anonymization(
+    user: &mut User,
+    now: i64,
+    grace_days: u32,
+) -> Result<(), AccountsError> {
+    if user.is_anonymized {
+        return Err(AccountsError::UserIsAnonymized);
+    }
+    let from = status(user);
+    if !matches!(
+        from,
+        "normal"
+            | "disabled"
+            | "disabled_temporarily"
+            | "scheduled_deletion_disabled"
+            | "scheduled_deletion_deactivated"
+    ) {
+        return Err(transition(from, "scheduled_anonymization_disabled"));
+    }
+    user.is_disabled = true;
+    user.is_deactivated = false;
+    user.disable_reason = None;
+    user.temporarily_disabled_from = None;
+    user.temporarily_disabled_until = None;
+    user.delete_at = None;
+    user.delete_reason = None;
+    user.anonymize_at = Some(now.saturating_add(DAY_MICROS * i64::from(grace_days)));
+    Ok(())
+}
+
+/// Apply `unscheduleAccountAnonymization`: the account is enabled again.
+pub fn unschedule_anonymization(user: &mut User) -> Result<(), AccountsError> {
+    if user.is_anonymized {
+        return Err(AccountsError::UserIsAnonymized);
+    }
+    let from = status(user);
+    if from != "scheduled_anonymization_disabled" {
+        return Err(transition(from, "normal"));
+    }
+    user.is_disabled = false;
+    user.disable_reason = None;
+    user.temporarily_disabled_from = None;
+    user.temporarily_disabled_until = None;
+    user.anonymize_at = None;
     user.delete_at = None;
     user.delete_reason = None;
     Ok(())
@@ -291,13 +354,51 @@ mod tests {
     #[test]
     fn deletion_schedule() {
         let mut user = User::new("u".into(), 0);
-        schedule_deletion(&mut user, Some("asked".into()), 100).unwrap();
+        schedule_deletion(&mut user, Some("asked".into()), 100, 30).unwrap();
         assert_eq!(status(&user), "scheduled_deletion_disabled");
-        assert_eq!(user.delete_at, Some(100 + DELETION_GRACE_MICROS));
-        assert!(schedule_deletion(&mut user, None, 100).is_err());
+        assert_eq!(user.delete_at, Some(100 + 30 * DAY_MICROS));
+        assert!(schedule_deletion(&mut user, None, 100, 30).is_err());
         unschedule_deletion(&mut user).unwrap();
         assert_eq!(status(&user), "normal");
         assert!(unschedule_deletion(&mut user).is_err());
+    }
+
+    #[test]
+    fn anonymization_schedule() {
+        let mut user = User::new("u".into(), 0);
+        schedule_deletion(&mut user, Some("asked".into()), 0, 30).unwrap();
+        schedule_anonymization(&mut user, 100, 30).unwrap();
+        assert_eq!(status(&user), "scheduled_anonymization_disabled");
+        assert_eq!(
+            (user.delete_at, user.anonymize_at),
+            (None, Some(100 + 30 * DAY_MICROS))
+        );
+        assert!(is_disabled(&user, 101));
+        assert_eq!(
+            may_sign_in(&user, 101).unwrap_err().reason(),
+            "user_scheduled_anonymization"
+        );
+        let again = schedule_anonymization(&mut user, 100, 30).unwrap_err();
+        assert!(
+            reason(again)
+                .contains("scheduled_anonymization_disabled -> scheduled_anonymization_disabled")
+        );
+        assert!(schedule_deletion(&mut user, None, 0, 30).is_err());
+        unschedule_anonymization(&mut user).unwrap();
+        assert_eq!(status(&user), "normal");
+        assert!(!is_disabled(&user, 101));
+        assert!(
+            reason(unschedule_anonymization(&mut user).unwrap_err()).contains("normal -> normal")
+        );
+        user.is_deactivated = true;
+        assert!(schedule_anonymization(&mut user, 0, 30).is_err());
+        user.is_anonymized = true;
+        assert_eq!(
+            schedule_anonymization(&mut user, 0, 30)
+                .unwrap_err()
+                .reason(),
+            "UserIsAnonymized"
+        );
     }
 
     #[test]
@@ -340,7 +441,7 @@ mod tests {
             })
         );
         set_disabled(&mut user, false, None, (None, None)).unwrap();
-        schedule_deletion(&mut user, None, 0).unwrap();
+        schedule_deletion(&mut user, None, 0, 30).unwrap();
         assert_eq!(
             may_sign_in(&user, 1).unwrap_err().reason(),
             "user_scheduled_deletion"

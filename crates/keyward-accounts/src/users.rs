@@ -164,6 +164,17 @@ pub async fn delete(
 /// memberships are removed; the row stays, marked anonymized and disabled.
 pub async fn anonymize(tx: &mut Tx, actor: &Actor, user_id: &str) -> Result<User> {
     let mut user = load(tx, &actor.project, user_id).await?;
+    wipe(tx, actor, &mut user).await?;
+    let event = AuditEvent::AnonymizeUser {
+        user_id: ids::encode("User", &user.id),
+    };
+    audit::record(tx, actor, Some(&user.id), event).await?;
+    Ok(user)
+}
+
+/// Remove everything personal of `user` and its sessions, and save it
+/// anonymized and disabled.
+async fn wipe(tx: &mut Tx, actor: &Actor, user: &mut User) -> Result<()> {
     let project = actor.project.as_str();
     tx.delete_identities_of(project, &user.id).await?;
     tx.delete_passwords_of(project, &user.id).await?;
@@ -178,16 +189,135 @@ pub async fn anonymize(tx: &mut Tx, actor: &Actor, user_id: &str) -> Result<User
     user.is_anonymized = true;
     user.is_disabled = true;
     user.disable_reason = None;
+    user.temporarily_disabled_from = None;
+    user.temporarily_disabled_until = None;
     user.delete_at = None;
     user.delete_reason = None;
+    user.anonymize_at = None;
     user.standard_attributes = Map::new();
     user.custom_attributes = Map::new();
-    sync_and_save(tx, actor, &mut user).await?;
-    let event = AuditEvent::AnonymizeUser {
-        user_id: ids::encode("User", &user.id),
+    sync_and_save(tx, actor, user).await
+}
+
+/// Schedule the account's anonymization after the grace period; it is
+/// disabled and signed out now.
+pub async fn schedule_anonymization(tx: &mut Tx, actor: &Actor, user_id: &str) -> Result<User> {
+    let mut user = load(tx, &actor.project, user_id).await?;
+    let grace = tx
+        .account_settings(&actor.project)
+        .await?
+        .anonymization_grace_days;
+    status::schedule_anonymization(&mut user, actor.now, grace)?;
+    save(tx, actor, &mut user).await?;
+    sessions::end_all(tx, &actor.project, &user.id).await?;
+    let snapshot = user_snapshot(&user);
+    let scheduled = AuditEvent::AnonymizationScheduled {
+        user: snapshot.clone(),
+    };
+    audit::record(tx, actor, Some(&user.id), scheduled).await?;
+    let event = AuditEvent::ScheduleAccountAnonymization { user: snapshot };
+    audit::record(tx, actor, Some(&user.id), event).await?;
+    Ok(user)
+}
+
+/// Cancel a scheduled anonymization: the account is enabled again.
+pub async fn unschedule_anonymization(tx: &mut Tx, actor: &Actor, user_id: &str) -> Result<User> {
+    let mut user = load(tx, &actor.project, user_id).await?;
+    status::unschedule_anonymization(&mut user)?;
+    save(tx, actor, &mut user).await?;
+    let snapshot = user_snapshot(&user);
+    let unscheduled = AuditEvent::AnonymizationUnscheduled {
+        user: snapshot.clone(),
+    };
+    audit::record(tx, actor, Some(&user.id), unscheduled).await?;
+    let event = AuditEvent::UnscheduleAccountAnonymization { user: snapshot };
+    audit::record(tx, actor, Some(&user.id), event).await?;
+    Ok(user)
+}
+
+/// Which bounds of the account valid period a change sets; an absent
+/// value clears that bound.
+#[derive(Debug, Clone, Copy)]
+pub enum ValidPeriodChange {
+    /// `setAccountValidFrom`: the start; the end is kept.
+    From(Option<i64>),
+    /// `setAccountValidUntil`: the end; the start is kept.
+    Until(Option<i64>),
+    /// `setAccountValidPeriod`: both.
+    Period(Option<i64>, Option<i64>),
+}
+
+/// Set (or clear) the account valid period. If the account is disabled
+/// afterwards, for any reason, its sessions end now.
+pub async fn set_valid_period(
+    tx: &mut Tx,
+    actor: &Actor,
+    user_id: &str,
+    change: ValidPeriodChange,
+) -> Result<User> {
+    let mut user = load(tx, &actor.project, user_id).await?;
+    let (from, until) = match change {
+        ValidPeriodChange::From(from) => (from, user.account_valid_until),
+        ValidPeriodChange::Until(until) => (user.account_valid_from, until),
+        ValidPeriodChange::Period(from, until) => (from, until),
+    };
+    status::set_valid_period(&mut user, from, until)?;
+    save(tx, actor, &mut user).await?;
+    if status::is_disabled(&user, actor.now) {
+        sessions::end_all(tx, &actor.project, &user.id).await?;
+    }
+    let event = AuditEvent::SetAccountValidPeriod {
+        user: user_snapshot(&user),
+        change,
     };
     audit::record(tx, actor, Some(&user.id), event).await?;
     Ok(user)
+}
+
+/// What [`carry_out`] did to a user whose scheduled time had come.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Carried {
+    /// The user was deleted.
+    Deleted,
+    /// The user was anonymized.
+    Anonymized,
+    /// Nothing: the schedule was cancelled, or another replica was first.
+    Nothing,
+}
+
+/// Carry out a user's scheduled deletion or anonymization if it is due at
+/// `actor.now`. The store's claim is conditional on the schedule still
+/// being due, so two runners racing for one user do it once.
+pub async fn carry_out(tx: &mut Tx, actor: &Actor, user_id: &str) -> Result<Carried> {
+    let project = actor.project.as_str();
+    let Some(mut user) = tx.user(project, user_id).await? else {
+        return Ok(Carried::Nothing);
+    };
+    if user.anonymize_at.is_some_and(|at| at <= actor.now) && !user.is_anonymized {
+        if !tx
+            .claim_due_anonymization(project, user_id, actor.now)
+            .await?
+        {
+            return Ok(Carried::Nothing);
+        }
+        wipe(tx, actor, &mut user).await?;
+        let event = AuditEvent::UserAnonymized {
+            user: user_snapshot(&user),
+        };
+        audit::record(tx, actor, Some(&user.id), event).await?;
+        return Ok(Carried::Anonymized);
+    }
+    if user.delete_at.is_some_and(|at| at <= actor.now) {
+        if !tx.claim_due_deletion(project, user_id, actor.now).await? {
+            return Ok(Carried::Nothing);
+        }
+        let event = AuditEvent::UserDeleted {
+            user: user_snapshot(&user),
+        };
+        audit::record(tx, actor, Some(&user.id), event).await?;
+        return Ok(Carried::Deleted);
+    }
+    Ok(Carried::Nothing)
 }
 
 /// `setDisabledStatus`: disable (indefinitely or for a window) or enable.
@@ -300,7 +430,11 @@ pub async fn schedule_deletion(
     reason: Option<String>,
 ) -> Result<User> {
     let mut user = load(tx, &actor.project, user_id).await?;
-    status::schedule_deletion(&mut user, reason.clone(), actor.now)?;
+    let grace = tx
+        .account_settings(&actor.project)
+        .await?
+        .deletion_grace_days;
+    status::schedule_deletion(&mut user, reason.clone(), actor.now, grace)?;
     save(tx, actor, &mut user).await?;
     sessions::end_all(tx, &actor.project, &user.id).await?;
     let event = AuditEvent::ScheduleAccountDeletion {

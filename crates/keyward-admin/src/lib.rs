@@ -68,6 +68,7 @@ pub struct Query(
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     users::UserMutation,
+    users::LifecycleMutation,
     identities::IdentityMutation,
     roles::RoleMutation,
     sessions::SessionMutation,

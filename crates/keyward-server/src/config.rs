@@ -67,6 +67,9 @@ pub struct Config {
     /// Failed sign-ins allowed per login ID per minute (this replica).
     /// Default 10.
     pub signin_failures_per_login: u32,
+    /// How often a replica looks for scheduled deletions and anonymizations
+    /// that are due. Default 60 s.
+    pub jobs_interval: Duration,
 }
 
 impl Default for Config {
@@ -93,6 +96,7 @@ impl Default for Config {
             public_scheme: "http",
             signin_failures_per_ip: 100,
             signin_failures_per_login: 10,
+            jobs_interval: crate::jobs::DEFAULT_INTERVAL,
         }
     }
 }
@@ -102,6 +106,7 @@ impl Config {
     pub fn for_test() -> Self {
         Config {
             key_poll_interval: Duration::from_millis(200),
+            jobs_interval: Duration::from_millis(200),
             password_hash_cost: HashCost::cheapest_for_tests(),
             ..Config::default()
         }

@@ -21,6 +21,8 @@ pub mod auth;
 pub mod config;
 /// HTTP error responses (one place decides status codes).
 pub mod error;
+/// Background jobs: scheduled deletions and anonymizations, under a lease.
+pub mod jobs;
 /// Rate limits: per key, per project, failed authentications per address.
 pub mod limits;
 /// Prometheus metrics.
@@ -190,6 +192,7 @@ pub struct ServerHandle {
     shutdown: Option<oneshot::Sender<()>>,
     server: JoinHandle<std::io::Result<()>>,
     watcher: JoinHandle<()>,
+    jobs: JoinHandle<()>,
 }
 
 impl ServerHandle {
@@ -203,6 +206,7 @@ impl ServerHandle {
             Err(e) => Err(std::io::Error::other(e)),
         };
         self.watcher.abort();
+        self.jobs.abort();
         result
     }
 }
@@ -227,6 +231,7 @@ pub async fn start_with_portal(
     let limits = serve::ConnectionLimits::from_config(&config);
     let state = AppState::with_portal(config, store, portal);
     let watcher = tokio::spawn(watch::run(state.clone()));
+    let jobs = tokio::spawn(jobs::run(state.clone()));
     let app = routes::router(state);
     let (tx, rx) = oneshot::channel::<()>();
     let server = tokio::spawn(serve::serve(listener, app, limits, rx));
@@ -235,5 +240,6 @@ pub async fn start_with_portal(
         shutdown: Some(tx),
         server,
         watcher,
+        jobs,
     })
 }

@@ -26,8 +26,14 @@ pub struct Metrics {
     inner: Arc<Inner>,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabels {
+    outcome: &'static str,
+}
+
 struct Inner {
     registry: Registry,
+    scheduled_work: Family<OutcomeLabels, Counter>,
     requests: Family<StatusLabels, Counter>,
     auth_failures: Family<ReasonLabels, Counter>,
     cache_hits: Counter,
@@ -49,6 +55,15 @@ impl Metrics {
         let auth_failures = Family::<ReasonLabels, Counter>::default();
         let cache_hits = Counter::default();
         let cache_misses = Counter::default();
+        let scheduled_work = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "keyward_scheduled_account_work",
+            "Scheduled deletions and anonymizations carried out (deleted, anonymized) or failed (retried next pass)",
+            scheduled_work.clone(),
+        );
+        for outcome in ["deleted", "anonymized", "failed"] {
+            let _ = scheduled_work.get_or_create(&OutcomeLabels { outcome });
+        }
         // 0.1 ms … ~1.6 s
         let latency = Histogram::new(exponential_buckets(0.0001, 2.0, 15));
         registry.register(
@@ -85,6 +100,7 @@ impl Metrics {
         Metrics {
             inner: Arc::new(Inner {
                 registry,
+                scheduled_work,
                 requests,
                 auth_failures,
                 cache_hits,
@@ -113,6 +129,14 @@ impl Metrics {
                 reason: reason.code(),
             })
             .inc();
+    }
+
+    /// Scheduled account work done (`deleted`, `anonymized`) or failed.
+    pub fn scheduled_work(&self, outcome: &'static str, n: u64) {
+        self.inner
+            .scheduled_work
+            .get_or_create(&OutcomeLabels { outcome })
+            .inc_by(n);
     }
 
     /// Count a verified-token cache hit.

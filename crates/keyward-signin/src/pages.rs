@@ -212,6 +212,10 @@ pub fn refusal_text(refusal: &SignInRefusal) -> String {
         }
         SignInRefusal::Deactivated => "You have deactivated this account.".into(),
         SignInRefusal::Anonymized => "This account no longer exists.".into(),
+        SignInRefusal::ScheduledAnonymization { anonymize_at } => format!(
+            "This account is scheduled to be anonymized on {} UTC and cannot be used.",
+            micros(*anonymize_at)
+        ),
         SignInRefusal::ScheduledDeletion { delete_at } => format!(
             "This account is scheduled for deletion on {} UTC and cannot be used.",
             micros(*delete_at)

@@ -97,6 +97,8 @@ macro_rules! bind_args {
     }};
 }
 
+/// Per-project account settings (grace periods, `createSession`).
+pub mod account_settings;
 /// The audit log.
 pub mod audit;
 /// OAuth clients and their secrets.
@@ -107,6 +109,8 @@ pub mod domains;
 pub mod error;
 /// Login IDs, password authenticators, verified claims.
 pub mod identities;
+/// Job leases and scheduled account work.
+pub mod jobs;
 /// Admin API keys: generate, register, list, enable/disable, delete, download.
 pub mod keys;
 /// Account lockout settings and failed attempts.
@@ -144,10 +148,12 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+pub use account_settings::AccountSettings;
 pub use audit::{AuditEntry, AuditFilter};
 pub use clients::{ClientSecret, ClientType, OAuthClient};
 pub use error::{Result, StoreError};
 pub use identities::{Identity, PasswordAuthenticator};
+pub use jobs::{ScheduledKind, ScheduledUser};
 pub use keys::{ApiKey, KeyOrigin, KeyRole, ProjectKeys};
 pub use lockout::{LockoutRecord, LockoutSettings};
 pub use notify::KeyChanges;

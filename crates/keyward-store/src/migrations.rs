@@ -37,6 +37,11 @@ const SQLITE: Embedded = &[
         "signin",
         include_str!("../migrations/sqlite/0005_signin.sql"),
     ),
+    (
+        6,
+        "lifecycle",
+        include_str!("../migrations/sqlite/0006_lifecycle.sql"),
+    ),
 ];
 const POSTGRES: Embedded = &[
     (
@@ -63,6 +68,11 @@ const POSTGRES: Embedded = &[
         5,
         "signin",
         include_str!("../migrations/postgres/0005_signin.sql"),
+    ),
+    (
+        6,
+        "lifecycle",
+        include_str!("../migrations/postgres/0006_lifecycle.sql"),
     ),
 ];
 

@@ -18,7 +18,7 @@ pub struct User {
     pub created_at: i64,
     /// Last changed.
     pub updated_at: i64,
-    /// Last login (keyward has no end-user login yet: always `None`).
+    /// Last sign-in.
     pub last_login_at: Option<i64>,
     /// Disabled by an admin (or by a scheduled deletion).
     pub is_disabled: bool,
@@ -40,6 +40,8 @@ pub struct User {
     pub account_valid_from: Option<i64>,
     /// Account valid until.
     pub account_valid_until: Option<i64>,
+    /// When the account is scheduled to be anonymized.
+    pub anonymize_at: Option<i64>,
     /// Standard attributes (OIDC names), as stored.
     pub standard_attributes: Map<String, Value>,
     /// Custom attributes, as stored.
@@ -64,6 +66,7 @@ impl User {
             is_anonymized: false,
             account_valid_from: None,
             account_valid_until: None,
+            anonymize_at: None,
             standard_attributes: Map::new(),
             custom_attributes: Map::new(),
         }
@@ -185,46 +188,51 @@ pub(crate) fn placeholders(first: usize, count: usize) -> String {
 const USER_COLUMNS: &str = "u.id, u.created_at, u.updated_at, u.last_login_at, u.is_disabled, \
     u.disable_reason, u.temp_disabled_from, u.temp_disabled_until, u.is_deactivated, u.delete_at, \
     u.delete_reason, u.is_anonymized, u.account_valid_from, u.account_valid_until, \
-    u.standard_attributes, u.custom_attributes";
+    u.anonymize_at, u.standard_attributes, u.custom_attributes";
 
-type UserRow = (
-    String,
-    i64,
-    i64,
-    Option<i64>,
-    bool,
-    Option<String>,
-    Option<i64>,
-    Option<i64>,
-    bool,
-    Option<i64>,
-    Option<String>,
-    bool,
-    Option<i64>,
-    Option<i64>,
-    String,
-    String,
-);
+/// A `users` row as selected by [`USER_COLUMNS`], by position (more columns
+/// than sqlx's tuples take), decoded on either backend.
+struct UserRow(User, String, String);
+
+impl<'r, R> sqlx::FromRow<'r, R> for UserRow
+where
+    R: sqlx::Row,
+    usize: sqlx::ColumnIndex<R>,
+    String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<i64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    bool: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    fn from_row(row: &'r R) -> std::result::Result<Self, sqlx::Error> {
+        let user = User {
+            id: row.try_get(0)?,
+            created_at: row.try_get(1)?,
+            updated_at: row.try_get(2)?,
+            last_login_at: row.try_get(3)?,
+            is_disabled: row.try_get(4)?,
+            disable_reason: row.try_get(5)?,
+            temporarily_disabled_from: row.try_get(6)?,
+            temporarily_disabled_until: row.try_get(7)?,
+            is_deactivated: row.try_get(8)?,
+            delete_at: row.try_get(9)?,
+            delete_reason: row.try_get(10)?,
+            is_anonymized: row.try_get(11)?,
+            account_valid_from: row.try_get(12)?,
+            account_valid_until: row.try_get(13)?,
+            anonymize_at: row.try_get(14)?,
+            standard_attributes: Map::new(),
+            custom_attributes: Map::new(),
+        };
+        Ok(UserRow(user, row.try_get(15)?, row.try_get(16)?))
+    }
+}
 
 fn user_from_row(row: UserRow) -> Result<User> {
-    Ok(User {
-        id: row.0,
-        created_at: row.1,
-        updated_at: row.2,
-        last_login_at: row.3,
-        is_disabled: row.4,
-        disable_reason: row.5,
-        temporarily_disabled_from: row.6,
-        temporarily_disabled_until: row.7,
-        is_deactivated: row.8,
-        delete_at: row.9,
-        delete_reason: row.10,
-        is_anonymized: row.11,
-        account_valid_from: row.12,
-        account_valid_until: row.13,
-        standard_attributes: json_object(&row.14)?,
-        custom_attributes: json_object(&row.15)?,
-    })
+    let UserRow(mut user, standard, custom) = row;
+    user.standard_attributes = json_object(&standard)?;
+    user.custom_attributes = json_object(&custom)?;
+    Ok(user)
 }
 
 fn json_object(text: &str) -> Result<Map<String, Value>> {
@@ -265,8 +273,8 @@ impl Tx {
                 "INSERT INTO users (project_id, id, created_at, updated_at, last_login_at, is_disabled, \
                     disable_reason, temp_disabled_from, temp_disabled_until, is_deactivated, delete_at, \
                     delete_reason, is_anonymized, account_valid_from, account_valid_until, \
-                    standard_attributes, custom_attributes) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+                    standard_attributes, custom_attributes, anonymize_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
             )
             .bind(project)
             .bind(&user.id)
@@ -285,6 +293,7 @@ impl Tx {
             .bind(user.account_valid_until)
             .bind(json_text(&user.standard_attributes))
             .bind(json_text(&user.custom_attributes))
+            .bind(user.anonymize_at)
             .execute(&mut *conn)
             .await?;
         });
@@ -300,7 +309,7 @@ impl Tx {
                     disable_reason = $6, temp_disabled_from = $7, temp_disabled_until = $8, \
                     is_deactivated = $9, delete_at = $10, delete_reason = $11, is_anonymized = $12, \
                     account_valid_from = $13, account_valid_until = $14, standard_attributes = $15, \
-                    custom_attributes = $16 \
+                    custom_attributes = $16, anonymize_at = $17 \
                  WHERE project_id = $1 AND id = $2",
             )
             .bind(project)
@@ -319,6 +328,7 @@ impl Tx {
             .bind(user.account_valid_until)
             .bind(json_text(&user.standard_attributes))
             .bind(json_text(&user.custom_attributes))
+            .bind(user.anonymize_at)
             .execute(&mut *conn)
             .await?
             .rows_affected()

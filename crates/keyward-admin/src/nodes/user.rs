@@ -101,9 +101,9 @@ impl UserNode {
     async fn is_anonymous(&self) -> bool {
         false
     }
-    /// The scheduled anonymization time (keyward anonymizes at once)
+    /// The scheduled anonymization time
     async fn anonymize_at(&self) -> Option<DateTime> {
-        None
+        at(self.0.anonymize_at)
     }
     /// Account valid from
     async fn account_valid_from(&self) -> Option<DateTime> {

@@ -39,6 +39,7 @@ mod auth;
 mod fuzz_graphql;
 mod hostile;
 mod http;
+mod lifecycle;
 mod limits;
 mod oidc_client;
 mod outage;

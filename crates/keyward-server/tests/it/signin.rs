@@ -13,8 +13,8 @@ use keyward_test_support::{
 };
 use serde_json::{Value, json};
 
-const SPA_CALLBACK: &str = "http://app.example.test/callback";
-const PASSWORD: &str = "correct horse battery";
+pub const SPA_CALLBACK: &str = "http://app.example.test/callback";
+pub const PASSWORD: &str = "correct horse battery";
 
 on_each_backend!(
     full_flow_with_rotation_and_reuse_detection,
@@ -65,7 +65,7 @@ async fn token_request(b: &Browser, form: &[(&str, &str)]) -> (u16, Value) {
 }
 
 /// Sign `email` in at `app` (public, PKCE) and exchange the code.
-async fn signed_in(
+pub async fn signed_in(
     server: &TestServer,
     app: &App,
     email: &str,
@@ -113,7 +113,7 @@ async fn userinfo(b: &Browser, access_token: &str) -> (u16, Value, Option<String
     (status, r.json().await.unwrap_or(Value::Null), www)
 }
 
-async fn refresh(b: &Browser, app: &App, rt: &str) -> (u16, Value) {
+pub async fn refresh(b: &Browser, app: &App, rt: &str) -> (u16, Value) {
     token_request(
         b,
         &[

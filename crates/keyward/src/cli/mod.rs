@@ -1,6 +1,7 @@
 //! Command-line interface. Each noun has its module; this one holds the
 //! options every command shares and opens the store they all use.
 
+mod jobs;
 mod key;
 mod master_key_cmd;
 mod oauth_client;
@@ -111,6 +112,8 @@ pub enum Command {
     /// Work with a project's users outside the Admin API (benchmark seeding).
     #[command(subcommand)]
     Users(users::UsersCommand),
+    /// Show scheduled deletions and anonymizations and which server runs them.
+    Jobs(jobs::JobsArgs),
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -131,6 +134,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Users(cmd) => users::run(&cli.global, cmd).await,
         Command::PortalUser(cmd) => portal::run(&cli.global, cmd).await,
         Command::MasterKey(cmd) => master_key_cmd::run(&cli.global, cmd).await,
+        Command::Jobs(args) => jobs::run(&cli.global, args).await,
     }
 }
 

@@ -67,6 +67,17 @@ pub enum ProjectCommand {
         /// Lockout per user and address (`on`) or per user (`off`).
         #[arg(long, value_name = "on|off", value_parser = parse_switch)]
         lockout_per_ip: Option<bool>,
+        /// Days between `scheduleAccountDeletion` and the deletion (0–3650;
+        /// default 30). Applies to deletions scheduled afterwards.
+        #[arg(long, value_name = "DAYS")]
+        deletion_grace_days: Option<u32>,
+        /// Days between `scheduleAccountAnonymization` and the anonymization.
+        #[arg(long, value_name = "DAYS")]
+        anonymization_grace_days: Option<u32>,
+        /// Let the Admin API's `createSession` issue tokens for a user
+        /// (`on`), or refuse it (`off`, the default, as in Authgear).
+        #[arg(long, value_name = "on|off", value_parser = parse_switch)]
+        admin_create_session: Option<bool>,
     },
 }
 
@@ -168,7 +179,13 @@ pub async fn run(global: &Global, cmd: ProjectCommand) -> anyhow::Result<()> {
             lockout_max_duration,
             lockout_backoff_factor,
             lockout_per_ip,
+            deletion_grace_days,
+            anonymization_grace_days,
+            admin_create_session,
         } => {
+            let accounts_named = deletion_grace_days.is_some()
+                || anonymization_grace_days.is_some()
+                || admin_create_session.is_some();
             let lockout_named = lockout_max_attempts.is_some()
                 || lockout_history.is_some()
                 || lockout_min_duration.is_some()
@@ -184,10 +201,16 @@ pub async fn run(global: &Global, cmd: ProjectCommand) -> anyhow::Result<()> {
             let limits_named = change.key_rate.is_some()
                 || change.project_rate.is_some()
                 || change.replay_guard.is_some();
-            if max_token_lifetime.is_none() && !limits_named && !lockout_named && !domains_named {
+            if max_token_lifetime.is_none()
+                && !limits_named
+                && !lockout_named
+                && !domains_named
+                && !accounts_named
+            {
                 anyhow::bail!(
                     "nothing to change: name at least one of --max-token-lifetime, --key-rate-limit, \
-                     --project-rate-limit, --replay-guard, --domain, --remove-domain, --lockout-*"
+                     --project-rate-limit, --replay-guard, --domain, --remove-domain, --lockout-*, \
+                     --deletion-grace-days, --anonymization-grace-days, --admin-create-session"
                 );
             }
             let add: Vec<String> = add_domains
@@ -216,6 +239,14 @@ pub async fn run(global: &Global, cmd: ProjectCommand) -> anyhow::Result<()> {
                 l.per_ip = lockout_per_ip.unwrap_or(l.per_ip);
                 tx.set_lockout_settings(&id, &l).await?;
             }
+            if accounts_named {
+                let mut a = tx.account_settings(&id).await?;
+                a.deletion_grace_days = deletion_grace_days.unwrap_or(a.deletion_grace_days);
+                a.anonymization_grace_days =
+                    anonymization_grace_days.unwrap_or(a.anonymization_grace_days);
+                a.create_session_enabled = admin_create_session.unwrap_or(a.create_session_enabled);
+                tx.set_account_settings(&id, &a).await?;
+            }
             for d in &remove {
                 if !tx.remove_domain(&id, d).await? {
                     anyhow::bail!("`{d}` is not a domain of project `{id}`; nothing was changed");
@@ -226,6 +257,7 @@ pub async fn run(global: &Global, cmd: ProjectCommand) -> anyhow::Result<()> {
             }
             let domains = tx.domains_of(&id).await?;
             let lockout = tx.lockout_settings(&id).await?;
+            let accounts = tx.account_settings(&id).await?;
             let p = tx.project(&id).await?;
             tx.commit().await?;
             if let Some(p) = p {
@@ -253,6 +285,16 @@ pub async fn run(global: &Global, cmd: ProjectCommand) -> anyhow::Result<()> {
                 eprintln!(
                     "sign-in: custom domains [{}]; lockout {lock}",
                     domains.join(", ")
+                );
+                eprintln!(
+                    "accounts: deletion after {} days, anonymization after {} days; createSession {}",
+                    accounts.deletion_grace_days,
+                    accounts.anonymization_grace_days,
+                    if accounts.create_session_enabled {
+                        "on"
+                    } else {
+                        "off"
+                    }
                 );
             }
         }

@@ -1,0 +1,90 @@
+//! Background jobs. Today one: carrying out scheduled account deletions
+//! and anonymizations ([`keyward_accounts::scheduled`]).
+//!
+//! Every replica runs the loop, but only the holder of the database lease
+//! `scheduled_accounts` does the work, so one replica at a time runs it
+//! (on SQLite, the one process). The holder renews the lease every round;
+//! if it dies, its lease runs out after three intervals and another replica
+//! takes over. Due work is found in the database each round, so a restart
+//! loses nothing, and each user's work is claimed by a conditional write,
+//! so even two holders (a lease that ran out mid-round) do it once.
+
+use std::time::Duration;
+
+use keyward_accounts::scheduled;
+
+use crate::AppState;
+
+/// The lease's name.
+pub const SCHEDULED_ACCOUNTS_LEASE: &str = "scheduled_accounts";
+
+/// Users carried out per transaction batch; a round drains every batch due.
+const BATCH: i64 = 100;
+
+/// Run until the task is aborted.
+pub async fn run(state: AppState) {
+    let holder = format!("{}:{}", std::process::id(), uuid::Uuid::new_v4());
+    let interval = state.config().jobs_interval;
+    let ttl = i64::try_from(interval.as_secs().saturating_mul(3))
+        .unwrap_or(i64::MAX)
+        .max(10);
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        let now_secs = state.clock().now_micros().div_euclid(1_000_000);
+        match state
+            .store()
+            .take_lease(SCHEDULED_ACCOUNTS_LEASE, &holder, now_secs, ttl)
+            .await
+        {
+            Ok(true) => round(&state).await,
+            Ok(false) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "could not take the scheduled-work lease; will retry")
+            }
+        }
+    }
+}
+
+/// Drain the work due now, batch by batch.
+async fn round(state: &AppState) {
+    loop {
+        let now = state.clock().now_micros();
+        let summary = match scheduled::run_due(state.store(), now, BATCH).await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read scheduled account work; will retry");
+                return;
+            }
+        };
+        let metrics = state.metrics();
+        metrics.scheduled_work("deleted", summary.deleted);
+        metrics.scheduled_work("anonymized", summary.anonymized);
+        metrics.scheduled_work("failed", summary.failures.len() as u64);
+        for (job, e) in &summary.failures {
+            tracing::warn!(
+                project = %job.project,
+                kind = job.kind.as_str(),
+                error = %e,
+                "scheduled account work failed; it will be tried again"
+            );
+        }
+        if summary.deleted + summary.anonymized > 0 {
+            tracing::info!(
+                deleted = summary.deleted,
+                anonymized = summary.anonymized,
+                "carried out scheduled account work"
+            );
+        }
+        let done = summary.deleted + summary.anonymized;
+        // A short batch means nothing more is due; failures wait a round.
+        if done < BATCH as u64 || !summary.failures.is_empty() {
+            return;
+        }
+        tokio::task::yield_now().await;
+    }
+}
+
+/// How often a replica looks for due work: 60 s (tests use less).
+pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(60);
