@@ -82,6 +82,53 @@ pub enum KeyChange {
     Downloaded,
 }
 
+/// The resource and scope events (Authgear's §7 mutations).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResourceActivity {
+    /// `createResource`.
+    CreateResource,
+    /// `updateResource`.
+    UpdateResource,
+    /// `deleteResource`.
+    DeleteResource,
+    /// `createScope`.
+    CreateScope,
+    /// `updateScope`.
+    UpdateScope,
+    /// `deleteScope`.
+    DeleteScope,
+    /// `addResourceToClientID`.
+    AddResourceToClient,
+    /// `removeResourceFromClientID`.
+    RemoveResourceFromClient,
+    /// `addScopesToClientID`.
+    AddScopesToClient,
+    /// `removeScopesFromClientID`.
+    RemoveScopesFromClient,
+    /// `replaceScopesOfClientID`.
+    ReplaceScopesOfClient,
+}
+
+impl ResourceActivity {
+    fn activity_type(self) -> ActivityType {
+        use ActivityType as A;
+        use ResourceActivity::*;
+        match self {
+            CreateResource => A::AdminApiMutationCreateResourceExecuted,
+            UpdateResource => A::AdminApiMutationUpdateResourceExecuted,
+            DeleteResource => A::AdminApiMutationDeleteResourceExecuted,
+            CreateScope => A::AdminApiMutationCreateScopeExecuted,
+            UpdateScope => A::AdminApiMutationUpdateScopeExecuted,
+            DeleteScope => A::AdminApiMutationDeleteScopeExecuted,
+            AddResourceToClient => A::AdminApiMutationAddResourceToClientidExecuted,
+            RemoveResourceFromClient => A::AdminApiMutationRemoveResourceFromClientidExecuted,
+            AddScopesToClient => A::AdminApiMutationAddScopesToClientidExecuted,
+            RemoveScopesFromClient => A::AdminApiMutationRemoveScopesFromClientidExecuted,
+            ReplaceScopesOfClient => A::AdminApiMutationReplaceScopesOfClientidExecuted,
+        }
+    }
+}
+
 /// Everything keyward records.
 #[derive(Debug, Clone)]
 pub enum AuditEvent {
@@ -275,6 +322,22 @@ pub enum AuditEvent {
         /// The user before deletion.
         user: Value,
     },
+    /// A resource, scope or client association changed (no user).
+    Resources {
+        /// Which.
+        activity: ResourceActivity,
+        /// Authgear's payload for it.
+        payload: Value,
+    },
+    /// An access token issued to a machine-to-machine client.
+    M2mTokenCreated {
+        /// The client.
+        client_id: String,
+        /// The resource (`aud`).
+        resource: String,
+        /// The granted scopes.
+        scopes: Vec<String>,
+    },
     /// An Admin API key changed in the portal.
     PortalKey {
         /// How.
@@ -413,6 +476,8 @@ impl AuditEvent {
                 }
             },
             UserAnonymized { .. } => A::UserAnonymized,
+            Resources { activity, .. } => activity.activity_type(),
+            M2mTokenCreated { .. } => A::M2mTokenCreated,
             UserDeleted { .. } => A::UserDeleted,
             UserAuthenticated { .. } => A::UserAuthenticated,
             PasswordFailed => A::AuthenticationPrimaryPasswordFailed,
@@ -578,6 +643,12 @@ impl AuditEvent {
             GroupRoles {
                 group_id, role_ids, ..
             } => json!({"group_id": group_id, "role_ids": role_ids}),
+            Resources { payload, .. } => payload.clone(),
+            M2mTokenCreated {
+                client_id,
+                resource,
+                scopes,
+            } => json!({"client_id": client_id, "resource": resource, "scopes": scopes}),
             PortalKey { kid, .. } | PortalAccessTokenCreated { kid } => json!({ "kid": kid }),
             PortalOAuthClient { client_id, .. } => json!({ "client_id": client_id }),
         }

@@ -24,7 +24,7 @@ pub struct NewClient {
     pub name: String,
     /// Application type.
     pub client_type: ClientType,
-    /// Redirect URIs (at least one).
+    /// Redirect URIs (at least one; none for `m2m`).
     pub redirect_uris: Vec<String>,
     /// Post-logout redirect URIs.
     pub post_logout_redirect_uris: Vec<String>,
@@ -147,7 +147,18 @@ pub async fn create(
     now: i64,
 ) -> Result<(OAuthClient, Option<String>)> {
     check_name(&new.name)?;
-    check_uris(&new.redirect_uris, "redirect URI", true)?;
+    // A machine-to-machine client signs nobody in: no redirects at all.
+    let has_uris = !new.redirect_uris.is_empty() || !new.post_logout_redirect_uris.is_empty();
+    if !new.client_type.signs_users_in() && has_uris {
+        return Err(invalid(
+            "an m2m client has no redirect URIs: it signs no user in".into(),
+        ));
+    }
+    check_uris(
+        &new.redirect_uris,
+        "redirect URI",
+        new.client_type.signs_users_in(),
+    )?;
     check_uris(
         &new.post_logout_redirect_uris,
         "post-logout redirect URI",
@@ -207,8 +218,15 @@ pub async fn update(
         check_name(&name)?;
         client.name = name.trim().to_owned();
     }
+    let m2m = !client.client_type.signs_users_in();
+    let has_uris = |u: &Option<Vec<String>>| u.as_ref().is_some_and(|u| !u.is_empty());
+    if m2m && (has_uris(&change.redirect_uris) || has_uris(&change.post_logout_redirect_uris)) {
+        return Err(invalid(
+            "an m2m client has no redirect URIs: it signs no user in".into(),
+        ));
+    }
     if let Some(uris) = change.redirect_uris {
-        check_uris(&uris, "redirect URI", true)?;
+        check_uris(&uris, "redirect URI", !m2m)?;
         client.redirect_uris = uris;
     }
     if let Some(uris) = change.post_logout_redirect_uris {

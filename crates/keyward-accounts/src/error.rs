@@ -18,6 +18,8 @@ pub enum ErrorKind {
     NotFound,
     /// The request is malformed beyond one field (duplicate keys).
     BadRequest,
+    /// The caller may not do this.
+    Forbidden,
     /// keyward failed, not the caller.
     Internal,
 }
@@ -121,12 +123,27 @@ pub enum AccountsError {
     /// The user has no email or phone to send a password to.
     #[error("no target to send the password")]
     SendPasswordNoTarget,
-    /// No such OAuth client.
-    #[error("OAuth client `{0}` does not exist")]
+    /// No such OAuth client (Authgear's message; the ID is the caller's).
+    #[error("client not found")]
     ClientNotFound(String),
     /// No such session.
     #[error("session not found")]
     SessionNotFound,
+    /// No API resource with that URI.
+    #[error("resource not found")]
+    ResourceNotFound,
+    /// The resource URI is taken.
+    #[error("duplicate resource uri")]
+    DuplicateResourceUri,
+    /// The resource has no such scope.
+    #[error("scope not found")]
+    ScopeNotFound,
+    /// The resource has that scope already.
+    #[error("duplicate scope")]
+    DuplicateScope,
+    /// The client is not linked to the resource.
+    #[error("resource is not associated with the client")]
+    ResourceNotAssociatedWithClient,
     /// The store failed (keyward's failure; detail for the log only).
     #[error("store failure: {0}")]
     Store(StoreError),
@@ -168,6 +185,11 @@ impl AccountsError {
             SendPasswordNoTarget => "SendPasswordNoTarget",
             ClientNotFound(_) => "ClientNotFound",
             SessionNotFound => "SessionNotFound",
+            ResourceNotFound => "ResourceNotFound",
+            DuplicateResourceUri => "ResourceDuplicateURI",
+            ScopeNotFound => "ScopeNotFound",
+            DuplicateScope => "ScopeDuplicate",
+            ResourceNotAssociatedWithClient => "ResourceNotAssociatedWithClient",
             Store(_) | Internal(_) => "InternalError",
         }
     }
@@ -186,8 +208,13 @@ impl AccountsError {
             | UnknownGroups(_)
             | UnknownRolesOfGroup(_)
             | ClientNotFound(_)
-            | SessionNotFound => ErrorKind::NotFound,
-            DuplicateRoleKey | DuplicateGroupKey => ErrorKind::BadRequest,
+            | SessionNotFound
+            | ResourceNotFound
+            | ScopeNotFound => ErrorKind::NotFound,
+            DuplicateRoleKey | DuplicateGroupKey | DuplicateResourceUri | DuplicateScope => {
+                ErrorKind::BadRequest
+            }
+            ResourceNotAssociatedWithClient => ErrorKind::Forbidden,
             Store(_) | Internal(_) => ErrorKind::Internal,
             _ => ErrorKind::Invalid,
         }
@@ -240,6 +267,8 @@ impl From<StoreError> for AccountsError {
             StoreError::DuplicateRoleKey => AccountsError::DuplicateRoleKey,
             StoreError::DuplicateGroupKey => AccountsError::DuplicateGroupKey,
             StoreError::ClientNotFound(id) => AccountsError::ClientNotFound(id),
+            StoreError::DuplicateResourceUri => AccountsError::DuplicateResourceUri,
+            StoreError::DuplicateScope => AccountsError::DuplicateScope,
             other => AccountsError::Store(other),
         }
     }

@@ -11,6 +11,8 @@
 //!   user sign in now, and if not why" ([`status::may_sign_in`]);
 //! - roles and groups and their membership rules ([`roles`]);
 //! - carrying out scheduled deletions and anonymizations ([`scheduled`]);
+//! - API resources and scopes, and which clients may ask for them
+//!   ([`resources`]);
 //! - signing in with a password, lockout, sessions and refresh grants
 //!   ([`signin`], [`lockout`], [`sessions`]), OAuth clients ([`clients`]);
 //! - audit events as one typed enum ([`audit::AuditEvent`]), recorded in the
@@ -35,6 +37,7 @@ pub mod loginid;
 pub mod password;
 pub mod profile;
 pub mod records;
+pub mod resources;
 pub mod roles;
 pub mod scheduled;
 pub mod secret;

@@ -116,6 +116,8 @@ pub enum Total {
     Entries(Catalog, Option<String>, Vec<String>),
     /// Audit entries matching a filter.
     Audit(AuditFilter),
+    /// Resources matching a search and a client.
+    Resources(Option<String>, Option<String>),
 }
 
 /// `PageInfo`.
@@ -319,6 +321,10 @@ impl<T: Named + OutputType> Connection<T> {
                             .await
                     }
                     Total::Audit(filter) => tx.count_audit(project, filter).await,
+                    Total::Resources(search, client) => {
+                        tx.count_resources(project, search.as_deref(), client.as_deref())
+                            .await
+                    }
                     Total::Known(n) => Ok(*n as i64),
                 };
                 counted?

@@ -99,6 +99,7 @@ impl From<AccountsError> for AdminError {
             ErrorKind::Invalid => "Invalid",
             ErrorKind::NotFound => "NotFound",
             ErrorKind::BadRequest => "BadRequest",
+            ErrorKind::Forbidden => "Forbidden",
             ErrorKind::Internal => {
                 tracing::error!(error = %e, "keyward failed in an Admin API request");
                 return AdminError(Repr::Internal);

@@ -27,6 +27,7 @@ pub mod errors;
 mod identities;
 mod nodes;
 mod project;
+mod resources;
 mod roles;
 mod scalars;
 mod sessions;
@@ -61,6 +62,7 @@ pub struct Query(
     nodes::NodeQuery,
     users::UserQuery,
     roles::RoleQuery,
+    resources::ResourceQuery,
     audit::AuditQuery,
 );
 
@@ -72,6 +74,7 @@ pub struct Mutation(
     identities::IdentityMutation,
     roles::RoleMutation,
     sessions::SessionMutation,
+    resources::ResourceMutation,
 );
 
 /// keyward's own root field.

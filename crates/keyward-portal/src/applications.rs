@@ -23,6 +23,8 @@ fn type_label(t: ClientType) -> &'static str {
         ClientType::TraditionalWebapp => "Traditional web app",
         ClientType::Native => "Native app",
         ClientType::Confidential => "Confidential client",
+        ClientType::M2m => "Machine-to-machine (no users)",
+        ClientType::ThirdPartyApp => "Third-party app (asks users' consent)",
     }
 }
 

@@ -150,6 +150,12 @@ pub async fn validate(
         Ok(None) => return Err(page("unauthorized_client", "invalid client ID")),
         Err(e) => return Err(Refusal::Failed(Box::new(e.into()))),
     };
+    if !client.client_type.signs_users_in() {
+        return Err(page(
+            "unauthorized_client",
+            "this client signs no user in (m2m: use the client_credentials grant)",
+        ));
+    }
     let redirect_uri = match params.get("redirect_uri") {
         Some(uri) => {
             if url::Url::parse(uri).is_err() {

@@ -116,6 +116,15 @@ impl Params {
         params
     }
 
+    /// The first parameter name `text` gives more than once (RFC 6749 §3.2:
+    /// a token request must not repeat one).
+    pub fn repeated(text: &str) -> Option<String> {
+        let mut seen = std::collections::HashSet::new();
+        url::form_urlencoded::parse(text.as_bytes())
+            .map(|(k, _)| k.into_owned())
+            .find(|k| !seen.insert(k.clone()))
+    }
+
     /// A non-empty parameter.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0

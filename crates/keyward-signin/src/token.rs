@@ -1,4 +1,9 @@
-//! `POST /oauth2/token`: `authorization_code` and `refresh_token`.
+//! `POST /oauth2/token`: `authorization_code` and `refresh_token` for
+//! clients that sign users in, `client_credentials` (RFC 6749 §4.4) for
+//! machine-to-machine clients: an access token for one API resource
+//! (RFC 8707 `resource`, the token's `aud`) with the scopes the project
+//! assigned to the client there (RFC 9068 claims: `sub` = `client_id`).
+//! A parameter given twice is refused (RFC 6749 §3.2).
 //!
 //! Client authentication: `client_secret_post` (body) takes precedence,
 //! then `client_secret_basic` (also when the body repeats the client ID, as
@@ -20,6 +25,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use keyward_accounts::audit::{self, Actor, AuditEvent};
 use keyward_accounts::profile::{self, Audience};
+use keyward_accounts::resources::{self, ResourceRefusal};
 use keyward_accounts::sessions::{self, NewGrant, Refresh, SessionRef};
 use keyward_accounts::{clients, secret, signin, status};
 use keyward_store::{OAuthClient, Tx, User};
@@ -38,23 +44,129 @@ pub const ID_TOKEN_LIFETIME_SECS: i64 = 300;
 
 /// `POST /oauth2/token`.
 pub async fn token(State(state): State<SigninState>, ctx: Ctx, body: Bytes) -> Response {
-    let params = Params::parse(std::str::from_utf8(&body).unwrap_or_default());
-    let result = match authenticate_client(&state, &ctx, &params).await {
-        Ok(client) => match params.get("grant_type") {
-            Some("authorization_code") => exchange_code(&state, &ctx, &client, &params).await,
-            Some("refresh_token") => refresh(&state, &ctx, &client, &params).await,
-            Some(_) => {
-                Err(OAuthError::bad("unsupported_grant_type", "unsupported grant type").into())
-            }
-            None => Err(OAuthError::invalid_request("grant_type is required").into()),
+    let text = std::str::from_utf8(&body).unwrap_or_default();
+    let params = Params::parse(text);
+    let result = match Params::repeated(text) {
+        Some(name) => {
+            Err(OAuthError::invalid_request(format!("{name} is given more than once")).into())
+        }
+        None => match authenticate_client(&state, &ctx, &params).await {
+            Ok(client) => grant(&state, &ctx, &client, &params).await,
+            Err(e) => Err(e),
         },
-        Err(e) => Err(e),
     };
     let response = match result {
         Ok(body) => no_store(Json(body)),
         Err(e) => e.into_response(),
     };
     cors::for_clients(&state, &ctx, response).await
+}
+
+/// Run the requested grant, if this client may use it.
+async fn grant(
+    state: &SigninState,
+    ctx: &Ctx,
+    client: &OAuthClient,
+    params: &Params,
+) -> Result<Value, Failure> {
+    let m2m = !client.client_type.signs_users_in();
+    let unauthorized = || {
+        Err(OAuthError::bad(
+            "unauthorized_client",
+            "this grant type is not allowed for this client",
+        )
+        .into())
+    };
+    match params.get("grant_type") {
+        Some("authorization_code") if !m2m => exchange_code(state, ctx, client, params).await,
+        Some("refresh_token") if !m2m => refresh(state, ctx, client, params).await,
+        Some("client_credentials") if m2m => client_credentials(state, ctx, client, params).await,
+        Some("authorization_code" | "refresh_token" | "client_credentials") => unauthorized(),
+        Some(_) => Err(OAuthError::bad("unsupported_grant_type", "unsupported grant type").into()),
+        None => Err(OAuthError::invalid_request("grant_type is required").into()),
+    }
+}
+
+/// `client_credentials`: an access token for the resource named by
+/// `resource`, with the requested scopes (all the client's scopes there
+/// when `scope` is absent), each of which the project assigned to it.
+async fn client_credentials(
+    state: &SigninState,
+    ctx: &Ctx,
+    client: &OAuthClient,
+    params: &Params,
+) -> Result<Value, Failure> {
+    let project = ctx.tenant.project.as_str();
+    let Some(uri) = params.get("resource") else {
+        return Err(OAuthError::bad("invalid_target", "resource is required").into());
+    };
+    let requested: Option<Vec<String>> = params.get("scope").map(|s| {
+        s.split(' ')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
+    });
+    let now = state.now();
+    let keys = state.keys().get(project, now).await?;
+    let mut tx = state.store().begin().await?;
+    let granted =
+        resources::grantable_scopes(&mut tx, project, client, uri, requested.as_deref()).await?;
+    let (resource, scopes) = match granted {
+        Ok(found) => found,
+        Err(ResourceRefusal::InvalidTarget) => {
+            return Err(OAuthError::bad(
+                "invalid_target",
+                "the resource does not exist or is not associated with this client",
+            )
+            .into());
+        }
+        Err(ResourceRefusal::InvalidScope(s)) => {
+            return Err(OAuthError::bad(
+                "invalid_scope",
+                format!("scope `{s}` is not granted to this client on this resource"),
+            )
+            .into());
+        }
+    };
+    let (kid, key) = keys
+        .signer
+        .as_ref()
+        .ok_or_else(|| DoorError::Internal("no signing key is active yet".into()))?;
+    let lifetime = client.access_token_lifetime_secs;
+    let scope = scopes.join(" ");
+    let mut claims = Map::new();
+    claims.insert("iss".into(), json!(ctx.tenant.issuer));
+    claims.insert("aud".into(), json!(resource.uri));
+    claims.insert("sub".into(), json!(client.client_id));
+    claims.insert("client_id".into(), json!(client.client_id));
+    claims.insert("iat".into(), json!(now));
+    claims.insert("exp".into(), json!(now + lifetime));
+    claims.insert("jti".into(), json!(secret::random_token()?));
+    if !scope.is_empty() {
+        claims.insert("scope".into(), json!(scope));
+    }
+    let access_token = sign_claims(&claims, kid, ACCESS_TOKEN_TYP, key)?;
+    let actor = Actor {
+        project: project.to_owned(),
+        now: state.now_micros(),
+        by: ctx.initiator(Some(&client.client_id)),
+    };
+    let event = AuditEvent::M2mTokenCreated {
+        client_id: client.client_id.clone(),
+        resource: resource.uri.clone(),
+        scopes,
+    };
+    audit::record(&mut tx, &actor, None, event).await?;
+    tx.commit().await?;
+    let mut body = json!({
+        "access_token": access_token,
+        "token_type": "Bearer",
+        "expires_in": lifetime,
+    });
+    if !scope.is_empty() {
+        body["scope"] = json!(scope);
+    }
+    Ok(body)
 }
 
 async fn authenticate_client(

@@ -17,15 +17,23 @@ pub enum ClientType {
     Native,
     /// A backend with a client secret.
     Confidential,
+    /// A backend acting for itself (no user): the `client_credentials`
+    /// grant with a client secret, for API resources.
+    M2m,
+    /// Another party's app: signs users in with a secret, after the user's
+    /// consent to the scopes it asks for.
+    ThirdPartyApp,
 }
 
 impl ClientType {
     /// Every type, as the CLI lists them.
-    pub const ALL: [ClientType; 4] = [
+    pub const ALL: [ClientType; 6] = [
         ClientType::Spa,
         ClientType::TraditionalWebapp,
         ClientType::Native,
         ClientType::Confidential,
+        ClientType::M2m,
+        ClientType::ThirdPartyApp,
     ];
 
     /// The stored and displayed name.
@@ -35,6 +43,8 @@ impl ClientType {
             ClientType::TraditionalWebapp => "traditional_webapp",
             ClientType::Native => "native",
             ClientType::Confidential => "confidential",
+            ClientType::M2m => "m2m",
+            ClientType::ThirdPartyApp => "third_party_app",
         }
     }
 
@@ -45,7 +55,20 @@ impl ClientType {
 
     /// Public clients cannot keep a secret: PKCE is their proof.
     pub fn is_public(self) -> bool {
-        !matches!(self, ClientType::Confidential)
+        !matches!(
+            self,
+            ClientType::Confidential | ClientType::M2m | ClientType::ThirdPartyApp
+        )
+    }
+
+    /// Whether users sign in through it (every type but `m2m`).
+    pub fn signs_users_in(self) -> bool {
+        self != ClientType::M2m
+    }
+
+    /// Whether it is another party's app (consent, `User.authorizations`).
+    pub fn is_third_party(self) -> bool {
+        self == ClientType::ThirdPartyApp
     }
 }
 

@@ -93,6 +93,12 @@ pub enum StoreError {
     /// A group key that is taken.
     #[error("duplicate group key")]
     DuplicateGroupKey,
+    /// A resource URI that is taken.
+    #[error("duplicate resource uri")]
+    DuplicateResourceUri,
+    /// A scope the resource has already.
+    #[error("duplicate scope")]
+    DuplicateScope,
     /// Not an email address.
     #[error("enter an email address such as ada@example.com")]
     InvalidEmail,
@@ -140,6 +146,8 @@ impl StoreError {
             StoreError::GroupNotFound => "store.group_not_found",
             StoreError::DuplicateRoleKey => "store.duplicate_role_key",
             StoreError::DuplicateGroupKey => "store.duplicate_group_key",
+            StoreError::DuplicateResourceUri => "store.duplicate_resource_uri",
+            StoreError::DuplicateScope => "store.duplicate_scope",
             StoreError::InvalidEmail => "store.invalid_email",
             StoreError::PortalUserExists(_) => "store.portal_user_exists",
             StoreError::PortalSetupDone => "store.portal_setup_done",

@@ -123,6 +123,8 @@ pub mod page;
 pub mod portal;
 /// Projects.
 pub mod projects;
+/// API resources, their scopes, and users' authorizations of clients.
+pub mod resources;
 /// Roles and groups.
 pub mod roles;
 /// Sealing private keys under the master key.
@@ -162,6 +164,7 @@ pub use portal::{PortalSession, PortalUser};
 pub use projects::{
     LimitsChange, MAX_RATE_LIMIT, Project, ProjectLimits, parse_rate_limit, validate_project_id,
 };
+pub use resources::{Authorization, Resource, Scope};
 pub use roles::{Catalog, Entry};
 pub use seal::MasterKey;
 pub use sessions::{AuthorizationCode, IdpSession, OfflineGrant};

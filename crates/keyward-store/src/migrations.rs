@@ -42,6 +42,11 @@ const SQLITE: Embedded = &[
         "lifecycle",
         include_str!("../migrations/sqlite/0006_lifecycle.sql"),
     ),
+    (
+        7,
+        "clients",
+        include_str!("../migrations/sqlite/0007_clients.sql"),
+    ),
 ];
 const POSTGRES: Embedded = &[
     (
@@ -74,9 +79,18 @@ const POSTGRES: Embedded = &[
         "lifecycle",
         include_str!("../migrations/postgres/0006_lifecycle.sql"),
     ),
+    (
+        7,
+        "clients",
+        include_str!("../migrations/postgres/0007_clients.sql"),
+    ),
 ];
 
-fn migrator(embedded: Embedded) -> Migrator {
+/// SQLite migrations that manage their own transaction (a table rebuild
+/// needs foreign keys off, which SQLite ignores inside a transaction).
+const SQLITE_OWN_TRANSACTION: &[i64] = &[7];
+
+fn migrator(embedded: Embedded, own_transaction: &[i64]) -> Migrator {
     Migrator::with_migrations(
         embedded
             .iter()
@@ -86,7 +100,7 @@ fn migrator(embedded: Embedded) -> Migrator {
                     Cow::Borrowed(*name),
                     MigrationType::Simple,
                     sql.into_sql_str(),
-                    false,
+                    own_transaction.contains(version),
                 )
             })
             .collect(),
@@ -94,9 +108,77 @@ fn migrator(embedded: Embedded) -> Migrator {
 }
 
 pub(crate) fn sqlite() -> Migrator {
-    migrator(SQLITE)
+    migrator(SQLITE, SQLITE_OWN_TRANSACTION)
 }
 
 pub(crate) fn postgres() -> Migrator {
-    migrator(POSTGRES)
+    migrator(POSTGRES, &[])
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+
+    use super::*;
+
+    /// v7 rebuilds `oauth_clients` on SQLite; a database with clients,
+    /// secrets and grants from v6 keeps every row, and foreign keys are on
+    /// again afterwards.
+    #[tokio::test]
+    async fn sqlite_v7_rebuild_keeps_clients_and_what_hangs_off_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let options =
+            SqliteConnectOptions::from_str(&format!("sqlite://{}/k.db", dir.path().display()))
+                .unwrap()
+                .create_if_missing(true)
+                .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await
+            .unwrap();
+        migrator(&SQLITE[..6], &[]).run(&pool).await.unwrap();
+        for sql in [
+            "INSERT INTO projects (id, created_at) VALUES ('p', 0)",
+            "INSERT INTO users (project_id, id, created_at, updated_at, standard_attributes, custom_attributes) VALUES ('p', 'u', 0, 0, '{}', '{}')",
+            "INSERT INTO oauth_clients (project_id, client_id, name, client_type, redirect_uris, refresh_rotation, created_at, updated_at) VALUES ('p', 'c', 'App', 'confidential', '[\"https://a/cb\"]', 0, 0, 0)",
+            "INSERT INTO oauth_client_secrets (project_id, client_id, id, secret_hash, created_at) VALUES ('p', 'c', 's', 'h', 0)",
+        ] {
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+        sqlite().run(&pool).await.unwrap();
+        let count = |table: &'static str| {
+            let pool = pool.clone();
+            async move {
+                sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!(
+                    "SELECT COUNT(*) FROM {table}"
+                )))
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+            }
+        };
+        assert_eq!(count("oauth_clients").await, 1);
+        assert_eq!(count("oauth_client_secrets").await, 1);
+        let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(fk, 1);
+        // The new types are accepted, and deleting a client still cascades.
+        sqlx::query("INSERT INTO oauth_clients (project_id, client_id, name, client_type, redirect_uris, refresh_rotation, created_at, updated_at) VALUES ('p', 'm', 'Job', 'm2m', '[]', 0, 0, 0)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        sqlx::query("DELETE FROM oauth_clients WHERE client_id = 'c'")
+            .execute(&pool)
+            .await
+            .unwrap();
+        assert_eq!(count("oauth_client_secrets").await, 0);
+    }
 }

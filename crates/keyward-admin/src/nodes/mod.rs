@@ -1,7 +1,7 @@
 //! The object types of the graph: the `Node` and `Entity` interfaces,
 //! `node`/`nodes`, the small object types (Identity, Authenticator, Claim,
-//! AccountLockout), the types keyward has no data for yet (Session,
-//! Authorization), and in submodules `User`, `Role`/`Group` and `AuditLog`.
+//! AccountLockout, Session, Authorization), and in submodules `User`,
+//! `Role`/`Group`, `Resource`/`Scope` and `AuditLog`.
 //!
 //! These types point at each other (a user's roles, a role's users) because
 //! the graph does; they live together here so that no module outside
@@ -9,10 +9,12 @@
 //! `identities`, `audit`) depend on `nodes`, never the other way.
 
 mod audit_log;
+mod resource;
 mod role;
 mod user;
 
 pub use audit_log::AuditLogNode;
+pub use resource::{ResourceNode, ScopeNode};
 pub use role::{GroupNode, RoleNode};
 pub use user::{UserNode, UserSortBy, user_raw};
 
@@ -44,8 +46,12 @@ pub enum Node {
     AuditLog(AuditLogNode),
     /// A session.
     Session(SessionNode),
-    /// An authorization (none yet).
+    /// A user's authorization of a third-party client.
     Authorization(AuthorizationNode),
+    /// An API resource.
+    Resource(ResourceNode),
+    /// A scope of a resource.
+    Scope(ScopeNode),
 }
 
 /// An object with an ID and creation and update times.
@@ -78,8 +84,12 @@ pub enum Entity {
     Group(GroupNode),
     /// A session.
     Session(SessionNode),
-    /// An authorization (none yet).
+    /// A user's authorization of a third-party client.
     Authorization(AuthorizationNode),
+    /// An API resource.
+    Resource(ResourceNode),
+    /// A scope of a resource.
+    Scope(ScopeNode),
 }
 
 /// Resolve one global ID; anything undecodable, of an unknown type or
@@ -118,6 +128,18 @@ pub async fn resolve(r: &RequestCtx, id: &str) -> AdminResult<Option<Node>> {
                 .map(|a| a.map(|a| Node::AuditLog(AuditLogNode(a)))),
             Err(_) => Ok(None),
         },
+        "Resource" => tx
+            .resource(project, &raw)
+            .await
+            .map(|x| x.map(|x| Node::Resource(ResourceNode(x)))),
+        "Scope" => tx
+            .scope(project, &raw)
+            .await
+            .map(|x| x.map(|x| Node::Scope(ScopeNode(x)))),
+        "Authorization" => tx
+            .authorization(project, &raw)
+            .await
+            .map(|x| x.map(|x| Node::Authorization(AuthorizationNode::from(x)))),
         "Session" => {
             drop(tx);
             return crate::sessions::by_raw_id(r, &raw)
@@ -400,7 +422,7 @@ impl Named for SessionNode {
     const NAME: &'static str = "Session";
 }
 
-/// A third-party client authorization. None exist in keyward yet.
+/// A user's authorization of a client: the scopes granted.
 #[derive(SimpleObject, Clone)]
 #[graphql(name = "Authorization")]
 pub struct AuthorizationNode {
@@ -422,4 +444,16 @@ pub struct AuthorizationNode {
 
 impl Named for AuthorizationNode {
     const NAME: &'static str = "Authorization";
+}
+
+impl From<keyward_store::Authorization> for AuthorizationNode {
+    fn from(a: keyward_store::Authorization) -> Self {
+        AuthorizationNode {
+            client_id: a.client_id,
+            created_at: DateTime(a.created_at),
+            id: ID(ids::encode("Authorization", &a.id)),
+            scopes: a.scopes,
+            updated_at: DateTime(a.updated_at),
+        }
+    }
 }

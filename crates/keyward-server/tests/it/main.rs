@@ -44,6 +44,7 @@ mod limits;
 mod oidc_client;
 mod outage;
 mod portal;
+mod resources;
 mod roles;
 mod rotation;
 mod signin;

@@ -21,11 +21,14 @@ pub enum OAuthClientCommand {
         /// A name people recognise (shown on the sign-in page).
         #[arg(long)]
         name: String,
-        /// spa, traditional_webapp, native (public: PKCE) or confidential (secret).
+        /// spa, traditional_webapp, native (public: PKCE), confidential
+        /// (secret), third_party_app (secret; users consent to its scopes)
+        /// or m2m (secret; client_credentials for API resources, no users).
         #[arg(long = "type", value_parser = parse_type)]
         client_type: ClientType,
-        /// Where sign-in may return (exact match; repeat for several).
-        #[arg(long = "redirect-uri", required = true)]
+        /// Where sign-in may return (exact match; repeat for several;
+        /// required except for m2m).
+        #[arg(long = "redirect-uri")]
         redirect_uris: Vec<String>,
         /// Where sign-out may return (exact match; repeatable).
         #[arg(long = "post-logout-redirect-uri")]
@@ -178,6 +181,18 @@ fn non_empty(list: Vec<String>) -> Option<Vec<String>> {
 }
 
 pub async fn run(global: &Global, cmd: OAuthClientCommand) -> anyhow::Result<()> {
+    run_command(global, cmd).await.map_err(|e| {
+        // The core's message is Authgear's terse one; name the client here.
+        match e.downcast_ref::<keyward_accounts::AccountsError>() {
+            Some(keyward_accounts::AccountsError::ClientNotFound(id)) => {
+                anyhow::anyhow!("OAuth client `{id}` does not exist in this project")
+            }
+            _ => e,
+        }
+    })
+}
+
+async fn run_command(global: &Global, cmd: OAuthClientCommand) -> anyhow::Result<()> {
     let store = global.store().await?;
     let now = keyward_store::now_secs();
     let mut tx = store.begin().await?;

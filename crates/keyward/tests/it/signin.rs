@@ -205,7 +205,14 @@ fn signing_keys_rotate_and_custom_domains_serve_sign_in() {
 }
 
 fn authlib(python: &std::path::Path, args: &[&str]) -> Value {
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/interop/authlib_signin.py");
+    interop_script(python, "authlib_signin.py", args)
+}
+
+/// Run `tests/interop/<name>` with `args`; its one JSON line.
+fn interop_script(python: &std::path::Path, name: &str, args: &[&str]) -> Value {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/interop")
+        .join(name);
     let out = Command::new(python)
         .arg(&script)
         .args(args)
@@ -213,7 +220,7 @@ fn authlib(python: &std::path::Path, args: &[&str]) -> Value {
         .unwrap();
     assert!(
         out.status.success(),
-        "authlib relying party failed:\n{}",
+        "{name} failed:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
     json(&String::from_utf8_lossy(&out.stdout))
@@ -267,4 +274,66 @@ fn authlib_signs_in_and_out_as_public_and_confidential_client() {
         };
         assert_eq!(seen["id_token_email"], expected, "{kind}");
     }
+}
+
+/// A machine-to-machine client made with the CLI, its resource and scope
+/// with the Admin API, and a backend and resource server in Python
+/// (requests + PyJWT) getting and verifying an access token for it.
+#[test]
+fn m2m_tokens_verify_with_pyjwt_against_the_jwks() {
+    let Some(python) = pyjwt_python() else {
+        return;
+    };
+    let env = Env::new();
+    env.ok(&["project", "create", "myapp"]);
+    let created = json(&env.ok(&[
+        "oauth-client",
+        "create",
+        "--project",
+        "myapp",
+        "--name",
+        "Nightly job",
+        "--type",
+        "m2m",
+        "--json",
+    ]));
+    let client_id = created["client_id"].as_str().unwrap().to_owned();
+    let secret = created["client_secret"].as_str().unwrap().to_owned();
+    let err = env.fail(&[
+        "oauth-client",
+        "create",
+        "--project",
+        "myapp",
+        "--name",
+        "X",
+        "--type",
+        "m2m",
+        "--redirect-uri",
+        "https://a.example/cb",
+    ]);
+    assert!(err.contains("no redirect URIs"), "{err}");
+    let server = env.serve();
+    let (_, token) = env.new_key_and_token("admin.pem", "600");
+    let api = "https://api.example.com/reports";
+    let setup = format!(
+        "mutation {{ a: createResource(input: {{resourceURI: \"{api}\", name: \"Reports\"}}) {{ resource {{ id }} }} \
+         b: createScope(input: {{resourceURI: \"{api}\", scope: \"reports:read\"}}) {{ scope {{ id }} }} \
+         c: addResourceToClientID(input: {{clientID: \"{client_id}\", resourceURI: \"{api}\"}}) {{ resource {{ id }} }} \
+         d: addScopesToClientID(input: {{clientID: \"{client_id}\", resourceURI: \"{api}\", scopes: [\"reports:read\"]}}) {{ scopes {{ scope }} }} }}"
+    );
+    let out = runtime().block_on(server.graphql(&token, &setup));
+    assert!(out["errors"].is_null(), "{out}");
+    let port = server.addr.rsplit(':').next().unwrap().to_owned();
+    let issuer = format!("http://myapp.localhost:{port}");
+    let seen = interop_script(
+        &python,
+        "m2m_resource_server.py",
+        &[&issuer, &client_id, &secret, api, "reports:read"],
+    );
+    assert_eq!(seen["typ"], "at+jwt", "{seen}");
+    assert_eq!(seen["aud"], api);
+    assert_eq!(seen["scope"], "reports:read");
+    assert_eq!(seen["expires_in"], 1800);
+    assert_eq!(seen["other_api"], "refused");
+    assert_eq!(seen["wrong_secret"], 401);
 }
