@@ -30,6 +30,10 @@ pub enum Initiator {
         /// The token's `audit_context` claim, shared with the caller (no copy
         /// per request); `null` in the entry when absent.
         audit_context: Option<std::sync::Arc<serde_json::Map<String, Value>>>,
+        /// The calling backend's address.
+        ip: String,
+        /// Its User-Agent.
+        user_agent: String,
     },
     /// An end user signing in, refreshing or signing out.
     EndUser {
@@ -322,6 +326,18 @@ pub enum AuditEvent {
         /// The user before deletion.
         user: Value,
     },
+    /// `deleteAuthorization` (no user on the entry, as in Authgear).
+    DeleteAuthorization {
+        /// The deleted authorization.
+        authorization: Value,
+    },
+    /// `createSession`.
+    CreateSession {
+        /// The user.
+        user: Value,
+        /// The session created.
+        session: Value,
+    },
     /// A resource, scope or client association changed (no user).
     Resources {
         /// Which.
@@ -477,6 +493,8 @@ impl AuditEvent {
             },
             UserAnonymized { .. } => A::UserAnonymized,
             Resources { activity, .. } => activity.activity_type(),
+            DeleteAuthorization { .. } => A::AdminApiMutationDeleteAuthorizationExecuted,
+            CreateSession { .. } => A::AdminApiMutationCreateSessionExecuted,
             M2mTokenCreated { .. } => A::M2mTokenCreated,
             UserDeleted { .. } => A::UserDeleted,
             UserAuthenticated { .. } => A::UserAuthenticated,
@@ -644,6 +662,8 @@ impl AuditEvent {
                 group_id, role_ids, ..
             } => json!({"group_id": group_id, "role_ids": role_ids}),
             Resources { payload, .. } => payload.clone(),
+            DeleteAuthorization { authorization } => json!({ "authorization": authorization }),
+            CreateSession { user, session } => json!({"user": user, "session": session}),
             M2mTokenCreated {
                 client_id,
                 resource,
@@ -683,7 +703,12 @@ pub fn entry_snapshot(catalog: Catalog, entry: &keyward_store::Entry) -> Value {
 pub fn document(actor: &Actor, user_id: Option<&str>, event: &AuditEvent) -> Value {
     let id = uuid::Uuid::new_v4().to_string();
     match &actor.by {
-        Initiator::AdminApi { kid, audit_context } => json!({
+        Initiator::AdminApi {
+            kid,
+            audit_context,
+            ip,
+            user_agent,
+        } => json!({
             "id": id,
             "type": event.type_name(),
             "payload": event.payload(),
@@ -694,6 +719,8 @@ pub fn document(actor: &Actor, user_id: Option<&str>, event: &AuditEvent) -> Val
                 "audit_context": audit_context.as_deref(),
                 "app_id": actor.project,
                 "key_id": kid,
+                "ip_address": ip,
+                "user_agent": user_agent,
             },
         }),
         Initiator::EndUser {
@@ -818,6 +845,8 @@ mod tests {
                     .as_object()
                     .cloned()
                     .map(std::sync::Arc::new),
+                ip: "10.0.0.7".into(),
+                user_agent: "backend/1.0".into(),
             },
         };
         let doc = document(
@@ -828,6 +857,8 @@ mod tests {
         assert_eq!(doc["context"]["timestamp"], 7);
         assert_eq!(doc["context"]["key_id"], "k");
         assert_eq!(doc["context"]["audit_context"]["by"], "ops");
+        assert_eq!(doc["context"]["ip_address"], "10.0.0.7");
+        assert_eq!(doc["context"]["user_agent"], "backend/1.0");
         assert_eq!(doc["payload"]["expired"], true);
     }
 }

@@ -129,6 +129,18 @@ pub enum AccountsError {
     /// No such session.
     #[error("session not found")]
     SessionNotFound,
+    /// No such authorization.
+    #[error("authorization not found")]
+    AuthorizationNotFound,
+    /// `createSession` is off for the project (Authgear's default).
+    #[error("CreateSession is disabled")]
+    CreateSessionDisabled,
+    /// `createSession` names no client of the project.
+    #[error("invalid client ID")]
+    InvalidClientId,
+    /// `createSession` for a third-party or machine-to-machine client.
+    #[error("cannot create session for non-first party client")]
+    NotFirstPartyClient,
     /// No API resource with that URI.
     #[error("resource not found")]
     ResourceNotFound,
@@ -185,6 +197,9 @@ impl AccountsError {
             SendPasswordNoTarget => "SendPasswordNoTarget",
             ClientNotFound(_) => "ClientNotFound",
             SessionNotFound => "SessionNotFound",
+            AuthorizationNotFound => "AuthorizationNotFound",
+            CreateSessionDisabled | NotFirstPartyClient => "Forbidden",
+            InvalidClientId => "Invalid",
             ResourceNotFound => "ResourceNotFound",
             DuplicateResourceUri => "ResourceDuplicateURI",
             ScopeNotFound => "ScopeNotFound",
@@ -210,7 +225,9 @@ impl AccountsError {
             | ClientNotFound(_)
             | SessionNotFound
             | ResourceNotFound
-            | ScopeNotFound => ErrorKind::NotFound,
+            | ScopeNotFound
+            | AuthorizationNotFound => ErrorKind::NotFound,
+            CreateSessionDisabled | NotFirstPartyClient => ErrorKind::Forbidden,
             DuplicateRoleKey | DuplicateGroupKey | DuplicateResourceUri | DuplicateScope => {
                 ErrorKind::BadRequest
             }

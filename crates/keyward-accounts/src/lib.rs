@@ -14,7 +14,8 @@
 //! - API resources and scopes, and which clients may ask for them
 //!   ([`resources`]);
 //! - signing in with a password, lockout, sessions and refresh grants
-//!   ([`signin`], [`lockout`], [`sessions`]), OAuth clients ([`clients`]);
+//!   ([`signin`], [`lockout`], [`sessions`]), OAuth clients ([`clients`])
+//!   and users' authorizations of them ([`authorizations`]);
 //! - audit events as one typed enum ([`audit::AuditEvent`]), recorded in the
 //!   same transaction as the change, with Authgear's activity types
 //!   ([`activity`]);
@@ -27,6 +28,7 @@
 
 pub mod activity;
 pub mod audit;
+pub mod authorizations;
 pub mod clients;
 pub mod clock;
 pub mod error;

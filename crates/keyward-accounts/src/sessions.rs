@@ -394,6 +394,9 @@ pub struct SessionView {
     pub client_id: Option<String>,
     /// The client's name (grants only).
     pub client_name: Option<String>,
+    /// A grant of a third-party app (the Admin API lists those as
+    /// authorizations, not sessions).
+    pub third_party: bool,
     /// Authentication methods.
     pub amr: Vec<String>,
     /// Created, Unix seconds.
@@ -417,6 +420,7 @@ pub async fn list(tx: &mut Tx, project: &str, user_id: &str, now: i64) -> Result
             session: SessionRef::Idp(s.id.clone()),
             client_id: None,
             client_name: None,
+            third_party: false,
             amr: s.amr.split_whitespace().map(str::to_owned).collect(),
             created_at: s.created_at,
             last_access_at: s.last_access_at,
@@ -442,6 +446,7 @@ pub async fn list(tx: &mut Tx, project: &str, user_id: &str, now: i64) -> Result
             session: SessionRef::Grant(g.id.clone()),
             client_id: Some(g.client_id.clone()),
             client_name: Some(client.name.clone()),
+            third_party: client.client_type.is_third_party(),
             amr: g.amr.split_whitespace().map(str::to_owned).collect(),
             created_at: g.created_at,
             last_access_at: g.last_access_at,

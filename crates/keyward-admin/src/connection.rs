@@ -264,15 +264,6 @@ impl<T> Connection<T> {
             total: self.total,
         }
     }
-
-    /// An empty connection (things keyward does not have: sessions, …).
-    pub fn empty() -> Self {
-        Connection {
-            edges: Vec::new(),
-            page_info: page_info::<T>(&[], false, false),
-            total: Total::Known(0),
-        }
-    }
 }
 
 fn page_info<T>(edges: &[Edge<T>], has_next_page: bool, has_previous_page: bool) -> PageInfo {

@@ -14,6 +14,29 @@ use tokio::sync::{MappedMutexGuard, Mutex, MutexGuard};
 use crate::caller::AdminCaller;
 use crate::errors::{AdminError, AdminResult};
 
+/// Signs the access token of a session the Admin API created
+/// (`createSession`). The server implements it with the sign-in door's
+/// keys and issuer, so this crate signs nothing itself.
+pub trait SessionIssuer: Send + Sync {
+    /// Make sure `project` has a signing key. Called before the request's
+    /// transaction is taken: a first key is written in a transaction of
+    /// its own, which SQLite could not do while the request holds the lock.
+    fn prepare<'a>(
+        &'a self,
+        project: &'a str,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>> + Send + 'a>>;
+
+    /// The access token of `grant`, or why none could be signed (logged,
+    /// never shown).
+    fn access_token<'a>(
+        &'a self,
+        project: &'a str,
+        client: &'a keyward_store::OAuthClient,
+        user: &'a keyward_store::User,
+        grant: &'a keyward_store::OfflineGrant,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<String, String>> + Send + 'a>>;
+}
+
 /// Per-request state, in the GraphQL context data.
 pub struct RequestCtx {
     /// Who is calling.
@@ -24,6 +47,8 @@ pub struct RequestCtx {
     pub actor: Actor,
     /// The cost of new password hashes.
     pub hash_cost: HashCost,
+    /// Signs `createSession`'s access tokens (absent: the mutation fails).
+    pub session_issuer: Option<Arc<dyn SessionIssuer>>,
     store: Store,
     write: bool,
     tx: Mutex<Option<Tx>>,
@@ -35,20 +60,25 @@ pub struct RequestCtx {
 pub type Claims = Arc<Vec<(String, String)>>;
 
 impl RequestCtx {
-    /// State for one request; `write` when it runs a mutation.
+    /// State for one request; `write` when it runs a mutation. `client`
+    /// is the calling backend's address and User-Agent, for the audit log.
     pub fn new(
         caller: AdminCaller,
         store: Store,
         write: bool,
         now: i64,
         hash_cost: HashCost,
+        client: (String, String),
     ) -> Self {
+        let (ip, user_agent) = client;
         let actor = Actor {
             project: caller.project.id.clone(),
             now,
             by: Initiator::AdminApi {
                 kid: caller.kid.clone(),
                 audit_context: caller.audit_context.clone(),
+                ip,
+                user_agent,
             },
         };
         RequestCtx {
@@ -56,11 +86,18 @@ impl RequestCtx {
             now,
             actor,
             hash_cost,
+            session_issuer: None,
             store,
             write,
             tx: Mutex::new(None),
             claims: std::sync::Mutex::new(HashMap::new()),
         }
+    }
+
+    /// With `issuer` signing `createSession`'s access tokens.
+    pub fn with_session_issuer(mut self, issuer: Arc<dyn SessionIssuer>) -> Self {
+        self.session_issuer = Some(issuer);
+        self
     }
 
     /// The project ID.

@@ -36,7 +36,7 @@ mod users;
 use async_graphql::{EmptySubscription, MergedObject, Object, Schema};
 
 pub use caller::{AdminCaller, AuditContext};
-pub use context::RequestCtx;
+pub use context::{RequestCtx, SessionIssuer};
 pub use errors::{AdminError, AdminResult};
 pub use project::ProjectNode;
 

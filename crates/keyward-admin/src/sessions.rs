@@ -3,11 +3,13 @@
 //! `resetAccountLockout`, over the accounts core's sessions and lockout.
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use keyward_accounts::sessions::{self, SessionRef, SessionView};
-use keyward_accounts::{ids, lockout};
+use keyward_accounts::{authorizations, ids, lockout};
 
 use crate::context::{RequestCtx, req};
-use crate::errors::AdminResult;
+use crate::errors::{AdminError, AdminResult};
 use crate::nodes::{AccountLockout, LockedIp, SessionNode, SessionType, UserNode, user_raw};
 use crate::scalars::DateTime;
 
@@ -46,6 +48,8 @@ pub fn node(s: SessionView) -> SessionNode {
 pub async fn of_user(r: &RequestCtx, user_id: &str) -> AdminResult<Vec<SessionNode>> {
     let now = r.actor.now.div_euclid(1_000_000);
     let mut list = sessions::list(&mut *r.tx().await?, r.project(), user_id, now).await?;
+    // Third-party apps' grants are shown as authorizations (Authgear).
+    list.retain(|s| !s.third_party);
     list.sort_by_key(|s| std::cmp::Reverse(s.last_access_at));
     Ok(list.into_iter().map(node).collect())
 }
@@ -143,6 +147,55 @@ pub struct ResetAccountLockoutPayload {
     user: UserNode,
 }
 
+/// `DeleteAuthorizationInput`.
+#[derive(InputObject)]
+pub struct DeleteAuthorizationInput {
+    /// Target authorization ID.
+    #[graphql(name = "authorizationID")]
+    authorization_id: ID,
+}
+
+/// `DeleteAuthorizationPayload`.
+#[derive(SimpleObject)]
+pub struct DeleteAuthorizationPayload {
+    user: UserNode,
+}
+
+/// `CreateSessionInput`.
+#[derive(InputObject)]
+pub struct CreateSessionInput {
+    /// The first-party client the session is for.
+    #[graphql(name = "clientID")]
+    client_id: String,
+    /// Device info: base64url (no padding) of a JSON object, as Authgear's
+    /// SDKs send it.
+    device_info: Option<String>,
+    /// Target user ID.
+    #[graphql(name = "userID")]
+    user_id: ID,
+}
+
+/// `CreateSessionPayload`.
+#[derive(SimpleObject)]
+pub struct CreateSessionPayload {
+    access_token: String,
+    expires_in: i32,
+    refresh_token: String,
+    token_type: String,
+}
+
+/// The device name in `createSession`'s `deviceInfo`, or `invalid device info`.
+fn device_name(info: Option<&str>) -> AdminResult<Option<String>> {
+    let Some(info) = info else { return Ok(None) };
+    let invalid = || AdminError::invalid("Invalid", "invalid device info");
+    let bytes = URL_SAFE_NO_PAD.decode(info).map_err(|_| invalid())?;
+    let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
+    if !value.is_object() {
+        return Err(invalid());
+    }
+    Ok(authorizations::device_name(&value))
+}
+
 /// The session and lockout mutations.
 #[derive(Default)]
 pub struct SessionMutation;
@@ -180,6 +233,67 @@ impl SessionMutation {
         let user = UserNode::load(r, &id).await?;
         sessions::revoke_all_as_admin(&mut *r.tx().await?, &r.actor, &id).await?;
         Ok(RevokeAllSessionsPayload { user })
+    }
+
+    /// Delete a user's authorization of a client; its refresh tokens end.
+    async fn delete_authorization(
+        &self,
+        ctx: &Context<'_>,
+        input: DeleteAuthorizationInput,
+    ) -> AdminResult<DeleteAuthorizationPayload> {
+        let r = req(ctx)?;
+        let raw = ids::require("Authorization", "authorization", &input.authorization_id)?;
+        let owner = authorizations::delete(&mut *r.tx().await?, &r.actor, &raw).await?;
+        Ok(DeleteAuthorizationPayload {
+            user: UserNode::load(r, &owner).await?,
+        })
+    }
+
+    /// Issue a session (refresh and access token) for a user and a
+    /// first-party client, when the project allows it.
+    async fn create_session(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateSessionInput,
+    ) -> AdminResult<CreateSessionPayload> {
+        let r = req(ctx)?;
+        let issuer = r.session_issuer.clone().ok_or_else(|| {
+            tracing::error!("createSession: no session issuer is configured");
+            AdminError::unexpected()
+        })?;
+        if let Err(e) = issuer.prepare(r.project()).await {
+            tracing::error!(error = %e, "createSession: no signing key");
+            return Err(AdminError::unexpected());
+        }
+        authorizations::ensure_create_session_enabled(&mut *r.tx().await?, r.project()).await?;
+        let user_id = user_raw(&input.user_id)?;
+        let device = device_name(input.device_info.as_deref())?;
+        let ip = match &r.actor.by {
+            keyward_accounts::Initiator::AdminApi { ip, .. } => ip.clone(),
+            _ => String::new(),
+        };
+        let made = authorizations::create_session(
+            &mut *r.tx().await?,
+            &r.actor,
+            &user_id,
+            &input.client_id,
+            device,
+            &ip,
+        )
+        .await?;
+        let access_token = issuer
+            .access_token(r.project(), &made.client, &made.user, &made.grant)
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "createSession could not sign the access token");
+                AdminError::unexpected()
+            })?;
+        Ok(CreateSessionPayload {
+            access_token,
+            expires_in: i32::try_from(made.client.access_token_lifetime_secs).unwrap_or(i32::MAX),
+            refresh_token: made.refresh_token,
+            token_type: "Bearer".into(),
+        })
     }
 
     /// Clear a user's failed sign-in attempts and locks.

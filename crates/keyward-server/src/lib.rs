@@ -21,6 +21,8 @@ pub mod auth;
 pub mod config;
 /// HTTP error responses (one place decides status codes).
 pub mod error;
+/// Signing `createSession`'s access tokens with the sign-in door's keys.
+pub mod issuer;
 /// Background jobs: scheduled deletions and anonymizations, under a lease.
 pub mod jobs;
 /// Rate limits: per key, per project, failed authentications per address.

@@ -80,6 +80,9 @@ pub struct AuthzRequest {
     pub code_challenge: Option<String>,
     pub prompt_none: bool,
     pub prompt_login: bool,
+    /// `prompt=consent`: a third-party app's consent page is shown even
+    /// when the user granted these scopes before.
+    pub prompt_consent: bool,
     pub max_age: Option<i64>,
     /// Use and create the IdP session (single sign-on).
     pub sso: bool,
@@ -279,6 +282,7 @@ pub async fn validate(
         code_challenge,
         prompt_none,
         prompt_login: prompts.contains(&"login") || max_age == Some(0),
+        prompt_consent: prompts.contains(&"consent"),
         max_age,
         sso,
         login_hint: params.get("login_hint").map(login_hint_value),
@@ -359,9 +363,9 @@ async fn authorize_valid(
                 auth_time: session.auth_time,
                 amr: &session.amr,
             };
-            let code = issue_code(&mut tx, state, ctx, &authz, signed_in).await?;
+            let response = deliver(&mut tx, state, ctx, &authz, signed_in).await?;
             tx.commit().await?;
-            return Ok(success(&authz, &code));
+            return Ok(response);
         }
         tx.commit().await?;
     }
@@ -379,8 +383,46 @@ async fn authorize_valid(
     Ok(Redirect::to(&format!("/login?{query}")).into_response())
 }
 
+/// What a signed-in user's authorize request comes to: the code, or for a
+/// third-party app whose requested scopes the user has not granted (or
+/// `prompt=consent`), the consent page first (`consent_required` under
+/// `prompt=none`). Third-party sign-ins always keep the IdP session, which
+/// is what the consent form is answered with.
+pub(crate) async fn deliver(
+    tx: &mut Tx,
+    state: &SigninState,
+    ctx: &Ctx,
+    authz: &AuthzRequest,
+    who: SignedIn<'_>,
+) -> Result<Response, DoorError> {
+    if authz.client.client_type.is_third_party() && who.session.is_some() {
+        let granted = tx
+            .authorization_of(&ctx.tenant.project, who.user_id, &authz.client.client_id)
+            .await?;
+        let covered = granted.is_some_and(|g| {
+            authz
+                .scope
+                .split(' ')
+                .all(|s| g.scopes.iter().any(|have| have == s))
+        });
+        if authz.prompt_consent || !covered {
+            if authz.prompt_none {
+                return Ok(Refusal::Redirect {
+                    target: Box::new((authz.redirect_uri.clone(), authz.mode, authz.state.clone())),
+                    error: "consent_required",
+                    description: "the user has not granted these scopes to this client".into(),
+                }
+                .into_response());
+            }
+            return Ok(crate::consent::page(ctx, authz));
+        }
+    }
+    let code = issue_code(tx, state, ctx, authz, who).await?;
+    Ok(success(authz, &code))
+}
+
 /// The redirect that carries a fresh code to the client.
-fn success(authz: &AuthzRequest, code: &str) -> Response {
+pub(crate) fn success(authz: &AuthzRequest, code: &str) -> Response {
     let mut pairs = vec![("code".to_owned(), code.to_owned())];
     if let Some(s) = &authz.state {
         pairs.push(("state".into(), s.clone()));
@@ -390,15 +432,15 @@ fn success(authz: &AuthzRequest, code: &str) -> Response {
 
 /// Who a code is for: the user, the IdP session that proved it (if one
 /// was kept), when and how they authenticated.
-struct SignedIn<'a> {
-    user_id: &'a str,
-    session: Option<&'a IdpSession>,
-    auth_time: i64,
-    amr: &'a str,
+pub(crate) struct SignedIn<'a> {
+    pub user_id: &'a str,
+    pub session: Option<&'a IdpSession>,
+    pub auth_time: i64,
+    pub amr: &'a str,
 }
 
 /// Issue a code (stored hashed, single use, 300 s).
-async fn issue_code(
+pub(crate) async fn issue_code(
     tx: &mut Tx,
     state: &SigninState,
     ctx: &Ctx,
@@ -601,8 +643,9 @@ async fn sign_in(
     };
     let amr = PASSWORD_AMR.join(" ");
     // The account page always needs the IdP session; an app only when it
-    // asked for single sign-on.
-    let keep_session = authz.is_none_or(|a| a.sso);
+    // asked for single sign-on, or a third-party app (its consent form is
+    // answered with the session).
+    let keep_session = authz.is_none_or(|a| a.sso || a.client.client_type.is_third_party());
     let mut cookies = Vec::new();
     let session = if keep_session {
         let (session, token) = sessions::create_idp_session(
@@ -640,8 +683,7 @@ async fn sign_in(
                 auth_time: now,
                 amr: &amr,
             };
-            let code = issue_code(&mut tx, state, ctx, a, who).await?;
-            success(a, &code)
+            deliver(&mut tx, state, ctx, a, who).await?
         }
         None => Redirect::to("/settings").into_response(),
     };

@@ -16,6 +16,7 @@
 //! the project and hands it over as a [`Tenant`] request extension.
 
 mod authorize;
+mod consent;
 mod cors;
 mod csrf;
 mod discovery;
@@ -40,7 +41,9 @@ use axum::routing::{get, post};
 use keyward_accounts::{HashCost, SharedClock};
 use keyward_store::{MasterKey, Store};
 
+pub use error::DoorError;
 pub use keys::SigningKeys;
+pub use token::access_token_for_grant;
 
 /// The project a request is for and the issuer it reached it at, resolved
 /// by the server from the Host header before the request gets here.
@@ -173,6 +176,7 @@ pub fn router() -> Router<SigninState> {
             get(authorize::authorize).post(authorize::authorize),
         )
         .route("/login", get(authorize::login_page).post(authorize::login))
+        .route("/consent", post(consent::answer))
         .route(
             "/oauth2/token",
             post(token::token).options(cors::preflight_clients),

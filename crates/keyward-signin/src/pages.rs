@@ -101,6 +101,42 @@ pub fn login(p: LoginPage<'_>) -> Response {
     }
 }
 
+/// What the consent page shows.
+pub struct ConsentPage<'a> {
+    pub project: &'a str,
+    pub client_name: &'a str,
+    /// Each requested scope with what it allows.
+    pub scopes: &'a [(&'a str, &'a str)],
+    pub csrf: &'a str,
+    pub forwarded: &'a [(String, String)],
+    pub redirect_uri: &'a str,
+}
+
+/// A third-party app asks for the user's consent.
+pub fn consent(p: ConsentPage<'_>) -> Response {
+    let body = html! {
+        p.lead { strong { (p.client_name) } " wants to:" }
+        ul.scopes {
+            @for (scope, text) in p.scopes {
+                li { (text) " " code { (scope) } }
+            }
+        }
+        p { "It is not run by " (p.project) ". Allow only if you trust it." }
+        form method="post" action="/consent" {
+            input type="hidden" name="csrf" value=(p.csrf);
+            @for (k, v) in p.forwarded {
+                input type="hidden" name=(k) value=(v);
+            }
+            button type="submit" name="decision" value="allow" { "Allow" }
+            button type="submit" name="decision" value="deny" class="secondary" { "Deny" }
+        }
+    };
+    with_csp(
+        frame(p.project, "Allow access?", body).into_response(),
+        &csp_with_target(p.redirect_uri),
+    )
+}
+
 /// A page of the door with `body` under `title`.
 pub fn page(project: &str, title: &str, body: Markup) -> Response {
     frame(project, title, body).into_response()

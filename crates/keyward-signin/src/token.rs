@@ -28,15 +28,15 @@ use keyward_accounts::profile::{self, Audience};
 use keyward_accounts::resources::{self, ResourceRefusal};
 use keyward_accounts::sessions::{self, NewGrant, Refresh, SessionRef};
 use keyward_accounts::{clients, secret, signin, status};
-use keyward_store::{OAuthClient, Tx, User};
+use keyward_store::{OAuthClient, OfflineGrant, Tx, User};
 use keyward_token::oidc::{ACCESS_TOKEN_TYP, pkce_s256_matches, sign_claims};
 use serde_json::{Map, Value, json};
 
-use crate::SigninState;
 use crate::cors;
 use crate::error::{DoorError, Failure, OAuthError, no_store};
 use crate::keys::ProjectKeys;
 use crate::request::{Ctx, Params};
+use crate::{SigninState, Tenant};
 
 /// ID tokens are short-lived on purpose (Authgear: 300 s); an expired one
 /// still works as `id_token_hint`.
@@ -339,7 +339,7 @@ async fn exchange_code(
     };
     let body = tokens(
         state,
-        ctx,
+        &ctx.tenant,
         &mut tx,
         &keys,
         &issued,
@@ -400,9 +400,40 @@ async fn refresh(
         amr: &grant.amr,
         nonce: None,
     };
-    let body = tokens(state, ctx, &mut tx, &keys, &issued, new_token).await?;
+    let body = tokens(state, &ctx.tenant, &mut tx, &keys, &issued, new_token).await?;
     tx.commit().await?;
     Ok(body)
+}
+
+/// The access token of a grant made outside the sign-in flow (the Admin
+/// API's `createSession`), as a refresh of it would issue, for `tenant`'s
+/// issuer. The refresh token is the caller's (it made the grant).
+pub async fn access_token_for_grant(
+    state: &SigninState,
+    tenant: &Tenant,
+    client: &OAuthClient,
+    user: &User,
+    grant: &OfflineGrant,
+) -> Result<String, DoorError> {
+    let now = state.now();
+    let keys = state.keys().get(&tenant.project, now).await?;
+    let sid = SessionRef::Grant(grant.id.clone()).sid();
+    let issued = Issue {
+        client,
+        user,
+        scope: &grant.scope,
+        sid: &sid,
+        auth_time: grant.auth_time,
+        amr: &grant.amr,
+        nonce: None,
+    };
+    let mut tx = state.store().begin_read().await?;
+    let body = tokens(state, tenant, &mut tx, &keys, &issued, None).await?;
+    tx.commit().await?;
+    body["access_token"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| DoorError::Internal("no access token was signed".into()))
 }
 
 fn scope_has(scope: &str, wanted: &str) -> bool {
@@ -424,14 +455,14 @@ struct Issue<'a> {
 /// (when one is to be handed out), as the token response.
 async fn tokens(
     state: &SigninState,
-    ctx: &Ctx,
+    tenant: &Tenant,
     tx: &mut Tx,
     keys: &ProjectKeys,
     issue: &Issue<'_>,
     refresh_token: Option<String>,
 ) -> Result<Value, DoorError> {
-    let project = ctx.tenant.project.as_str();
-    let issuer = ctx.tenant.issuer.as_str();
+    let project = tenant.project.as_str();
+    let issuer = tenant.issuer.as_str();
     let now = state.now();
     let (kid, key) = keys
         .signer

@@ -357,6 +357,27 @@ impl Tx {
         Ok(n == 1)
     }
 
+    /// Delete a user's offline grants of one client (their refresh tokens
+    /// stop working); returns how many.
+    pub async fn delete_grants_of_client(
+        &mut self,
+        project: &str,
+        user_id: &str,
+        client_id: &str,
+    ) -> Result<u64> {
+        Ok(on_tx!(self, |conn, pg| {
+            sqlx::query(
+                "DELETE FROM offline_grants WHERE project_id = $1 AND user_id = $2 AND client_id = $3",
+            )
+            .bind(project)
+            .bind(user_id)
+            .bind(client_id)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected()
+        }))
+    }
+
     /// A user's IdP sessions and offline grants, oldest first.
     pub async fn sessions_of(
         &mut self,

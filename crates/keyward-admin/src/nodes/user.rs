@@ -283,16 +283,24 @@ impl UserNode {
             &PageArgs::new(after, before, first, last),
         )?))
     }
-    /// The list of third party app authorizations (none in keyward)
+    /// The list of third party app authorizations
     async fn authorizations(
         &self,
+        ctx: &Context<'_>,
         after: Option<String>,
         before: Option<String>,
         first: Option<i32>,
         last: Option<i32>,
-    ) -> Option<Connection<AuthorizationNode>> {
-        let _ = (after, before, first, last);
-        Some(Connection::empty())
+    ) -> AdminResult<Option<Connection<AuthorizationNode>>> {
+        let r = req(ctx)?;
+        let list =
+            keyward_accounts::authorizations::of_user(&mut *r.tx().await?, r.project(), &self.0.id)
+                .await?;
+        let nodes = list.into_iter().map(AuthorizationNode::from).collect();
+        Ok(Some(Connection::from_list(
+            nodes,
+            &PageArgs::new(after, before, first, last),
+        )?))
     }
     /// The account lockout status
     async fn account_lockout(&self, ctx: &Context<'_>) -> AdminResult<AccountLockout> {

@@ -170,13 +170,28 @@ async fn handle(
         }
     }
 
-    let ctx = Arc::new(RequestCtx::new(
-        caller,
-        state.store().clone(),
-        write.is_some(),
-        state.clock().now_micros(),
-        state.config().password_hash_cost,
-    ));
+    let text = |name: header::HeaderName| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.chars().take(512).collect::<String>())
+    };
+    let issuer =
+        crate::issuer::AdminSessionIssuer::new(state.clone(), text(header::HOST).as_deref());
+    let ctx = Arc::new(
+        RequestCtx::new(
+            caller,
+            state.store().clone(),
+            write.is_some(),
+            state.clock().now_micros(),
+            state.config().password_hash_cost,
+            (
+                client.to_string(),
+                text(header::USER_AGENT).unwrap_or_default(),
+            ),
+        )
+        .with_session_issuer(Arc::new(issuer)),
+    );
     let mut response = state.schema().execute(request.data(ctx.clone())).await;
     let Some(ctx) = Arc::into_inner(ctx) else {
         tracing::error!("request state still shared after execution");

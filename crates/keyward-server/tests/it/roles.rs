@@ -8,6 +8,7 @@ use crate::api::{assert_error, create_user};
 use keyward_test_support::{Backend, TestServer};
 
 on_each_backend!(roles_and_groups, user_and_group_centred_directions);
+on_sqlite!(role_changes_reach_the_next_refresh);
 
 async fn roles_and_groups(backend: Backend) {
     let Some(server) = TestServer::spawn(backend).await else {
@@ -400,4 +401,59 @@ async fn user_and_group_centred_directions(backend: Backend) {
             .len(),
         1
     );
+}
+
+/// A role added or removed through the user-centred mutations shows in
+/// (or leaves) the roles claim of the next refreshed ID token.
+async fn role_changes_reach_the_next_refresh(backend: Backend) {
+    use crate::signin::{PASSWORD, SPA_CALLBACK, refresh, signed_in};
+    let Some(server) = TestServer::spawn(backend).await else {
+        return;
+    };
+    let app = server
+        .oauth_client(keyward_store::ClientType::Spa, SPA_CALLBACK)
+        .await;
+    let raw = server.end_user("roles@example.com", PASSWORD).await;
+    let user = json!(keyward_accounts::ids::encode("User", &raw));
+    server
+        .run(
+            "mutation { createRole(input: {key: \"editor\"}) { role { id } } }",
+            json!({}),
+        )
+        .await;
+    let (b, tokens) = signed_in(&server, &app, "roles@example.com", &[]).await;
+    let roles_of = |body: &Value| -> Value {
+        let jwt = body["id_token"].as_str().unwrap();
+        let claims: Value = serde_json::from_slice(
+            &URL_SAFE_NO_PAD
+                .decode(jwt.split('.').nth(1).unwrap())
+                .unwrap(),
+        )
+        .unwrap();
+        claims["https://authgear.com/claims/user/roles"].clone()
+    };
+    assert_eq!(roles_of(&tokens), json!([]));
+    let change = |field: &str| {
+        format!(
+            "mutation($u: ID!) {{ {field}(input: {{userID: $u, roleKeys: [\"editor\"]}}) {{ user {{ id }} }} }}"
+        )
+    };
+    let body = server
+        .run(&change("addUserToRoles"), json!({"u": user}))
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    let (status, next) = refresh(&b, &app, tokens["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(status, 200, "{next}");
+    assert_eq!(roles_of(&next), json!(["editor"]));
+    let body = server
+        .run(&change("removeUserFromRoles"), json!({"u": user}))
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    let rt = next["refresh_token"]
+        .as_str()
+        .or(tokens["refresh_token"].as_str())
+        .unwrap();
+    let (status, last) = refresh(&b, &app, rt).await;
+    assert_eq!(status, 200, "{last}");
+    assert_eq!(roles_of(&last), json!([]));
 }
