@@ -92,6 +92,127 @@ impl ProjectQuery {
 
 #[cfg(test)]
 mod tests {
+    /// Authgear's root fields (its SDL at the commit `admin-api-gaps.md`
+    /// names): 12 queries and 58 mutations.
+    const AUTHGEAR_QUERIES: [&str; 12] = [
+        "auditLogs",
+        "fraudProtectionLogs",
+        "fraudProtectionOverview",
+        "getUserByLoginID",
+        "getUserByOAuth",
+        "getUsersByStandardAttribute",
+        "groups",
+        "node",
+        "nodes",
+        "resources",
+        "roles",
+        "users",
+    ];
+    const AUTHGEAR_MUTATIONS: [&str; 58] = [
+        "addGroupToRoles",
+        "addGroupToUsers",
+        "addResourceToClientID",
+        "addRoleToGroups",
+        "addRoleToUsers",
+        "addScopesToClientID",
+        "addUserToGroups",
+        "addUserToRoles",
+        "anonymizeUser",
+        "createAuthenticator",
+        "createGroup",
+        "createIdentity",
+        "createResource",
+        "createRole",
+        "createScope",
+        "createSession",
+        "createUser",
+        "deleteAuthenticator",
+        "deleteAuthorization",
+        "deleteGroup",
+        "deleteIdentity",
+        "deleteResource",
+        "deleteRole",
+        "deleteScope",
+        "deleteUser",
+        "generateOOBOTPCode",
+        "removeGroupFromRoles",
+        "removeGroupFromUsers",
+        "removeMFAGracePeriod",
+        "removeResourceFromClientID",
+        "removeRoleFromGroups",
+        "removeRoleFromUsers",
+        "removeScopesFromClientID",
+        "removeUserFromGroups",
+        "removeUserFromRoles",
+        "replaceScopesOfClientID",
+        "resetAccountLockout",
+        "resetPassword",
+        "revokeAllSessions",
+        "revokeSession",
+        "scheduleAccountAnonymization",
+        "scheduleAccountDeletion",
+        "sendResetPasswordMessage",
+        "setAccountValidFrom",
+        "setAccountValidPeriod",
+        "setAccountValidUntil",
+        "setDisabledStatus",
+        "setMFAGracePeriod",
+        "setPasswordExpired",
+        "setVerifiedStatus",
+        "unscheduleAccountAnonymization",
+        "unscheduleAccountDeletion",
+        "updateGroup",
+        "updateIdentity",
+        "updateResource",
+        "updateRole",
+        "updateScope",
+        "updateUser",
+    ];
+    /// Not served yet: fraud protection (out of scope) and what needs
+    /// messages and second factors (the next issue).
+    const KNOWN_GAPS: [&str; 8] = [
+        "fraudProtectionLogs",
+        "fraudProtectionOverview",
+        "createAuthenticator",
+        "deleteAuthenticator",
+        "generateOOBOTPCode",
+        "removeMFAGracePeriod",
+        "sendResetPasswordMessage",
+        "setMFAGracePeriod",
+    ];
+
+    /// The schema comparison with Authgear: every root field is served
+    /// except the known gaps, and no gap is silently served either.
+    #[test]
+    fn every_authgear_root_field_but_the_known_gaps() {
+        let schema = super::schema(16, 1000);
+        let sdl = schema.sdl();
+        let root = |name: &str| -> Vec<String> {
+            let start = sdl
+                .find(&format!("type {name} {{"))
+                .unwrap_or_else(|| panic!("no {name}"));
+            let body = &sdl[start..];
+            let body = &body[..body.find("\n}").unwrap_or(body.len())];
+            body.lines()
+                .filter_map(|l| l.strip_prefix('\t'))
+                .filter_map(|l| l.split(['(', ':']).next())
+                .map(str::to_owned)
+                .collect()
+        };
+        let (queries, mutations) = (root("Query"), root("Mutation"));
+        let missing: Vec<&str> = AUTHGEAR_QUERIES
+            .iter()
+            .filter(|f| !queries.iter().any(|q| q == *f))
+            .chain(
+                AUTHGEAR_MUTATIONS
+                    .iter()
+                    .filter(|f| !mutations.iter().any(|m| m == *f)),
+            )
+            .copied()
+            .collect();
+        assert_eq!(missing, KNOWN_GAPS.to_vec());
+    }
+
     /// The committed SDL is the contract with Authgear's clients: a change
     /// to the schema must show up in review as a change to this file.
     #[test]
