@@ -58,10 +58,10 @@ fn scheduled(rows: Vec<Row>) -> Vec<ScheduledUser> {
 /// Scheduled users up to `until` (microseconds), soonest first; each side
 /// of the union reads its partial index.
 const SCHEDULED_SQL: &str = "SELECT project_id, id, kind, at FROM (\
-        SELECT project_id, id, 1 AS kind, anonymize_at AS at FROM users \
+        SELECT project_id, id, CAST(1 AS BIGINT) AS kind, anonymize_at AS at FROM users \
          WHERE anonymize_at IS NOT NULL AND anonymize_at <= $1 AND is_anonymized = $3 \
         UNION ALL \
-        SELECT project_id, id, 0 AS kind, delete_at AS at FROM users \
+        SELECT project_id, id, CAST(0 AS BIGINT) AS kind, delete_at AS at FROM users \
          WHERE delete_at IS NOT NULL AND delete_at <= $1 AND anonymize_at IS NULL) s \
      ORDER BY at, id LIMIT $2";
 

@@ -101,6 +101,8 @@ macro_rules! bind_args {
 pub mod account_settings;
 /// The audit log.
 pub mod audit;
+/// Users' authorizations of OAuth clients.
+pub mod authorizations;
 /// OAuth clients and their secrets.
 pub mod clients;
 /// Custom domains of projects.
@@ -123,7 +125,7 @@ pub mod page;
 pub mod portal;
 /// Projects.
 pub mod projects;
-/// API resources, their scopes, and users' authorizations of clients.
+/// API resources and their scopes.
 pub mod resources;
 /// Roles and groups.
 pub mod roles;
@@ -152,6 +154,7 @@ use sqlx::sqlite::{
 
 pub use account_settings::AccountSettings;
 pub use audit::{AuditEntry, AuditFilter};
+pub use authorizations::Authorization;
 pub use clients::{ClientSecret, ClientType, OAuthClient};
 pub use error::{Result, StoreError};
 pub use identities::{Identity, PasswordAuthenticator};
@@ -164,7 +167,7 @@ pub use portal::{PortalSession, PortalUser};
 pub use projects::{
     LimitsChange, MAX_RATE_LIMIT, Project, ProjectLimits, parse_rate_limit, validate_project_id,
 };
-pub use resources::{Authorization, Resource, Scope};
+pub use resources::{Resource, Scope};
 pub use roles::{Catalog, Entry};
 pub use seal::MasterKey;
 pub use sessions::{AuthorizationCode, IdpSession, OfflineGrant};

@@ -19,4 +19,5 @@ macro_rules! on_each_backend {
 }
 
 mod directory;
+mod jobs;
 mod store;
