@@ -560,3 +560,67 @@ fn project_update_sets_limits_and_replay_guard() {
         serde_json::from_str(&env.ok(&["project", "list", "--json"])).unwrap();
     assert_eq!(list[0]["key_rate_limit"], serde_json::Value::Null);
 }
+
+/// Account settings from `project update`, and `keyward jobs` showing a
+/// scheduled deletion and the running server that holds the job's lease.
+#[test]
+fn account_settings_and_scheduled_jobs() {
+    let env = Env::new();
+    env.ok(&["project", "create", "myapp"]);
+    let out = env
+        .command(&[
+            "project",
+            "update",
+            "myapp",
+            "--deletion-grace-days",
+            "7",
+            "--admin-create-session",
+            "on",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("deletion after 7 days") && said.contains("createSession on"),
+        "{said}"
+    );
+    let err = env.fail(&[
+        "project",
+        "update",
+        "myapp",
+        "--deletion-grace-days",
+        "5000",
+    ]);
+    assert!(err.contains("3650"), "{err}");
+    let idle: serde_json::Value = serde_json::from_str(&env.ok(&["jobs", "--json"])).unwrap();
+    assert_eq!(idle, serde_json::json!({"lease": null, "scheduled": []}));
+
+    let server = env.serve();
+    let (_, token) = env.new_key_and_token("admin.pem", "600");
+    let rt = runtime();
+    let created = rt.block_on(server.graphql(
+        &token,
+        "mutation { createUser(input: {definition: {loginID: {key: \"email\", value: \"bye@example.com\"}}}) { user { id } } }",
+    ));
+    let id = created["data"]["createUser"]["user"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let scheduled = rt.block_on(server.graphql(
+        &token,
+        &format!("mutation {{ scheduleAccountDeletion(input: {{userID: \"{id}\"}}) {{ user {{ deleteAt }} }} }}"),
+    ));
+    assert!(scheduled["errors"].is_null(), "{scheduled}");
+    let jobs: serde_json::Value = serde_json::from_str(&env.ok(&["jobs", "--json"])).unwrap();
+    let entry = &jobs["scheduled"][0];
+    assert_eq!(entry["kind"], "deletion", "{jobs}");
+    assert_eq!(entry["due"], false);
+    let days = (entry["at"].as_i64().unwrap() - keyward_store::now_secs()) as f64 / 86_400.0;
+    assert!((6.9..=7.0).contains(&days), "{days}");
+    // The server took the lease at start.
+    assert_eq!(jobs["lease"]["live"], true, "{jobs}");
+    let table = env.command(&["jobs"]).output().unwrap();
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(text.contains("deletion"), "{text}");
+}
