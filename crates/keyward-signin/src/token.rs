@@ -73,7 +73,7 @@ async fn grant(
     let unauthorized = || {
         Err(OAuthError::bad(
             "unauthorized_client",
-            "this grant type is not allowed for this client",
+            "grant type is not allowed for this client",
         )
         .into())
     };
