@@ -11,6 +11,7 @@
 //!   user sign in now, and if not why" ([`status::may_sign_in`]);
 //! - roles and groups and their membership rules ([`roles`]);
 //! - carrying out scheduled deletions and anonymizations ([`scheduled`]);
+//! - password reset by a single-use code sent through the outbox ([`reset`]);
 //! - API resources and scopes, and which clients may ask for them
 //!   ([`resources`]);
 //! - signing in with a password, lockout, sessions and refresh grants
@@ -39,6 +40,7 @@ pub mod loginid;
 pub mod password;
 pub mod profile;
 pub mod records;
+pub mod reset;
 pub mod resources;
 pub mod roles;
 pub mod scheduled;

@@ -18,6 +18,10 @@ use crate::errors::{AdminError, AdminResult};
 /// (`createSession`). The server implements it with the sign-in door's
 /// keys and issuer, so this crate signs nothing itself.
 pub trait SessionIssuer: Send + Sync {
+    /// The issuer (sign-in origin) of `project`'s default host, where its
+    /// users sign in and reset passwords.
+    fn issuer(&self, project: &str) -> String;
+
     /// Make sure `project` has a signing key. Called before the request's
     /// transaction is taken: a first key is written in a transaction of
     /// its own, which SQLite could not do while the request holds the lock.
@@ -49,6 +53,8 @@ pub struct RequestCtx {
     pub hash_cost: HashCost,
     /// Signs `createSession`'s access tokens (absent: the mutation fails).
     pub session_issuer: Option<Arc<dyn SessionIssuer>>,
+    /// The server can send email (`sendResetPasswordMessage`).
+    pub email_enabled: bool,
     store: Store,
     write: bool,
     tx: Mutex<Option<Tx>>,
@@ -87,6 +93,7 @@ impl RequestCtx {
             actor,
             hash_cost,
             session_issuer: None,
+            email_enabled: false,
             store,
             write,
             tx: Mutex::new(None),
@@ -97,6 +104,12 @@ impl RequestCtx {
     /// With `issuer` signing `createSession`'s access tokens.
     pub fn with_session_issuer(mut self, issuer: Arc<dyn SessionIssuer>) -> Self {
         self.session_issuer = Some(issuer);
+        self
+    }
+
+    /// With email sending available (or not).
+    pub fn with_email(mut self, enabled: bool) -> Self {
+        self.email_enabled = enabled;
         self
     }
 

@@ -69,6 +69,11 @@ impl AdminError {
         Self::new("BadRequest", reason, message)
     }
 
+    /// `TooManyRequest` / `reason`.
+    pub fn too_many_requests(reason: &'static str, message: impl Into<String>) -> Self {
+        Self::new("TooManyRequest", reason, message)
+    }
+
     /// `Forbidden` / `reason`.
     pub fn forbidden(reason: &'static str, message: impl Into<String>) -> Self {
         Self::new("Forbidden", reason, message)

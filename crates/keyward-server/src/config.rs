@@ -70,6 +70,14 @@ pub struct Config {
     /// How often a replica looks for scheduled deletions and anonymizations
     /// that are due. Default 60 s.
     pub jobs_interval: Duration,
+    /// Outgoing email (password reset); `None`: the server sends no
+    /// email and offers nothing that needs it.
+    pub mailer: Option<crate::mailer::Mailer>,
+    /// How often a replica looks for messages to deliver. Default 1 s.
+    pub outbox_interval: Duration,
+    /// The first retry of an undelivered message waits this long, each
+    /// next one twice as long (at most an hour). Default 30 s.
+    pub outbox_retry_secs: i64,
 }
 
 impl Default for Config {
@@ -97,6 +105,9 @@ impl Default for Config {
             signin_failures_per_ip: 100,
             signin_failures_per_login: 10,
             jobs_interval: crate::jobs::DEFAULT_INTERVAL,
+            mailer: None,
+            outbox_interval: Duration::from_secs(1),
+            outbox_retry_secs: 30,
         }
     }
 }
@@ -107,6 +118,8 @@ impl Config {
         Config {
             key_poll_interval: Duration::from_millis(200),
             jobs_interval: Duration::from_millis(200),
+            outbox_interval: Duration::from_millis(100),
+            outbox_retry_secs: 1,
             password_hash_cost: HashCost::cheapest_for_tests(),
             ..Config::default()
         }

@@ -48,6 +48,10 @@ impl AdminSessionIssuer {
 }
 
 impl SessionIssuer for AdminSessionIssuer {
+    fn issuer(&self, project: &str) -> String {
+        self.issuer_of(project)
+    }
+
     fn prepare<'a>(
         &'a self,
         project: &'a str,

@@ -1,5 +1,6 @@
-//! Background jobs. Today one: carrying out scheduled account deletions
-//! and anonymizations ([`keyward_accounts::scheduled`]).
+//! Background jobs: carrying out scheduled account deletions and
+//! anonymizations ([`keyward_accounts::scheduled`]), and delivering the
+//! outbox ([`crate::mailer`]) when email is configured.
 //!
 //! Every replica runs the loop, but only the holder of the database lease
 //! `scheduled_accounts` does the work, so one replica at a time runs it
@@ -21,10 +22,40 @@ pub const SCHEDULED_ACCOUNTS_LEASE: &str = "scheduled_accounts";
 /// Users carried out per transaction batch; a round drains every batch due.
 const BATCH: i64 = 100;
 
-/// Run until the task is aborted.
+/// The outbox's lease.
+pub const OUTBOX_LEASE: &str = "outbox";
+
+/// Run the scheduled account work until the task is aborted.
 pub async fn run(state: AppState) {
-    let holder = format!("{}:{}", std::process::id(), uuid::Uuid::new_v4());
     let interval = state.config().jobs_interval;
+    under_lease(state, SCHEDULED_ACCOUNTS_LEASE, interval, |s| async move {
+        round(&s).await
+    })
+    .await
+}
+
+/// Deliver the outbox with `mailer` until the task is aborted.
+pub async fn run_outbox(state: AppState, mailer: crate::mailer::Mailer) {
+    let interval = state.config().outbox_interval;
+    under_lease(state, OUTBOX_LEASE, interval, move |s| {
+        let mailer = mailer.clone();
+        async move {
+            // Drain: a full batch means more may be due.
+            while crate::mailer::deliver_due(&s, &mailer).await >= 50 {}
+        }
+    })
+    .await
+}
+
+/// Every `interval`, take (or renew) the lease `name` and, holding it, do
+/// `work`. A lease outlives three intervals (at least 10 s), so a dead
+/// holder's work moves to another replica soon after.
+async fn under_lease<F, Fut>(state: AppState, name: &'static str, interval: Duration, work: F)
+where
+    F: Fn(AppState) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let holder = format!("{}:{}", std::process::id(), uuid::Uuid::new_v4());
     let ttl = i64::try_from(interval.as_secs().saturating_mul(3))
         .unwrap_or(i64::MAX)
         .max(10);
@@ -33,15 +64,11 @@ pub async fn run(state: AppState) {
     loop {
         ticker.tick().await;
         let now_secs = state.clock().now_micros().div_euclid(1_000_000);
-        match state
-            .store()
-            .take_lease(SCHEDULED_ACCOUNTS_LEASE, &holder, now_secs, ttl)
-            .await
-        {
-            Ok(true) => round(&state).await,
+        match state.store().take_lease(name, &holder, now_secs, ttl).await {
+            Ok(true) => work(state.clone()).await,
             Ok(false) => {}
             Err(e) => {
-                tracing::warn!(error = %e, "could not take the scheduled-work lease; will retry")
+                tracing::warn!(error = %e, lease = name, "could not take a job lease; will retry")
             }
         }
     }

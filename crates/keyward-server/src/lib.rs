@@ -27,6 +27,8 @@ pub mod issuer;
 pub mod jobs;
 /// Rate limits: per key, per project, failed authentications per address.
 pub mod limits;
+/// Delivering the outbox by email (SMTP).
+pub mod mailer;
 /// Prometheus metrics.
 pub mod metrics;
 /// Resolving the project a request is for.
@@ -94,6 +96,7 @@ impl AppState {
                 hash_cost: config.password_hash_cost,
                 failures_per_ip: config.signin_failures_per_ip,
                 failures_per_login: config.signin_failures_per_login,
+                email_enabled: config.mailer.is_some(),
                 ..SigninSettings::default()
             },
         );
@@ -195,6 +198,7 @@ pub struct ServerHandle {
     server: JoinHandle<std::io::Result<()>>,
     watcher: JoinHandle<()>,
     jobs: JoinHandle<()>,
+    outbox: Option<JoinHandle<()>>,
 }
 
 impl ServerHandle {
@@ -209,6 +213,9 @@ impl ServerHandle {
         };
         self.watcher.abort();
         self.jobs.abort();
+        if let Some(outbox) = &self.outbox {
+            outbox.abort();
+        }
         result
     }
 }
@@ -234,6 +241,11 @@ pub async fn start_with_portal(
     let state = AppState::with_portal(config, store, portal);
     let watcher = tokio::spawn(watch::run(state.clone()));
     let jobs = tokio::spawn(jobs::run(state.clone()));
+    let outbox = state
+        .config()
+        .mailer
+        .clone()
+        .map(|mailer| tokio::spawn(jobs::run_outbox(state.clone(), mailer)));
     let app = routes::router(state);
     let (tx, rx) = oneshot::channel::<()>();
     let server = tokio::spawn(serve::serve(listener, app, limits, rx));
@@ -243,5 +255,6 @@ pub async fn start_with_portal(
         server,
         watcher,
         jobs,
+        outbox,
     })
 }

@@ -34,6 +34,7 @@ struct OutcomeLabels {
 struct Inner {
     registry: Registry,
     scheduled_work: Family<OutcomeLabels, Counter>,
+    messages: Family<OutcomeLabels, Counter>,
     requests: Family<StatusLabels, Counter>,
     auth_failures: Family<ReasonLabels, Counter>,
     cache_hits: Counter,
@@ -61,6 +62,15 @@ impl Metrics {
             "Scheduled deletions and anonymizations carried out (deleted, anonymized) or failed (retried next pass)",
             scheduled_work.clone(),
         );
+        let messages = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "keyward_messages",
+            "Outgoing messages delivered (sent), to be tried again (retried) or given up (failed)",
+            messages.clone(),
+        );
+        for outcome in ["sent", "retried", "failed"] {
+            let _ = messages.get_or_create(&OutcomeLabels { outcome });
+        }
         for outcome in ["deleted", "anonymized", "failed"] {
             let _ = scheduled_work.get_or_create(&OutcomeLabels { outcome });
         }
@@ -101,6 +111,7 @@ impl Metrics {
             inner: Arc::new(Inner {
                 registry,
                 scheduled_work,
+                messages,
                 requests,
                 auth_failures,
                 cache_hits,
@@ -137,6 +148,14 @@ impl Metrics {
             .scheduled_work
             .get_or_create(&OutcomeLabels { outcome })
             .inc_by(n);
+    }
+
+    /// An outgoing message `sent`, `retried` or `failed`.
+    pub fn message(&self, outcome: &'static str) {
+        self.inner
+            .messages
+            .get_or_create(&OutcomeLabels { outcome })
+            .inc();
     }
 
     /// Count a verified-token cache hit.

@@ -532,10 +532,11 @@ pub async fn login_page(
         .as_ref()
         .and_then(|a| a.login_hint.clone())
         .unwrap_or_default();
-    render_form(&ctx, authz.as_ref(), &hint, None, StatusCode::OK)
+    render_form(&state, &ctx, authz.as_ref(), &hint, None, StatusCode::OK)
 }
 
 fn render_form(
+    state: &SigninState,
     ctx: &Ctx,
     authz: Option<&AuthzRequest>,
     login: &str,
@@ -554,6 +555,7 @@ fn render_form(
         error,
         forwarded: authz.map(|a| a.forwarded.as_slice()).unwrap_or_default(),
         redirect_uri: authz.map(|a| a.redirect_uri.as_str()),
+        forgot_password: state.settings().email_enabled,
     });
     with_cookies((status, page), set_cookie.into_iter().collect())
 }
@@ -581,6 +583,7 @@ pub async fn login(State(state): State<SigninState>, ctx: Ctx, body: Bytes) -> R
     let password = form.get("password").unwrap_or_default().to_owned();
     if login_id.is_empty() || password.is_empty() {
         return render_form(
+            &state,
             &ctx,
             authz.as_ref(),
             &login_id,
@@ -703,6 +706,7 @@ fn refused(
         Outcome::InvalidCredentials => {
             state.throttle().fail(project, &ctx.device.ip, login_id);
             render_form(
+                state,
                 ctx,
                 authz,
                 login_id,

@@ -25,6 +25,7 @@ mod keys;
 mod logout;
 mod pages;
 mod request;
+mod reset;
 mod settings;
 mod throttle;
 mod token;
@@ -77,6 +78,9 @@ pub struct SigninSettings {
     /// Seconds between publishing a new signing key and signing with it,
     /// when a project gets its first key (0: at once).
     pub first_key_delay_secs: i64,
+    /// The server can send email: the sign-in page offers "Forgot your
+    /// password?".
+    pub email_enabled: bool,
 }
 
 impl Default for SigninSettings {
@@ -90,6 +94,7 @@ impl Default for SigninSettings {
             failures_per_login: 10,
             failure_window_secs: 60,
             first_key_delay_secs: 0,
+            email_enabled: false,
         }
     }
 }
@@ -177,6 +182,11 @@ pub fn router() -> Router<SigninState> {
         )
         .route("/login", get(authorize::login_page).post(authorize::login))
         .route("/consent", post(consent::answer))
+        .route(
+            "/forgot_password",
+            get(reset::forgot_page).post(reset::forgot),
+        )
+        .route("/reset_password", get(reset::reset_page).post(reset::reset))
         .route(
             "/oauth2/token",
             post(token::token).options(cors::preflight_clients),

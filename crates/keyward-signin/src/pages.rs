@@ -68,6 +68,8 @@ pub struct LoginPage<'a> {
     pub error: Option<&'a str>,
     pub forwarded: &'a [(String, String)],
     pub redirect_uri: Option<&'a str>,
+    /// Offer "Forgot your password?" (the server can send email).
+    pub forgot_password: bool,
 }
 
 /// The sign-in form.
@@ -92,6 +94,9 @@ pub fn login(p: LoginPage<'_>) -> Response {
             input id="password" name="password" type="password" autocomplete="current-password" required
                 autofocus[!p.login.is_empty()];
             button type="submit" { "Sign in" }
+        }
+        @if p.forgot_password {
+            p { a href="/forgot_password" { "Forgot your password?" } }
         }
     };
     let response = frame(p.project, "Sign in", body).into_response();

@@ -117,6 +117,8 @@ pub mod jobs;
 pub mod keys;
 /// Account lockout settings and failed attempts.
 pub mod lockout;
+/// Outgoing messages (the outbox) and password reset codes.
+pub mod messages;
 /// PostgreSQL LISTEN/NOTIFY for key changes.
 pub mod notify;
 /// Keyset pagination.
@@ -161,6 +163,7 @@ pub use identities::{Identity, PasswordAuthenticator};
 pub use jobs::{ScheduledKind, ScheduledUser};
 pub use keys::{ApiKey, KeyOrigin, KeyRole, ProjectKeys};
 pub use lockout::{LockoutRecord, LockoutSettings};
+pub use messages::{OutgoingMessage, ResetCode};
 pub use notify::KeyChanges;
 pub use page::{Page, PageRequest, Seek};
 pub use portal::{PortalSession, PortalUser};

@@ -47,6 +47,11 @@ const SQLITE: Embedded = &[
         "clients",
         include_str!("../migrations/sqlite/0007_clients.sql"),
     ),
+    (
+        8,
+        "messages",
+        include_str!("../migrations/sqlite/0008_messages.sql"),
+    ),
 ];
 const POSTGRES: Embedded = &[
     (
@@ -83,6 +88,11 @@ const POSTGRES: Embedded = &[
         7,
         "clients",
         include_str!("../migrations/postgres/0007_clients.sql"),
+    ),
+    (
+        8,
+        "messages",
+        include_str!("../migrations/postgres/0008_messages.sql"),
     ),
 ];
 

@@ -14,8 +14,10 @@ pub mod db;
 pub mod keys;
 pub mod server;
 pub mod signin;
+pub mod smtp;
 
 pub use db::{Backend, TestDatabase};
 pub use keys::{fixture_pair, fixture_pem};
 pub use server::*;
 pub use signin::{App, Browser, Page, Pkce, authorize_url, query_of};
+pub use smtp::{SmtpSink, link_param};

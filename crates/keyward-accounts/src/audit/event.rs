@@ -276,6 +276,21 @@ pub enum AuditEvent {
         /// The session created.
         session: Value,
     },
+    /// `sendResetPasswordMessage` (no user on the entry, as in Authgear).
+    SendResetPasswordMessage {
+        /// The login ID given.
+        login_id: String,
+    },
+    /// A queued email was delivered (`email.sent`) or given up
+    /// (`email.error`).
+    EmailDelivery {
+        /// To whom.
+        recipient: String,
+        /// What (`forgot_password`).
+        kind: String,
+        /// Why it was given up.
+        error: Option<String>,
+    },
     /// A resource, scope or client association changed (no user).
     Resources {
         /// Which.
@@ -431,6 +446,9 @@ impl AuditEvent {
             },
             UserAnonymized { .. } => A::UserAnonymized,
             Resources { activity, .. } => activity.activity_type(),
+            SendResetPasswordMessage { .. } => A::AdminApiMutationSendResetPasswordMessageExecuted,
+            EmailDelivery { error: None, .. } => A::EmailSent,
+            EmailDelivery { error: Some(_), .. } => A::EmailError,
             DeleteAuthorization { .. } => A::AdminApiMutationDeleteAuthorizationExecuted,
             CreateSession { .. } => A::AdminApiMutationCreateSessionExecuted,
             M2mTokenCreated { .. } => A::M2mTokenCreated,
@@ -600,6 +618,12 @@ impl AuditEvent {
                 group_id, role_ids, ..
             } => json!({"group_id": group_id, "role_ids": role_ids}),
             Resources { payload, .. } => payload.clone(),
+            SendResetPasswordMessage { login_id } => json!({ "login_id": login_id }),
+            EmailDelivery {
+                recipient,
+                kind,
+                error,
+            } => json!({"recipient": recipient, "type": kind, "error": error}),
             DeleteAuthorization { authorization } => json!({ "authorization": authorization }),
             CreateSession { user, session } => json!({"user": user, "session": session}),
             M2mTokenCreated {

@@ -7,7 +7,7 @@ use keyward_accounts::password;
 use keyward_accounts::users::{self as accounts, NewUser};
 
 use crate::context::req;
-use crate::errors::AdminResult;
+use crate::errors::{AdminError, AdminResult};
 use crate::identities::IdentityDefinition;
 use crate::nodes::{UserNode, user_raw};
 use crate::scalars::{DateTime, UserCustomAttributes, UserStandardAttributes};
@@ -193,6 +193,14 @@ pub struct UnscheduleAccountDeletionPayload {
     user: UserNode,
 }
 
+/// `SendResetPasswordMessageInput`.
+#[derive(InputObject)]
+pub struct SendResetPasswordMessageInput {
+    /// The email address (typed `ID!` in Authgear's schema, not a node ID).
+    #[graphql(name = "loginID")]
+    login_id: ID,
+}
+
 /// The password to set, hashed before the transaction begins (tens of ms
 /// that should not hold SQLite's write lock).
 async fn hashed(r: &crate::RequestCtx, password: Option<&str>) -> AdminResult<String> {
@@ -337,6 +345,48 @@ impl UserMutation {
         Ok(SetVerifiedStatusPayload {
             user: UserNode(user),
         })
+    }
+
+    /// Send a reset password message to user
+    async fn send_reset_password_message(
+        &self,
+        ctx: &Context<'_>,
+        input: SendResetPasswordMessageInput,
+    ) -> AdminResult<Option<bool>> {
+        use keyward_accounts::reset::{self, Requested};
+        let r = req(ctx)?;
+        let failed = |message: &'static str, cause: &'static str| {
+            AdminError::invalid("ForgotPasswordFailed", message)
+                .info(serde_json::json!({"cause": {"kind": cause}}))
+        };
+        let issuer = r.session_issuer.as_ref().map(|i| i.issuer(r.project()));
+        let (true, Some(issuer)) = (r.email_enabled, issuer) else {
+            return Err(failed("forgot password is disabled", "FeatureDisabled"));
+        };
+        let link =
+            move |code: &str| format!("{issuer}/reset_password?code={code}&x_from_admin_api=true");
+        let login_id = input.login_id.0.clone();
+        let outcome = reset::request(&mut *r.tx().await?, &r.actor, &login_id, &link).await?;
+        match outcome {
+            Requested::Queued { .. } => {}
+            Requested::NoSuchUser => {
+                return Err(failed("specified user not found", "UserNotFound"));
+            }
+            Requested::RateLimited => {
+                return Err(AdminError::too_many_requests(
+                    "RateLimited",
+                    "request rate limited",
+                ));
+            }
+        }
+        keyward_accounts::audit::record(
+            &mut *r.tx().await?,
+            &r.actor,
+            None,
+            keyward_accounts::audit::AuditEvent::SendResetPasswordMessage { login_id },
+        )
+        .await?;
+        Ok(None)
     }
 
     /// Reset password of user

@@ -190,7 +190,8 @@ async fn handle(
                 text(header::USER_AGENT).unwrap_or_default(),
             ),
         )
-        .with_session_issuer(Arc::new(issuer)),
+        .with_session_issuer(Arc::new(issuer))
+        .with_email(state.config().mailer.is_some()),
     );
     let mut response = state.schema().execute(request.data(ctx.clone())).await;
     let Some(ctx) = Arc::into_inner(ctx) else {

@@ -45,6 +45,7 @@ mod limits;
 mod oidc_client;
 mod outage;
 mod portal;
+mod reset;
 mod resources;
 mod roles;
 mod rotation;

@@ -1,11 +1,14 @@
 //! What background jobs need from the store, on both backends: a lease
-//! one holder at a time, due users found across projects, and claims that
-//! succeed once.
+//! one holder at a time, due users found across projects, claims that
+//! succeed once, reset codes used once before they expire, and the outbox.
 
-use keyward_store::{ScheduledKind, Store, StoreOptions, User};
+use keyward_store::{OutgoingMessage, ScheduledKind, Store, StoreOptions, User};
 use keyward_test_support::{Backend, TestDatabase};
 
-on_each_backend!(leases_and_due_work_are_claimed_once);
+on_each_backend!(
+    leases_and_due_work_are_claimed_once,
+    reset_codes_and_the_outbox
+);
 
 async fn leases_and_due_work_are_claimed_once(backend: Backend) {
     let Some(db) = TestDatabase::new(backend).await else {
@@ -76,4 +79,72 @@ async fn leases_and_due_work_are_claimed_once(backend: Backend) {
     assert!(!tx.claim_due_anonymization("p2", "a1", 100).await.unwrap());
     tx.commit().await.unwrap();
     assert_eq!(store.scheduled_users(100, 10).await.unwrap(), vec![]);
+}
+
+async fn reset_codes_and_the_outbox(backend: Backend) {
+    let Some(db) = TestDatabase::new(backend).await else {
+        return;
+    };
+    let store = Store::open(&db.url, StoreOptions::default()).await.unwrap();
+    store.create_project("p").await.unwrap();
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_user("p", &User::new("u".into(), 0))
+        .await
+        .unwrap();
+    tx.insert_reset_code("p", "live", "u", 100, 200)
+        .await
+        .unwrap();
+    tx.insert_reset_code("p", "old", "u", 100, 150)
+        .await
+        .unwrap();
+    // Expired at its expiry; once only before it.
+    assert!(!tx.use_reset_code("p", "old", 150).await.unwrap());
+    assert!(tx.use_reset_code("p", "live", 199).await.unwrap());
+    assert!(!tx.use_reset_code("p", "live", 199).await.unwrap());
+    assert_eq!(
+        tx.reset_code("p", "live").await.unwrap().unwrap().used_at,
+        Some(199)
+    );
+    assert!(!tx.use_reset_code("p", "nope", 0).await.unwrap());
+
+    let message = OutgoingMessage {
+        id: "m1".into(),
+        project: "p".into(),
+        channel: "email".into(),
+        recipient: "a@example.com".into(),
+        kind: "forgot_password".into(),
+        subject: "s".into(),
+        body: "secret link".into(),
+        attempts: 0,
+    };
+    tx.enqueue_message(&message, 100).await.unwrap();
+    assert_eq!(
+        tx.messages_sent_to("p", "a@example.com", "forgot_password", 100)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        tx.messages_sent_to("p", "a@example.com", "forgot_password", 101)
+            .await
+            .unwrap(),
+        0
+    );
+    tx.commit().await.unwrap();
+
+    // Due, retried later, then sent: the body is dropped.
+    assert_eq!(store.due_messages(100, 10).await.unwrap(), vec![message]);
+    store
+        .message_failed("m1", "connection refused", Some(130))
+        .await
+        .unwrap();
+    assert!(store.due_messages(129, 10).await.unwrap().is_empty());
+    let due = store.due_messages(130, 10).await.unwrap();
+    assert_eq!(due[0].attempts, 1);
+    store.message_sent("m1", 131).await.unwrap();
+    assert!(store.due_messages(10_000, 10).await.unwrap().is_empty());
+    assert_eq!(
+        store.message_status("m1").await.unwrap(),
+        Some(("sent".into(), 2, None))
+    );
 }

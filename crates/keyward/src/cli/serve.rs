@@ -51,6 +51,19 @@ pub struct ServeArgs {
     /// Secure. Only the scheme is used; the host comes from each request.
     #[arg(long, env = "KEYWARD_PUBLIC_URL", value_parser = public_scheme)]
     pub public_url: Option<&'static str>,
+    /// Send email (password reset links) through this SMTP server:
+    /// `smtp://host:25` (a local relay), `smtp://user:pass@host:587?tls=required`
+    /// (STARTTLS) or `smtps://user:pass@host:465` (TLS). Without it keyward
+    /// sends no email and offers no password reset.
+    #[arg(long, env = "KEYWARD_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The sender of keyward's email.
+    #[arg(
+        long,
+        env = "KEYWARD_MAIL_FROM",
+        default_value = "keyward <no-reply@localhost>"
+    )]
+    pub mail_from: String,
 }
 
 fn public_scheme(text: &str) -> Result<&'static str, String> {
@@ -121,8 +134,15 @@ pub async fn start(
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let mailer = args
+        .smtp_url
+        .as_deref()
+        .map(|url| keyward_server::mailer::Mailer::new(url, &args.mail_from))
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--smtp-url / --mail-from: {e}"))?;
     let config = Config {
         base_domain: args.base_domain.clone(),
+        mailer,
         leeway_secs: args.leeway,
         insecure_no_auth: args.insecure_no_auth,
         auth_failure_limit: (args.auth_failure_rate > 0).then_some(FailureLimit {

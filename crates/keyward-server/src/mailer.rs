@@ -1,0 +1,184 @@
+//! Delivering the outbox by email over SMTP (lettre): plain `smtp://` for a
+//! local relay, `smtp://…?tls=required` for STARTTLS, `smtps://` for TLS,
+//! with `user:password@` for authentication. One replica at a time
+//! delivers (the `outbox` lease); a message is marked sent only after the
+//! server accepted it, so a crash in between sends it again (at least
+//! once). Failures retry with exponential backoff (30 s doubling by
+//! default, at most an hour between tries) and give up after [`MAX_ATTEMPTS`], writing
+//! `email.error` to the audit log and counting
+//! `keyward_messages_total{outcome="failed"}`. Bodies (which hold one-time
+//! links) are never logged.
+
+use std::time::Duration;
+
+use keyward_accounts::audit::{self, Actor, AuditEvent, Initiator};
+use keyward_store::OutgoingMessage;
+use lettre::message::header::{ContentTransferEncoding, ContentType};
+use lettre::message::{Body, Mailbox};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use crate::AppState;
+
+/// Tries before a message is given up.
+pub const MAX_ATTEMPTS: i64 = 8;
+/// Longest one delivery may take.
+const SEND_TIMEOUT: Duration = Duration::from_secs(30);
+/// Messages per round.
+const BATCH: i64 = 50;
+
+/// An SMTP connection setting and the sender address.
+#[derive(Clone)]
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL may hold a password: show only the sender.
+        f.debug_struct("Mailer")
+            .field("from", &self.from.to_string())
+            .finish()
+    }
+}
+
+impl Mailer {
+    /// From an SMTP URL and a sender (`Name <address>` or an address).
+    pub fn new(url: &str, from: &str) -> Result<Mailer, String> {
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| format!("the SMTP URL is not usable: {e}"))?
+            .timeout(Some(SEND_TIMEOUT))
+            .build();
+        let from: Mailbox = from
+            .parse()
+            .map_err(|e| format!("`{from}` is not a sender address: {e}"))?;
+        Ok(Mailer { transport, from })
+    }
+
+    async fn send(&self, m: &OutgoingMessage) -> Result<(), String> {
+        let to: Mailbox = m
+            .recipient
+            .parse()
+            .map_err(|e| format!("recipient address: {e}"))?;
+        // 7-bit text when it fits (short ASCII lines), so links arrive as typed.
+        let body = Body::new_with_encoding(m.body.clone(), ContentTransferEncoding::SevenBit)
+            .unwrap_or_else(Body::new);
+        let email = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(&m.subject)
+            .header(ContentType::TEXT_PLAIN)
+            .body(body)
+            .map_err(|e| format!("message: {e}"))?;
+        self.transport
+            .send(email)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// Seconds before try number `attempts + 1`, the first retry waiting
+/// `base` seconds.
+pub fn backoff_secs(base: i64, attempts: i64) -> i64 {
+    (base.max(1) << attempts.clamp(0, 12)).min(3600)
+}
+
+/// Deliver what is due; returns how many were tried.
+pub async fn deliver_due(state: &AppState, mailer: &Mailer) -> usize {
+    let now = keyward_store::now_secs();
+    let due = match state.store().due_messages(now, BATCH).await {
+        Ok(d) => d,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read the outbox; will retry");
+            return 0;
+        }
+    };
+    for m in &due {
+        let outcome = if m.channel == "email" {
+            mailer.send(m).await
+        } else {
+            Err("no SMS transport is configured".into())
+        };
+        let store = state.store();
+        let recorded = match outcome {
+            Ok(()) => {
+                state.metrics().message("sent");
+                tracing::info!(project = %m.project, kind = %m.kind, "message delivered");
+                let done = store.message_sent(&m.id, keyward_store::now_secs()).await;
+                match done {
+                    Ok(()) => audit_delivery(state, m, None).await,
+                    Err(e) => Err(e.to_string()),
+                }
+            }
+            Err(error) if m.attempts + 1 >= MAX_ATTEMPTS => {
+                state.metrics().message("failed");
+                tracing::warn!(project = %m.project, kind = %m.kind, error = %error, "message given up after {MAX_ATTEMPTS} tries");
+                match store.message_failed(&m.id, &error, None).await {
+                    Ok(()) => audit_delivery(state, m, Some(&error)).await,
+                    Err(e) => Err(e.to_string()),
+                }
+            }
+            Err(error) => {
+                state.metrics().message("retried");
+                let retry_at = keyward_store::now_secs()
+                    + backoff_secs(state.config().outbox_retry_secs, m.attempts);
+                tracing::warn!(project = %m.project, kind = %m.kind, error = %error, retry_at, "message not delivered; will retry");
+                store
+                    .message_failed(&m.id, &error, Some(retry_at))
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+        };
+        if let Err(e) = recorded {
+            tracing::warn!(error = %e, "could not record a delivery; it may be sent again");
+        }
+    }
+    due.len()
+}
+
+/// `email.sent` or `email.error` in the project's audit log.
+async fn audit_delivery(
+    state: &AppState,
+    m: &OutgoingMessage,
+    error: Option<&str>,
+) -> Result<(), String> {
+    let actor = Actor {
+        project: m.project.clone(),
+        now: state.clock().now_micros(),
+        by: Initiator::System,
+    };
+    let event = AuditEvent::EmailDelivery {
+        recipient: m.recipient.clone(),
+        kind: m.kind.clone(),
+        error: error.map(str::to_owned),
+    };
+    let mut tx = state.store().begin().await.map_err(|e| e.to_string())?;
+    audit::record(&mut tx, &actor, None, event)
+        .await
+        .map_err(|e| e.to_string())?;
+    tx.commit().await.map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_an_hour() {
+        assert_eq!(
+            (0..9).map(|n| backoff_secs(30, n)).collect::<Vec<_>>(),
+            vec![30, 60, 120, 240, 480, 960, 1920, 3600, 3600]
+        );
+    }
+
+    #[test]
+    fn mailer_urls_and_senders_are_checked() {
+        assert!(Mailer::new("smtp://127.0.0.1:2525", "keyward <no-reply@example.com>").is_ok());
+        assert!(Mailer::new("smtps://user:pw@mail.example.com", "no-reply@example.com").is_ok());
+        assert!(Mailer::new("ftp://x", "a@b.c").is_err());
+        assert!(Mailer::new("smtp://127.0.0.1", "not an address").is_err());
+        let m = Mailer::new("smtp://u:secret@127.0.0.1", "a@b.c").unwrap();
+        assert!(!format!("{m:?}").contains("secret"));
+    }
+}

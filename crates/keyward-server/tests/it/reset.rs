@@ -1,0 +1,290 @@
+//! Password reset by email against a real SMTP server (the test sink, over
+//! loopback): the forgot-password page gives the same answer for any
+//! address, the emailed single-use link sets a new password and signs the
+//! user out everywhere, `sendResetPasswordMessage` sends the same link,
+//! and a message survives the mail server being down.
+
+use std::time::Duration;
+
+use keyward_server::config::Config;
+use keyward_server::mailer::Mailer;
+use keyward_store::ClientType;
+use keyward_test_support::{
+    Backend, Browser, Pkce, SmtpSink, TestServer, authorize_url, link_param,
+};
+use serde_json::json;
+
+use crate::api::assert_error;
+use crate::signin::{PASSWORD, SPA_CALLBACK, refresh, signed_in};
+
+on_sqlite!(
+    forgot_password_by_email_end_to_end,
+    admin_api_sends_reset_messages,
+    a_message_survives_the_mail_server_being_down,
+);
+
+async fn with_mail(backend: Backend, smtp_url: &str) -> Option<TestServer> {
+    let config = Config {
+        mailer: Some(Mailer::new(smtp_url, "keyward <no-reply@example.com>").unwrap()),
+        ..Config::for_test()
+    };
+    TestServer::spawn_with(backend, config).await
+}
+
+async fn post_form(
+    b: &mut Browser,
+    path: &str,
+    page: &keyward_test_support::Page,
+    fields: &[(&str, &str)],
+) -> keyward_test_support::Page {
+    let mut form = page.inputs();
+    for (k, v) in fields {
+        form.push(((*k).into(), (*v).into()));
+    }
+    b.post(path, &form).await
+}
+
+async fn forgot_password_by_email_end_to_end(backend: Backend) {
+    let sink = SmtpSink::start().await;
+    let Some(server) = with_mail(backend, &sink.url()).await else {
+        return;
+    };
+    let app = server.oauth_client(ClientType::Spa, SPA_CALLBACK).await;
+    server.end_user("reset@example.com", PASSWORD).await;
+    let (b_old, tokens) = signed_in(&server, &app, "reset@example.com", &[]).await;
+
+    let mut b = server.browser();
+    let login = b.get(&format!("/login?{}", "")).await;
+    assert!(
+        login.body.contains("href=\"/forgot_password\""),
+        "{}",
+        login.body
+    );
+    let page = b.get("/forgot_password").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    // The same answer for an address nobody has; nothing is sent for it.
+    let unknown = post_form(
+        &mut b,
+        "/forgot_password",
+        &page,
+        &[("email", "nobody@example.com")],
+    )
+    .await;
+    let known = post_form(
+        &mut b,
+        "/forgot_password",
+        &page,
+        &[("email", "Reset@Example.com")],
+    )
+    .await;
+    assert_eq!((unknown.status, known.status), (200, 200));
+    let strip = |body: &str| {
+        body.replace("nobody@example.com", "")
+            .replace("Reset@Example.com", "")
+    };
+    assert_eq!(
+        strip(&unknown.body),
+        strip(&known.body),
+        "the answers must not differ"
+    );
+    let mail = sink.wait_for(1, Duration::from_secs(10)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(sink.messages().len(), 1, "only the known address got mail");
+    assert!(mail[0].contains("To: reset@example.com"), "{}", mail[0]);
+    assert!(
+        mail[0].contains("Subject: Reset your myapp password"),
+        "{}",
+        mail[0]
+    );
+    let code = link_param(&mail[0], "code").unwrap();
+    assert!(code.len() >= 43, "{code}");
+
+    // The link: a form; mismatched and too-short passwords are refused.
+    let form = b.get(&format!("/reset_password?code={code}")).await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    let differ = post_form(
+        &mut b,
+        "/reset_password",
+        &form,
+        &[
+            ("password", "new password 1"),
+            ("confirm", "new password 2"),
+        ],
+    )
+    .await;
+    assert_eq!(differ.status, 400);
+    let short = post_form(
+        &mut b,
+        "/reset_password",
+        &form,
+        &[("password", "short"), ("confirm", "short")],
+    )
+    .await;
+    assert_eq!(short.status, 400);
+    let done = post_form(
+        &mut b,
+        "/reset_password",
+        &form,
+        &[
+            ("password", "a brand new password"),
+            ("confirm", "a brand new password"),
+        ],
+    )
+    .await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert!(done.body.contains("password was changed"), "{}", done.body);
+
+    // Used once; the user was signed out everywhere; the new password works.
+    assert_eq!(
+        b.get(&format!("/reset_password?code={code}")).await.status,
+        410
+    );
+    let again = post_form(
+        &mut b,
+        "/reset_password",
+        &form,
+        &[
+            ("password", "another password!"),
+            ("confirm", "another password!"),
+        ],
+    )
+    .await;
+    assert_eq!(again.status, 410);
+    let (status, _) = refresh(&b_old, &app, tokens["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(status, 400);
+    let mut fresh = server.browser();
+    let old = fresh
+        .sign_in(
+            &authorize_url(&fresh.issuer.clone(), &app, &Pkce::new(), &[]),
+            "reset@example.com",
+            PASSWORD,
+        )
+        .await;
+    assert_eq!(old.status, 401);
+    let new = fresh
+        .sign_in(
+            &authorize_url(&fresh.issuer.clone(), &app, &Pkce::new(), &[]),
+            "reset@example.com",
+            "a brand new password",
+        )
+        .await;
+    assert_eq!(new.status, 303, "{}", new.body);
+
+    // Delivery is audited, and the code is in no entry.
+    let body = server
+        .run(
+            "{ auditLogs(first: 10, activityTypes: [EMAIL_SENT]) { edges { node { data } } } }",
+            json!({}),
+        )
+        .await;
+    let entries = body["data"]["auditLogs"]["edges"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{body}");
+    assert_eq!(
+        entries[0]["node"]["data"]["payload"]["recipient"],
+        "reset@example.com"
+    );
+    assert!(!body.to_string().contains(&code));
+}
+
+async fn admin_api_sends_reset_messages(backend: Backend) {
+    // Without email: refused as Authgear refuses a disabled feature.
+    let Some(plain) = TestServer::spawn(backend).await else {
+        return;
+    };
+    let send = "mutation($l: ID!) { sendResetPasswordMessage(input: {loginID: $l}) }";
+    let body = plain.run(send, json!({"l": "x@example.com"})).await;
+    assert_error(&body, "Invalid", "ForgotPasswordFailed");
+    assert_eq!(
+        body["errors"][0]["extensions"]["info"]["cause"]["kind"],
+        "FeatureDisabled"
+    );
+    assert!(plain.browser().get("/forgot_password").await.status == 404);
+
+    let sink = SmtpSink::start().await;
+    let Some(server) = with_mail(backend, &sink.url()).await else {
+        return;
+    };
+    server.end_user("admin-reset@example.com", PASSWORD).await;
+    let body = server.run(send, json!({"l": "nobody@example.com"})).await;
+    assert_error(&body, "Invalid", "ForgotPasswordFailed");
+    assert_eq!(body["errors"][0]["message"], "specified user not found");
+    let body = server
+        .run(send, json!({"l": "admin-reset@example.com"}))
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    assert_eq!(
+        body["data"]["sendResetPasswordMessage"],
+        serde_json::Value::Null
+    );
+    let mail = sink.wait_for(1, Duration::from_secs(10)).await;
+    assert_eq!(mail.len(), 1);
+    assert_eq!(
+        link_param(&mail[0], "x_from_admin_api").as_deref(),
+        Some("true")
+    );
+    let code = link_param(&mail[0], "code").unwrap();
+    let mut b = server.browser();
+    assert_eq!(
+        b.get(&format!("/reset_password?code={code}")).await.status,
+        200
+    );
+
+    // Five an hour per address, then RateLimited.
+    for _ in 0..4 {
+        let body = server
+            .run(send, json!({"l": "admin-reset@example.com"}))
+            .await;
+        assert!(body["errors"].is_null(), "{body}");
+    }
+    let body = server
+        .run(send, json!({"l": "admin-reset@example.com"}))
+        .await;
+    assert_error(&body, "TooManyRequest", "RateLimited");
+    let body = server
+        .run("{ auditLogs(first: 10, activityTypes: [ADMIN_API_MUTATION_SEND_RESET_PASSWORD_MESSAGE_EXECUTED]) { totalCount edges { node { user { id } data } } } }", json!({}))
+        .await;
+    assert_eq!(body["data"]["auditLogs"]["totalCount"], 5, "{body}");
+    assert_eq!(
+        body["data"]["auditLogs"]["edges"][0]["node"]["data"]["payload"]["login_id"],
+        "admin-reset@example.com"
+    );
+}
+
+async fn a_message_survives_the_mail_server_being_down(backend: Backend) {
+    // A port with nothing listening: the mail server is down.
+    let reserved = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = reserved.local_addr().unwrap();
+    drop(reserved);
+    let Some(server) = with_mail(backend, &format!("smtp://{addr}")).await else {
+        return;
+    };
+    server.end_user("patient@example.com", PASSWORD).await;
+    let body = server
+        .run(
+            "mutation { sendResetPasswordMessage(input: {loginID: \"patient@example.com\"}) }",
+            json!({}),
+        )
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    let retried = keyward_test_support::within(Duration::from_secs(10), || async {
+        server
+            .metrics()
+            .await
+            .contains("keyward_messages_total{outcome=\"retried\"} 1")
+    })
+    .await;
+    assert!(retried.is_some(), "a failed delivery is retried");
+    // The server comes up: the message arrives, once.
+    let sink = SmtpSink::start_at(addr).await;
+    let mail = sink.wait_for(1, Duration::from_secs(15)).await;
+    assert_eq!(mail.len(), 1, "delivered after the outage");
+    assert!(mail[0].contains("To: patient@example.com"));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(sink.messages().len(), 1, "and only once");
+    assert!(
+        server
+            .metrics()
+            .await
+            .contains("keyward_messages_total{outcome=\"sent\"} 1")
+    );
+}
