@@ -60,9 +60,20 @@ impl Mailer {
             .recipient
             .parse()
             .map_err(|e| format!("recipient address: {e}"))?;
-        // 7-bit text when it fits (short ASCII lines), so links arrive as typed.
-        let body = Body::new_with_encoding(m.body.clone(), ContentTransferEncoding::SevenBit)
-            .unwrap_or_else(Body::new);
+        // 7-bit text whenever RFC 5322 allows it (ASCII, no NUL, lines of
+        // at most 998 characters, CRLF), so a long link arrives as typed and
+        // not cut into quoted-printable pieces; lettre's own choice keeps
+        // lines under 76 characters. Anything else: lettre's encoding.
+        let text = m.body.replace("\r\n", "\n").replace('\n', "\r\n");
+        let plain = text.is_ascii()
+            && !text.contains('\0')
+            && !text.replace("\r\n", "").contains('\r')
+            && text.split("\r\n").all(|l| l.len() <= 998);
+        let body = if plain {
+            Body::dangerous_pre_encoded(text.into_bytes(), ContentTransferEncoding::SevenBit)
+        } else {
+            Body::new(m.body.clone())
+        };
         let email = Message::builder()
             .from(self.from.clone())
             .to(to)

@@ -95,3 +95,129 @@ fn example_app_signs_in_and_out_in_a_real_browser() {
         String::from_utf8_lossy(&result.stderr)
     );
 }
+
+/// Run `tests/browser/pages.mjs MODE ARGS… SHOTS`; panics with its output.
+fn pages(mode: &str, args: &[&str]) {
+    let browser_dir = workspace_root().join("tests/browser");
+    let shots = workspace_root().join("target/signin-screenshots");
+    let result = Command::new("node")
+        .arg(browser_dir.join("pages.mjs"))
+        .arg(mode)
+        .args(args)
+        .arg(&shots)
+        .current_dir(&browser_dir)
+        .output()
+        .unwrap();
+    assert!(
+        result.status.success(),
+        "browser step {mode} failed:\n{}\n{}",
+        String::from_utf8_lossy(&result.stdout),
+        String::from_utf8_lossy(&result.stderr)
+    );
+}
+
+/// The consent page of a third-party app and the password reset pages in
+/// headless Chromium, against `keyward serve` sending its email to an SMTP
+/// sink in this process.
+#[test]
+fn consent_and_password_reset_pages_in_a_real_browser() {
+    let browser_dir = workspace_root().join("tests/browser");
+    if !(Path::new("/usr/bin/chromium").exists() && npm_ready(&browser_dir, "playwright-core")) {
+        if std::env::var_os("KEYWARD_REQUIRE_INTEROP").is_some() {
+            panic!("no /usr/bin/chromium or playwright-core (npm ci)");
+        }
+        eprintln!("SKIPPED: no /usr/bin/chromium or playwright-core");
+        return;
+    }
+    let mail = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let sink = mail.block_on(keyward_test_support::SmtpSink::start());
+    let env = Env::new();
+    env.ok(&["project", "create", "myapp"]);
+    let server = env.serve_with(&[
+        "--smtp-url",
+        &sink.url(),
+        "--mail-from",
+        "My App <no-reply@example.com>",
+    ]);
+    let (_, token) = env.new_key_and_token("admin.pem", "600");
+    let out = runtime().block_on(server.graphql(
+        &token,
+        "mutation { createUser(input: {definition: {loginID: {key: \"email\", value: \"eve@example.com\"}}, password: \"correct horse battery\"}) { user { id } } }",
+    ));
+    assert!(out["data"]["createUser"]["user"]["id"].is_string(), "{out}");
+    let port = server.addr.rsplit(':').next().unwrap().to_owned();
+    let issuer = format!("http://myapp.localhost:{port}");
+
+    let app_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let callback = format!("http://127.0.0.1:{app_port}/callback");
+    let callback = callback.as_str();
+    let created: serde_json::Value = serde_json::from_str(&env.ok(&[
+        "oauth-client",
+        "create",
+        "--project",
+        "myapp",
+        "--name",
+        "Partner app",
+        "--type",
+        "third_party_app",
+        "--redirect-uri",
+        callback,
+        "--json",
+    ]))
+    .unwrap();
+    let client_id = created["client_id"].as_str().unwrap();
+    let authorize = format!(
+        "{issuer}/oauth2/authorize?client_id={client_id}&response_type=code&scope=openid%20email&redirect_uri={}",
+        url_encode(callback)
+    );
+    pages(
+        "consent",
+        &[
+            &authorize,
+            "eve@example.com",
+            "correct horse battery",
+            callback,
+        ],
+    );
+
+    pages("forgot", &[&issuer, "eve@example.com"]);
+    let sent = mail.block_on(sink.wait_for(1, std::time::Duration::from_secs(15)));
+    assert_eq!(sent.len(), 1, "the reset email arrived");
+    assert!(
+        sent[0].contains("My App") && sent[0].contains("<no-reply@example.com>"),
+        "{}",
+        sent[0]
+    );
+    assert!(
+        sent[0].contains("Content-Transfer-Encoding: 7bit") && sent[0].contains("?code="),
+        "the link arrives as typed: {}",
+        sent[0]
+    );
+    let code = keyward_test_support::link_param(&sent[0], "code").unwrap();
+    pages(
+        "reset",
+        &[
+            &format!("{issuer}/reset_password?code={code}"),
+            "a new and long password",
+        ],
+    );
+}
+
+fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -105,7 +105,14 @@ impl Env {
 
     /// Start `keyward serve` on an ephemeral port.
     pub fn serve(&self) -> Server {
-        let mut cmd = self.command(&["serve", "--listen", "127.0.0.1:0"]);
+        self.serve_with(&[])
+    }
+
+    /// [`Env::serve`] with more flags.
+    pub fn serve_with(&self, extra: &[&str]) -> Server {
+        let mut args = vec!["serve", "--listen", "127.0.0.1:0"];
+        args.extend_from_slice(extra);
+        let mut cmd = self.command(&args);
         cmd.stdout(Stdio::null()).stderr(Stdio::piped());
         let mut child = cmd.spawn().unwrap();
         let stderr = child.stderr.take().unwrap();
