@@ -48,6 +48,7 @@ pub async fn token(State(state): State<SigninState>, ctx: Ctx, body: Bytes) -> R
     let params = Params::parse(text);
     let result = match Params::repeated(text) {
         Some(name) => {
+            let name: String = name.chars().take(64).collect();
             Err(OAuthError::invalid_request(format!("{name} is given more than once")).into())
         }
         None => match authenticate_client(&state, &ctx, &params).await {
