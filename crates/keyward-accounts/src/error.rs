@@ -115,9 +115,10 @@ pub enum AccountsError {
         /// Authgear's `cause.kind`.
         kind: &'static str,
     },
-    /// keyward has no message transport to send a password with.
+    /// keyward has no message transport to reach this user with (no email
+    /// configured, or a phone-only user: keyward sends no SMS yet).
     #[error(
-        "keyward cannot send passwords: no email or SMS transport is configured; omit sendPassword and deliver the password yourself"
+        "keyward cannot send this password: no email transport is configured (keyward serve --smtp-url) or the user has only a phone number; omit sendPassword and deliver the password yourself"
     )]
     SendPasswordUnsupported,
     /// The user has no email or phone to send a password to.

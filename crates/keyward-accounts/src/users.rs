@@ -71,6 +71,41 @@ pub async fn refuse_send_password_to(tx: &mut Tx, project: &str, user_id: &str) 
     }
 }
 
+/// `sendPassword: true`: queue `password` to the user's email login ID
+/// (sent by the outbox, erased from it once sent). A user with only a phone
+/// number cannot be reached (`SendPasswordUnsupported`: no SMS yet), one
+/// with only a username has no target.
+pub async fn queue_password_message(
+    tx: &mut Tx,
+    actor: &Actor,
+    user_id: &str,
+    password: &str,
+) -> Result<()> {
+    let project = actor.project.as_str();
+    let logins = login_values(tx, project, user_id).await?;
+    let Some((_, email)) = logins.iter().find(|(k, _)| *k == LoginIdType::Email) else {
+        return Err(refuse_send_password(
+            logins.iter().any(|(k, _)| *k == LoginIdType::Phone),
+        ));
+    };
+    let message = keyward_store::OutgoingMessage {
+        id: uuid::Uuid::new_v4().to_string(),
+        project: project.to_owned(),
+        channel: "email".into(),
+        recipient: email.clone(),
+        kind: "send_password".into(),
+        subject: format!("Your {project} password"),
+        body: format!(
+            "An administrator of {project} set a password for your account:\n\n    {password}\n\n\
+             Sign in with it, then change it on your account page.\n"
+        ),
+        attempts: 0,
+    };
+    tx.enqueue_message(&message, actor.now.div_euclid(1_000_000))
+        .await?;
+    Ok(())
+}
+
 /// What `createUser` is given.
 pub struct NewUser {
     /// The first login ID.

@@ -201,13 +201,6 @@ pub struct SendResetPasswordMessageInput {
     login_id: ID,
 }
 
-/// The password to set, hashed before the transaction begins (tens of ms
-/// that should not hold SQLite's write lock).
-async fn hashed(r: &crate::RequestCtx, password: Option<&str>) -> AdminResult<String> {
-    let plain = password::new_or_generated(password)?;
-    Ok(password::hash(plain, r.hash_cost).await?)
-}
-
 /// User mutations.
 #[derive(Default)]
 pub struct UserMutation;
@@ -222,7 +215,8 @@ impl UserMutation {
     ) -> AdminResult<CreateUserPayload> {
         let r = req(ctx)?;
         let login = input.definition.login_id()?;
-        if input.send_password == Some(true) {
+        let send = input.send_password == Some(true);
+        if send && !r.email_enabled {
             return Err(accounts::refuse_send_password(login.kind != LoginIdType::Username).into());
         }
         let (valid_from, valid_until) = (
@@ -230,9 +224,15 @@ impl UserMutation {
             input.account_valid_until.map(|d| d.0),
         );
         accounts::check_new(valid_from, valid_until)?;
-        // `null`: no password; `""`: generated; else checked.
-        let password_hash = match input.password.as_deref() {
-            Some(p) => Some(hashed(r, Some(p)).await?),
+        // `null`: no password (generated when it is to be sent); `""`:
+        // generated; else checked. Hashed before the transaction begins:
+        // tens of ms that should not hold SQLite's write lock.
+        let plain = match (input.password.as_deref(), send) {
+            (None, false) => None,
+            (given, _) => Some(password::new_or_generated(given)?),
+        };
+        let password_hash = match &plain {
+            Some(p) => Some(password::hash(p.clone(), r.hash_cost).await?),
             None => None,
         };
         let new = NewUser {
@@ -243,6 +243,10 @@ impl UserMutation {
             valid_until,
         };
         let user = accounts::create(&mut *r.tx().await?, &r.actor, new).await?;
+        if let (true, Some(plain)) = (send, &plain) {
+            accounts::queue_password_message(&mut *r.tx().await?, &r.actor, &user.id, plain)
+                .await?;
+        }
         Ok(CreateUserPayload {
             user: UserNode(user),
         })
@@ -397,16 +401,21 @@ impl UserMutation {
     ) -> AdminResult<ResetPasswordPayload> {
         let r = req(ctx)?;
         let id = user_raw(&input.user_id)?;
-        if input.send_password == Some(true) {
+        let send = input.send_password == Some(true);
+        if send && !r.email_enabled {
             let mut tx = r.tx().await?;
             return Err(accounts::refuse_send_password_to(&mut tx, r.project(), &id)
                 .await
                 .into());
         }
-        let hash = hashed(r, input.password.as_deref()).await?;
+        let plain = password::new_or_generated(input.password.as_deref())?;
+        let hash = password::hash(plain.clone(), r.hash_cost).await?;
         let expired = input.set_password_expired == Some(true);
         let user =
             accounts::reset_password(&mut *r.tx().await?, &r.actor, &id, hash, expired).await?;
+        if send {
+            accounts::queue_password_message(&mut *r.tx().await?, &r.actor, &id, &plain).await?;
+        }
         Ok(ResetPasswordPayload {
             user: UserNode(user),
         })

@@ -21,6 +21,7 @@ on_sqlite!(
     forgot_password_by_email_end_to_end,
     admin_api_sends_reset_messages,
     a_message_survives_the_mail_server_being_down,
+    send_password_emails_the_new_password,
 );
 
 async fn with_mail(backend: Backend, smtp_url: &str) -> Option<TestServer> {
@@ -286,5 +287,71 @@ async fn a_message_survives_the_mail_server_being_down(backend: Backend) {
             .metrics()
             .await
             .contains("keyward_messages_total{outcome=\"sent\"} 1")
+    );
+}
+
+/// `createUser` / `resetPassword` with `sendPassword: true` email the
+/// password (generated when none is given) to the user's email login ID;
+/// it signs in. A phone-only user cannot be reached yet.
+async fn send_password_emails_the_new_password(backend: Backend) {
+    let sink = SmtpSink::start().await;
+    let Some(server) = with_mail(backend, &sink.url()).await else {
+        return;
+    };
+    let app = server.oauth_client(ClientType::Spa, SPA_CALLBACK).await;
+    let body = server
+        .run(
+            "mutation { createUser(input: {definition: {loginID: {key: \"email\", value: \"sent@example.com\"}}, sendPassword: true}) { user { id } } }",
+            json!({}),
+        )
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    let id = body["data"]["createUser"]["user"]["id"].clone();
+    let mail = sink.wait_for(1, Duration::from_secs(10)).await;
+    assert_eq!(mail.len(), 1);
+    assert!(
+        mail[0].contains("Subject: Your myapp password"),
+        "{}",
+        mail[0]
+    );
+    let password = mail[0]
+        .lines()
+        .find(|l| l.starts_with("    "))
+        .map(str::trim)
+        .unwrap()
+        .to_owned();
+    assert!(password.len() >= 8, "a generated password: {password}");
+    let mut b = server.browser();
+    let page = b
+        .sign_in(
+            &authorize_url(&b.issuer.clone(), &app, &Pkce::new(), &[]),
+            "sent@example.com",
+            &password,
+        )
+        .await;
+    assert_eq!(page.status, 303, "{}", page.body);
+
+    // resetPassword with a chosen password, sent too.
+    let body = server
+        .run(
+            "mutation($id: ID!) { resetPassword(input: {userID: $id, password: \"chosen by the admin\", sendPassword: true}) { user { id } } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    let mail = sink.wait_for(2, Duration::from_secs(10)).await;
+    assert!(mail[1].contains("    chosen by the admin"), "{}", mail[1]);
+
+    let body = server
+        .run(
+            "mutation { createUser(input: {definition: {loginID: {key: \"phone\", value: \"+14155550100\"}}, sendPassword: true}) { user { id } } }",
+            json!({}),
+        )
+        .await;
+    assert_error(&body, "Invalid", "SendPasswordUnsupported");
+    let body = server.run("{ users { totalCount } }", json!({})).await;
+    assert_eq!(
+        body["data"]["users"]["totalCount"], 1,
+        "the refused user was not kept"
     );
 }
