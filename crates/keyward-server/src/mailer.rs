@@ -1,9 +1,11 @@
 //! Delivering the outbox by email over SMTP (lettre): plain `smtp://` for a
 //! local relay, `smtp://…?tls=required` for STARTTLS, `smtps://` for TLS,
 //! with `user:password@` for authentication. One replica at a time
-//! delivers (the `outbox` lease); a message is marked sent only after the
-//! server accepted it, so a crash in between sends it again (at least
-//! once). Failures retry with exponential backoff (30 s doubling by
+//! delivers (the `outbox` lease), and each attempt first claims its message
+//! in the database, so a round that outlives its lease (a slow mail server)
+//! does not race another replica for the same message. A message is marked
+//! sent only after the server accepted it, so a crash in between sends it
+//! again (at least once). Failures retry with exponential backoff (30 s doubling by
 //! default, at most an hour between tries) and give up after [`MAX_ATTEMPTS`], writing
 //! `email.error` to the audit log and counting
 //! `keyward_messages_total{outcome="failed"}`. Bodies (which hold one-time
@@ -106,6 +108,16 @@ pub async fn deliver_due(state: &AppState, mailer: &Mailer) -> usize {
         }
     };
     for m in &due {
+        // One attempt at a time per message, whoever runs the round.
+        let until = keyward_store::now_secs() + 2 * SEND_TIMEOUT.as_secs() as i64;
+        match state.store().claim_message(&m.id, now, until).await {
+            Ok(true) => {}
+            Ok(false) => continue,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not claim a message; will retry");
+                continue;
+            }
+        }
         let outcome = if m.channel == "email" {
             mailer.send(m).await
         } else {

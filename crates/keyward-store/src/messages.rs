@@ -185,6 +185,25 @@ impl Store {
             .collect())
     }
 
+    /// Claim a due message for one delivery attempt: its next attempt moves
+    /// to `until`, so no other runner picks it up meanwhile (a round that
+    /// outlives its lease, a slow mail server). `false`: someone else has it.
+    pub async fn claim_message(&self, id: &str, now: i64, until: i64) -> Result<bool> {
+        let n = on_pool!(self, |pool, pg| {
+            sqlx::query(
+                "UPDATE outbox SET next_attempt_at = $3 \
+                 WHERE id = $1 AND status = 'pending' AND next_attempt_at <= $2",
+            )
+            .bind(id)
+            .bind(now)
+            .bind(until)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(n == 1)
+    }
+
     /// A message was delivered: keep the record, drop the body.
     pub async fn message_sent(&self, id: &str, now: i64) -> Result<()> {
         on_pool!(self, |pool, pg| {

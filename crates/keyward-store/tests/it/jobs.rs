@@ -141,6 +141,10 @@ async fn reset_codes_and_the_outbox(backend: Backend) {
     assert!(store.due_messages(129, 10).await.unwrap().is_empty());
     let due = store.due_messages(130, 10).await.unwrap();
     assert_eq!(due[0].attempts, 1);
+    // One runner claims it for an attempt; a second finds it taken.
+    assert!(store.claim_message("m1", 130, 190).await.unwrap());
+    assert!(!store.claim_message("m1", 130, 190).await.unwrap());
+    assert!(store.due_messages(189, 10).await.unwrap().is_empty());
     store.message_sent("m1", 131).await.unwrap();
     assert!(store.due_messages(10_000, 10).await.unwrap().is_empty());
     assert_eq!(
