@@ -41,7 +41,7 @@ pub async fn run_outbox(state: AppState, mailer: crate::mailer::Mailer) {
         let mailer = mailer.clone();
         async move {
             // Drain: a full batch means more may be due.
-            while crate::mailer::deliver_due(&s, &mailer).await >= 50 {}
+            while crate::mailer::deliver_due(&s, &mailer).await >= crate::mailer::BATCH as usize {}
         }
     })
     .await

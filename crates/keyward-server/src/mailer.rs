@@ -26,7 +26,7 @@ pub const MAX_ATTEMPTS: i64 = 8;
 /// Longest one delivery may take.
 const SEND_TIMEOUT: Duration = Duration::from_secs(30);
 /// Messages per round.
-const BATCH: i64 = 50;
+pub const BATCH: i64 = 50;
 
 /// An SMTP connection setting and the sender address.
 #[derive(Clone)]
