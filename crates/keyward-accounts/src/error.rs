@@ -20,6 +20,8 @@ pub enum ErrorKind {
     BadRequest,
     /// The caller may not do this.
     Forbidden,
+    /// Too many requests of this kind lately.
+    TooManyRequests,
     /// keyward failed, not the caller.
     Internal,
 }
@@ -157,6 +159,18 @@ pub enum AccountsError {
     /// The client is not linked to the resource.
     #[error("resource is not associated with the client")]
     ResourceNotAssociatedWithClient,
+    /// The user has an authenticator like this one already.
+    #[error("duplicated authenticator")]
+    DuplicatedAuthenticator {
+        /// `password`, `oob_otp_email` or `oob_otp_sms`.
+        kind_of: &'static str,
+    },
+    /// An MFA grace period must end between now and 90 days from now.
+    #[error("MFA grace period is invalid")]
+    MfaGracePeriodInvalid,
+    /// Too many messages to this recipient or from this project lately.
+    #[error("request rate limited")]
+    RateLimited,
     /// The store failed (keyward's failure; detail for the log only).
     #[error("store failure: {0}")]
     Store(StoreError),
@@ -187,7 +201,11 @@ impl AccountsError {
             UnknownRoles(_) => "RoleUnknownKeys",
             UnknownGroups(_) | UnknownRolesOfGroup(_) => "GroupUnknownKeys",
             UserIsAnonymized => "UserIsAnonymized",
-            DuplicatedIdentity { .. } | InvariantViolated { .. } => "InvariantViolated",
+            DuplicatedIdentity { .. }
+            | InvariantViolated { .. }
+            | DuplicatedAuthenticator { .. } => "InvariantViolated",
+            MfaGracePeriodInvalid => "MFAGracePeriodInvalid",
+            RateLimited => "RateLimited",
             DuplicateRoleKey => "RoleDuplicateKey",
             DuplicateGroupKey => "GroupDuplicateKey",
             PasswordTooShort { .. } => "PasswordPolicyViolated",
@@ -233,6 +251,7 @@ impl AccountsError {
                 ErrorKind::BadRequest
             }
             ResourceNotAssociatedWithClient => ErrorKind::Forbidden,
+            RateLimited => ErrorKind::TooManyRequests,
             Store(_) | Internal(_) => ErrorKind::Internal,
             _ => ErrorKind::Invalid,
         }
@@ -257,6 +276,9 @@ impl AccountsError {
                 "LoginIDTypeIncoming": login_type,
                 "IdentityTypeExisting": "login_id",
                 "LoginIDTypeExisting": login_type,
+            }),
+            DuplicatedAuthenticator { kind_of } => json!({
+                "cause": { "kind": "DuplicatedAuthenticator", "AuthenticatorType": kind_of }
             }),
             InvariantViolated { kind, .. } | BadWindow { kind } => {
                 json!({ "cause": { "kind": kind } })

@@ -11,7 +11,10 @@
 //!   user sign in now, and if not why" ([`status::may_sign_in`]);
 //! - roles and groups and their membership rules ([`roles`]);
 //! - carrying out scheduled deletions and anonymizations ([`scheduled`]);
-//! - password reset by a single-use code sent through the outbox ([`reset`]);
+//! - password reset by a single-use code sent through the outbox ([`reset`]),
+//!   the messages keyward sends and their rate limits ([`messages`]);
+//! - second factors: TOTP ([`totp`]), one-time codes ([`otp`]), recovery
+//!   codes, the MFA policy and grace periods ([`mfa`]);
 //! - API resources and scopes, and which clients may ask for them
 //!   ([`resources`]);
 //! - signing in with a password, lockout, sessions and refresh grants
@@ -37,6 +40,9 @@ pub mod identities;
 pub mod ids;
 pub mod lockout;
 pub mod loginid;
+pub mod messages;
+pub mod mfa;
+pub mod otp;
 pub mod password;
 pub mod profile;
 pub mod records;
@@ -49,6 +55,7 @@ pub mod sessions;
 pub mod signin;
 pub mod status;
 pub mod stdattrs;
+pub mod totp;
 pub mod users;
 
 pub use activity::ActivityType;

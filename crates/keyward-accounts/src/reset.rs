@@ -1,4 +1,4 @@
-//! Password reset by email: a single-use code (256 random bits, stored as
+//! Password reset by email or SMS: a single-use code (256 random bits, stored as
 //! its SHA-256) in a link that lives 20 minutes, queued in the outbox in
 //! the same transaction that made it. Whoever asks gets the same answer
 //! whether or not the address belongs to anyone; only the Admin API's
@@ -6,22 +6,18 @@
 //! password applies the policy, uses the code up, and ends every session
 //! of the user.
 
-use keyward_store::{OutgoingMessage, Store, Tx};
+use keyward_store::{Store, Tx};
 
 use crate::audit::Actor;
 use crate::error::{AccountsError, Result};
 use crate::loginid::LoginIdType;
+use crate::messages::{self, Message, Queued, Transports};
 use crate::password::{self, HashCost};
 use crate::records::insert_password;
 use crate::{secret, sessions, status, users};
 
 /// How long a reset link works (Authgear's default), seconds.
 pub const LINK_LIFETIME_SECS: i64 = 20 * 60;
-/// Reset messages one address may be sent per hour.
-pub const PER_RECIPIENT_PER_HOUR: i64 = 5;
-/// The outbox `kind` of reset messages.
-pub const KIND: &str = "forgot_password";
-
 /// What a reset request came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Requested {
@@ -30,45 +26,65 @@ pub enum Requested {
         /// Its outbox ID.
         message_id: String,
     },
-    /// No user has this email (or it may not sign in): nothing queued.
+    /// No user has this email or phone number (or may not sign in, or
+    /// keyward cannot send to it): nothing queued.
     NoSuchUser,
-    /// The address was sent too many already this hour: nothing queued.
+    /// The login ID is a phone number and no SMS webhook is configured.
+    SmsUnavailable,
+    /// A rate limit was reached: nothing queued.
     RateLimited,
 }
 
-/// Queue a reset message for the user whose email login ID is `email`.
-/// `link` makes the reset URL from the code.
+/// Queue a reset message for the user whose email or phone login ID is
+/// `login`, by email or SMS. `link` makes the reset URL from the code.
 pub async fn request(
     tx: &mut Tx,
     actor: &Actor,
-    email: &str,
+    login: &str,
+    transports: Transports,
     link: &(dyn Fn(&str) -> String + Sync),
 ) -> Result<Requested> {
     let project = actor.project.as_str();
-    let Some(user) = users::find_by_login(tx, project, LoginIdType::Email, email).await? else {
+    let mut found = None;
+    for kind in [LoginIdType::Email, LoginIdType::Phone] {
+        if let Some(user) = users::find_by_login(tx, project, kind, login).await? {
+            found = Some((kind, user));
+            break;
+        }
+    }
+    let Some((kind, user)) = found else {
         return Ok(Requested::NoSuchUser);
     };
     let now_micros = actor.now;
     if status::may_sign_in(&user, now_micros).is_err() {
         return Ok(Requested::NoSuchUser);
     }
+    let channel = match transports.channel_for(kind) {
+        Some(channel) => channel,
+        None if kind == LoginIdType::Phone => return Ok(Requested::SmsUnavailable),
+        // Without SMTP the address cannot be reached: as if unknown.
+        None => return Ok(Requested::NoSuchUser),
+    };
     let Some(recipient) = users::login_values(tx, project, &user.id)
         .await?
         .into_iter()
-        .find(|(kind, _)| *kind == LoginIdType::Email)
+        .find(|(k, _)| *k == kind)
         .map(|(_, value)| value)
     else {
         return Ok(Requested::NoSuchUser);
     };
     let now = now_micros.div_euclid(1_000_000);
-    if tx
-        .messages_sent_to(project, &recipient, KIND, now - 3600)
-        .await?
-        >= PER_RECIPIENT_PER_HOUR
-    {
-        return Ok(Requested::RateLimited);
-    }
     let code = secret::random_token()?;
+    let url = link(&code);
+    let message = Message::ForgotPassword {
+        link: &url,
+        minutes: LINK_LIFETIME_SECS / 60,
+    };
+    let Queued::Yes(message_id) =
+        messages::queue(tx, project, channel, &recipient, message, now).await?
+    else {
+        return Ok(Requested::RateLimited);
+    };
     tx.insert_reset_code(
         project,
         &secret::digest_hex(&code),
@@ -77,26 +93,7 @@ pub async fn request(
         now + LINK_LIFETIME_SECS,
     )
     .await?;
-    let message = OutgoingMessage {
-        id: uuid::Uuid::new_v4().to_string(),
-        project: project.to_owned(),
-        channel: "email".into(),
-        recipient,
-        kind: KIND.into(),
-        subject: format!("Reset your {project} password"),
-        body: format!(
-            "Someone asked to reset the password of your {project} account.\n\n\
-             To choose a new password, open this link within {} minutes:\n\n{}\n\n\
-             If it was not you, ignore this message: your password stays as it is.\n",
-            LINK_LIFETIME_SECS / 60,
-            link(&code)
-        ),
-        attempts: 0,
-    };
-    tx.enqueue_message(&message, now).await?;
-    Ok(Requested::Queued {
-        message_id: message.id,
-    })
+    Ok(Requested::Queued { message_id })
 }
 
 /// Whether `code` is a live reset code (for showing the form).

@@ -231,6 +231,11 @@ async fn failed(
     })
 }
 
+/// The client address of an end user's request ("" for other actors).
+pub(crate) fn address_of(actor: &Actor) -> String {
+    device_of(actor).ip
+}
+
 fn device_of(actor: &Actor) -> Device {
     match &actor.by {
         Initiator::EndUser { ip, user_agent, .. } => Device {

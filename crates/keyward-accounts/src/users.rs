@@ -10,6 +10,7 @@ use serde_json::{Map, Value, json};
 use crate::audit::{self, Actor, AuditEvent, user_snapshot};
 use crate::error::{AccountsError, Result};
 use crate::loginid::{self, LoginId, LoginIdType};
+use crate::messages::{self, Message, Queued, Transports};
 use crate::records::{add_identity, insert_password, sync_and_save};
 use crate::{ids, sessions, status, stdattrs};
 
@@ -80,30 +81,36 @@ pub async fn queue_password_message(
     actor: &Actor,
     user_id: &str,
     password: &str,
+    transports: Transports,
 ) -> Result<()> {
     let project = actor.project.as_str();
     let logins = login_values(tx, project, user_id).await?;
-    let Some((_, email)) = logins.iter().find(|(k, _)| *k == LoginIdType::Email) else {
-        return Err(refuse_send_password(
-            logins.iter().any(|(k, _)| *k == LoginIdType::Phone),
-        ));
+    let target = logins.iter().find_map(|(kind, value)| {
+        transports
+            .channel_for(*kind)
+            .map(|channel| (channel, value.clone()))
+    });
+    let Some((channel, recipient)) = target else {
+        return Err(refuse_send_password(logins.iter().any(|(k, _)| {
+            matches!(k, LoginIdType::Email | LoginIdType::Phone)
+        })));
     };
-    let message = keyward_store::OutgoingMessage {
-        id: uuid::Uuid::new_v4().to_string(),
-        project: project.to_owned(),
-        channel: "email".into(),
-        recipient: email.clone(),
-        kind: "send_password".into(),
-        subject: format!("Your {project} password"),
-        body: format!(
-            "An administrator of {project} set a password for your account:\n\n    {password}\n\n\
-             Sign in with it, then change it on your account page.\n"
-        ),
-        attempts: 0,
-    };
-    tx.enqueue_message(&message, actor.now.div_euclid(1_000_000))
-        .await?;
-    Ok(())
+    let message = Message::SendPassword { password };
+    // An administrator's explicit request is not held to the per-recipient
+    // limit of end-user requests, but it is still counted by the project's.
+    match messages::queue(
+        tx,
+        project,
+        channel,
+        &recipient,
+        message,
+        actor.now.div_euclid(1_000_000),
+    )
+    .await?
+    {
+        Queued::Yes(_) => Ok(()),
+        Queued::RateLimited => Err(AccountsError::RateLimited),
+    }
 }
 
 /// What `createUser` is given.

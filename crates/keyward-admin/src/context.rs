@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use keyward_accounts::messages::Transports;
 use keyward_accounts::{Actor, HashCost, Initiator};
 use keyward_store::{Store, Tx};
 use tokio::sync::{MappedMutexGuard, Mutex, MutexGuard};
@@ -53,8 +54,9 @@ pub struct RequestCtx {
     pub hash_cost: HashCost,
     /// Signs `createSession`'s access tokens (absent: the mutation fails).
     pub session_issuer: Option<Arc<dyn SessionIssuer>>,
-    /// The server can send email (`sendResetPasswordMessage`).
-    pub email_enabled: bool,
+    /// How the server can reach users (`sendResetPasswordMessage`,
+    /// `sendPassword`); a project may add its own SMS webhook.
+    pub transports: Transports,
     store: Store,
     write: bool,
     tx: Mutex<Option<Tx>>,
@@ -93,7 +95,7 @@ impl RequestCtx {
             actor,
             hash_cost,
             session_issuer: None,
-            email_enabled: false,
+            transports: Transports::default(),
             store,
             write,
             tx: Mutex::new(None),
@@ -107,10 +109,16 @@ impl RequestCtx {
         self
     }
 
-    /// With email sending available (or not).
-    pub fn with_email(mut self, enabled: bool) -> Self {
-        self.email_enabled = enabled;
+    /// With the server's message transports.
+    pub fn with_transports(mut self, transports: Transports) -> Self {
+        self.transports = transports;
         self
+    }
+
+    /// The transports that reach this project's users.
+    pub async fn project_transports(&self) -> AdminResult<Transports> {
+        let mut tx = self.tx().await?;
+        Ok(self.transports.of_project(&mut tx, self.project()).await?)
     }
 
     /// The project ID.

@@ -105,6 +105,7 @@ impl From<AccountsError> for AdminError {
             ErrorKind::NotFound => "NotFound",
             ErrorKind::BadRequest => "BadRequest",
             ErrorKind::Forbidden => "Forbidden",
+            ErrorKind::TooManyRequests => "TooManyRequest",
             ErrorKind::Internal => {
                 tracing::error!(error = %e, "keyward failed in an Admin API request");
                 return AdminError(Repr::Internal);

@@ -113,6 +113,15 @@ impl Default for Config {
 }
 
 impl Config {
+    /// What the server itself can send (a project's own SMS webhook adds
+    /// to it).
+    pub fn transports(&self) -> keyward_accounts::messages::Transports {
+        keyward_accounts::messages::Transports {
+            email: self.mailer.is_some(),
+            sms: false,
+        }
+    }
+
     /// Defaults with a faster change watcher, for tests.
     pub fn for_test() -> Self {
         Config {

@@ -96,7 +96,7 @@ impl AppState {
                 hash_cost: config.password_hash_cost,
                 failures_per_ip: config.signin_failures_per_ip,
                 failures_per_login: config.signin_failures_per_login,
-                email_enabled: config.mailer.is_some(),
+                transports: config.transports(),
                 ..SigninSettings::default()
             },
         );

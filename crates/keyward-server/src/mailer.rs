@@ -171,7 +171,8 @@ async fn audit_delivery(
         now: state.clock().now_micros(),
         by: Initiator::System,
     };
-    let event = AuditEvent::EmailDelivery {
+    let event = AuditEvent::MessageDelivery {
+        sms: m.channel == "sms",
         recipient: m.recipient.clone(),
         kind: m.kind.clone(),
         error: error.map(str::to_owned),

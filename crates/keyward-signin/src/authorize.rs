@@ -532,10 +532,10 @@ pub async fn login_page(
         .as_ref()
         .and_then(|a| a.login_hint.clone())
         .unwrap_or_default();
-    render_form(&state, &ctx, authz.as_ref(), &hint, None, StatusCode::OK)
+    render_form(&state, &ctx, authz.as_ref(), &hint, None, StatusCode::OK).await
 }
 
-fn render_form(
+async fn render_form(
     state: &SigninState,
     ctx: &Ctx,
     authz: Option<&AuthzRequest>,
@@ -547,6 +547,10 @@ fn render_form(
         Ok(t) => t,
         Err(e) => return e.into_response(),
     };
+    let forgot_password = match state.transports(&ctx.tenant.project).await {
+        Ok(t) => t.email || t.sms,
+        Err(e) => return e.into_response(),
+    };
     let page = pages::login(pages::LoginPage {
         project: &ctx.tenant.project,
         client_name: authz.map(|a| a.client.name.as_str()),
@@ -555,7 +559,7 @@ fn render_form(
         error,
         forwarded: authz.map(|a| a.forwarded.as_slice()).unwrap_or_default(),
         redirect_uri: authz.map(|a| a.redirect_uri.as_str()),
-        forgot_password: state.settings().email_enabled,
+        forgot_password,
     });
     with_cookies((status, page), set_cookie.into_iter().collect())
 }
@@ -589,7 +593,8 @@ pub async fn login(State(state): State<SigninState>, ctx: Ctx, body: Bytes) -> R
             &login_id,
             Some("Enter your email, phone number or username, and your password."),
             StatusCode::BAD_REQUEST,
-        );
+        )
+        .await;
     }
     let project = ctx.tenant.project.clone();
     if !state.throttle().allows(&project, &ctx.device.ip, &login_id) {
@@ -603,7 +608,7 @@ pub async fn login(State(state): State<SigninState>, ctx: Ctx, body: Bytes) -> R
     match sign_in(&state, &ctx, authz.as_ref(), &login_id, password).await {
         Ok(SignInResult::Done(r)) => error::no_store(r),
         Ok(SignInResult::Refused(outcome)) => {
-            refused(&state, &ctx, authz.as_ref(), &login_id, outcome)
+            refused(&state, &ctx, authz.as_ref(), &login_id, outcome).await
         }
         Err(e) => e.into_response(),
     }
@@ -694,7 +699,7 @@ async fn sign_in(
     Ok(SignInResult::Done(with_cookies(response, cookies)))
 }
 
-fn refused(
+async fn refused(
     state: &SigninState,
     ctx: &Ctx,
     authz: Option<&AuthzRequest>,
@@ -713,6 +718,7 @@ fn refused(
                 Some("Incorrect email, phone number, username or password."),
                 StatusCode::UNAUTHORIZED,
             )
+            .await
         }
         Outcome::Locked { until } => {
             state.throttle().fail(project, &ctx.device.ip, login_id);

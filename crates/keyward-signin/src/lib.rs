@@ -39,6 +39,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use keyward_accounts::messages::Transports;
 use keyward_accounts::{HashCost, SharedClock};
 use keyward_store::{MasterKey, Store};
 
@@ -78,9 +79,9 @@ pub struct SigninSettings {
     /// Seconds between publishing a new signing key and signing with it,
     /// when a project gets its first key (0: at once).
     pub first_key_delay_secs: i64,
-    /// The server can send email: the sign-in page offers "Forgot your
-    /// password?".
-    pub email_enabled: bool,
+    /// What the server can send (email over SMTP, SMS through a webhook);
+    /// a project's own SMS webhook adds to it.
+    pub transports: Transports,
 }
 
 impl Default for SigninSettings {
@@ -94,7 +95,7 @@ impl Default for SigninSettings {
             failures_per_login: 10,
             failure_window_secs: 60,
             first_key_delay_secs: 0,
-            email_enabled: false,
+            transports: Transports::default(),
         }
     }
 }
@@ -149,6 +150,16 @@ impl SigninState {
 
     pub(crate) fn settings(&self) -> &SigninSettings {
         &self.inner.settings
+    }
+
+    /// What can reach the users of `project`.
+    pub(crate) async fn transports(&self, project: &str) -> Result<Transports, DoorError> {
+        Ok(self
+            .inner
+            .settings
+            .transports
+            .of_project_in(&self.inner.store, project)
+            .await?)
     }
 
     /// The projects' signing keys.

@@ -10,6 +10,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use keyward_accounts::audit::Actor;
+use keyward_accounts::messages::Transports;
 use keyward_accounts::reset::{self, Reset};
 use maud::html;
 
@@ -56,10 +57,11 @@ fn form(
 
 /// `GET /forgot_password`.
 pub async fn forgot_page(State(state): State<SigninState>, ctx: Ctx) -> Response {
-    if !state.settings().email_enabled {
-        return unavailable(&ctx);
+    match state.transports(&ctx.tenant.project).await {
+        Ok(t) if t.email || t.sms => forgot_form(&ctx, None, StatusCode::OK),
+        Ok(_) => unavailable(&ctx),
+        Err(e) => e.into_response(),
     }
-    forgot_form(&ctx, None, StatusCode::OK)
 }
 
 fn forgot_form(ctx: &Ctx, error: Option<&str>, status: StatusCode) -> Response {
@@ -68,12 +70,12 @@ fn forgot_form(ctx: &Ctx, error: Option<&str>, status: StatusCode) -> Response {
         "Reset your password",
         |csrf| {
             html! {
-                p { "Enter the email address of your account. We will send you a link to choose a new password." }
+                p { "Enter the email address or phone number of your account. We will send it a link to choose a new password." }
                 @if let Some(e) = error { p.error role="alert" id="email-error" { (e) } }
                 form method="post" action="/forgot_password" {
                     input type="hidden" name="csrf" value=(csrf);
-                    label for="email" { "Email" }
-                    input id="email" name="email" type="email" autocomplete="email" required autofocus
+                    label for="email" { "Email or phone number" }
+                    input id="email" name="email" type="text" autocomplete="username" required autofocus
                         aria-describedby=[error.map(|_| "email-error")];
                     button type="submit" { "Send the link" }
                 }
@@ -86,9 +88,11 @@ fn forgot_form(ctx: &Ctx, error: Option<&str>, status: StatusCode) -> Response {
 
 /// `POST /forgot_password`.
 pub async fn forgot(State(state): State<SigninState>, ctx: Ctx, body: Bytes) -> Response {
-    if !state.settings().email_enabled {
-        return unavailable(&ctx);
-    }
+    let transports = match state.transports(&ctx.tenant.project).await {
+        Ok(t) if t.email || t.sms => t,
+        Ok(_) => return unavailable(&ctx),
+        Err(e) => return e.into_response(),
+    };
     let form = Params::parse(std::str::from_utf8(&body).unwrap_or_default());
     if !csrf::check(&ctx, form.get("csrf")) {
         return expired_form(&ctx);
@@ -97,7 +101,7 @@ pub async fn forgot(State(state): State<SigninState>, ctx: Ctx, body: Bytes) -> 
     if email.is_empty() || email.len() > 320 {
         return forgot_form(
             &ctx,
-            Some("Enter your email address."),
+            Some("Enter your email address or phone number."),
             StatusCode::BAD_REQUEST,
         );
     }
@@ -113,18 +117,23 @@ pub async fn forgot(State(state): State<SigninState>, ctx: Ctx, body: Bytes) -> 
     // Counted like a failure: bounds how fast one address can be probed or
     // one mailbox flooded, whatever the answer.
     state.throttle().fail(&project, &ctx.device.ip, &email);
-    match request(&state, &ctx, &email).await {
+    match request(&state, &ctx, &email, transports).await {
         Ok(()) => pages::message(
             StatusCode::OK,
             &project,
-            "Check your email",
-            "If an account uses this address, we have sent it a link to choose a new password. The link works for 20 minutes.",
+            "Check your messages",
+            "If an account uses this address or number, we have sent it a link to choose a new password. The link works for 20 minutes.",
         ),
         Err(e) => e.into_response(),
     }
 }
 
-async fn request(state: &SigninState, ctx: &Ctx, email: &str) -> Result<(), DoorError> {
+async fn request(
+    state: &SigninState,
+    ctx: &Ctx,
+    login: &str,
+    transports: Transports,
+) -> Result<(), DoorError> {
     let actor = Actor {
         project: ctx.tenant.project.clone(),
         now: state.now_micros(),
@@ -134,7 +143,7 @@ async fn request(state: &SigninState, ctx: &Ctx, email: &str) -> Result<(), Door
     let link = move |code: &str| format!("{issuer}/reset_password?code={code}");
     let mut tx = state.store().begin().await?;
     // Whatever came of it, the answer is the same.
-    let _ = reset::request(&mut tx, &actor, email, &link).await?;
+    let _ = reset::request(&mut tx, &actor, login, transports, &link).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -177,9 +186,6 @@ pub async fn reset_page(
     ctx: Ctx,
     RawQuery(query): RawQuery,
 ) -> Response {
-    if !state.settings().email_enabled {
-        return unavailable(&ctx);
-    }
     let params = Params::parse(query.as_deref().unwrap_or_default());
     let code = params.get("code").unwrap_or_default();
     match reset::code_is_live(state.store(), &ctx.tenant.project, code, state.now()).await {
@@ -191,9 +197,6 @@ pub async fn reset_page(
 
 /// `POST /reset_password`.
 pub async fn reset(State(state): State<SigninState>, ctx: Ctx, body: Bytes) -> Response {
-    if !state.settings().email_enabled {
-        return unavailable(&ctx);
-    }
     let form = Params::parse(std::str::from_utf8(&body).unwrap_or_default());
     if !csrf::check(&ctx, form.get("csrf")) {
         return expired_form(&ctx);

@@ -1,5 +1,7 @@
 //! Per-project account settings: the grace periods of scheduled deletion
-//! and anonymization, and whether the Admin API may create sessions.
+//! and anonymization, whether the Admin API may create sessions, the
+//! second-factor policy, whether end users may sign up, and where the
+//! project's text messages go.
 
 use crate::error::{Result, StoreError};
 use crate::{Store, Tx};
@@ -13,6 +15,44 @@ pub struct AccountSettings {
     pub anonymization_grace_days: u32,
     /// Whether `createSession` may issue tokens (off by default).
     pub create_session_enabled: bool,
+    /// Whether and when sign-in asks for a second factor.
+    pub mfa_policy: MfaPolicy,
+    /// Whether end users may sign up (off by default).
+    pub signup_enabled: bool,
+}
+
+/// A project's second-factor policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MfaPolicy {
+    /// Never asked, and not offered on the account page.
+    Off,
+    /// Asked of users who enrolled one (Authgear's `if_exists`).
+    #[default]
+    Optional,
+    /// Every user needs one; a user without one signs in only during an
+    /// MFA grace period, and is then sent to enrol.
+    Required,
+}
+
+impl MfaPolicy {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MfaPolicy::Off => "off",
+            MfaPolicy::Optional => "optional",
+            MfaPolicy::Required => "required",
+        }
+    }
+
+    /// From the stored name.
+    pub fn parse(s: &str) -> Option<MfaPolicy> {
+        match s {
+            "off" => Some(MfaPolicy::Off),
+            "optional" => Some(MfaPolicy::Optional),
+            "required" => Some(MfaPolicy::Required),
+            _ => None,
+        }
+    }
 }
 
 impl Default for AccountSettings {
@@ -21,6 +61,8 @@ impl Default for AccountSettings {
             deletion_grace_days: 30,
             anonymization_grace_days: 30,
             create_session_enabled: false,
+            mfa_policy: MfaPolicy::Optional,
+            signup_enabled: false,
         }
     }
 }
@@ -45,21 +87,24 @@ impl AccountSettings {
 impl Tx {
     /// A project's account settings.
     pub async fn account_settings(&mut self, project: &str) -> Result<AccountSettings> {
-        let row: Option<(i64, i64, bool)> = on_tx!(self, |conn, pg| {
+        let row: Option<(i64, i64, bool, String, bool)> = on_tx!(self, |conn, pg| {
             sqlx::query_as(
-                "SELECT deletion_grace_days, anonymization_grace_days, create_session_enabled \
-                 FROM projects WHERE id = $1",
+                "SELECT deletion_grace_days, anonymization_grace_days, create_session_enabled, \
+                    mfa_policy, signup_enabled FROM projects WHERE id = $1",
             )
             .bind(project)
             .fetch_optional(&mut *conn)
             .await?
         });
-        let (deletion, anonymization, create_session) =
+        let (deletion, anonymization, create_session, mfa, signup) =
             row.ok_or_else(|| StoreError::ProjectNotFound(project.to_owned()))?;
         Ok(AccountSettings {
             deletion_grace_days: u32::try_from(deletion).unwrap_or(30),
             anonymization_grace_days: u32::try_from(anonymization).unwrap_or(30),
             create_session_enabled: create_session,
+            mfa_policy: MfaPolicy::parse(&mfa)
+                .ok_or_else(|| StoreError::Corrupt(format!("unknown MFA policy {mfa:?}")))?,
+            signup_enabled: signup,
         })
     }
 
@@ -69,12 +114,14 @@ impl Tx {
         let n = on_tx!(self, |conn, pg| {
             sqlx::query(
                 "UPDATE projects SET deletion_grace_days = $2, anonymization_grace_days = $3, \
-                    create_session_enabled = $4 WHERE id = $1",
+                    create_session_enabled = $4, mfa_policy = $5, signup_enabled = $6 WHERE id = $1",
             )
             .bind(project)
             .bind(i64::from(s.deletion_grace_days))
             .bind(i64::from(s.anonymization_grace_days))
             .bind(s.create_session_enabled)
+            .bind(s.mfa_policy.as_str())
+            .bind(s.signup_enabled)
             .execute(&mut *conn)
             .await?
             .rows_affected()
@@ -86,7 +133,50 @@ impl Tx {
     }
 }
 
+impl Tx {
+    /// Where this project's text messages go, when it overrides the
+    /// server's default.
+    pub async fn sms_webhook_url(&mut self, project: &str) -> Result<Option<String>> {
+        let row: Option<(Option<String>,)> = on_tx!(self, |conn, pg| {
+            sqlx::query_as("SELECT sms_webhook_url FROM projects WHERE id = $1")
+                .bind(project)
+                .fetch_optional(&mut *conn)
+                .await?
+        });
+        Ok(row
+            .ok_or_else(|| StoreError::ProjectNotFound(project.to_owned()))?
+            .0)
+    }
+
+    /// Set or clear the project's SMS webhook.
+    pub async fn set_sms_webhook_url(&mut self, project: &str, url: Option<&str>) -> Result<()> {
+        let n = on_tx!(self, |conn, pg| {
+            sqlx::query("UPDATE projects SET sms_webhook_url = $2 WHERE id = $1")
+                .bind(project)
+                .bind(url)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected()
+        });
+        if n == 0 {
+            return Err(StoreError::ProjectNotFound(project.to_owned()));
+        }
+        Ok(())
+    }
+}
+
 impl Store {
+    /// [`Tx::sms_webhook_url`] in a read transaction.
+    pub async fn sms_webhook_url(&self, project: &str) -> Result<Option<String>> {
+        Ok(in_tx!(read self, |tx| tx.sms_webhook_url(project).await?))
+    }
+
+    /// [`Tx::set_sms_webhook_url`] in its own transaction.
+    pub async fn set_sms_webhook_url(&self, project: &str, url: Option<&str>) -> Result<()> {
+        in_tx!(self, |tx| tx.set_sms_webhook_url(project, url).await?);
+        Ok(())
+    }
+
     /// [`Tx::account_settings`] in a read transaction.
     pub async fn account_settings(&self, project: &str) -> Result<AccountSettings> {
         Ok(in_tx!(read self, |tx| tx.account_settings(project).await?))

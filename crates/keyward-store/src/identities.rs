@@ -314,6 +314,18 @@ impl Tx {
         Ok(row.map(password_from_row))
     }
 
+    /// Delete one password authenticator.
+    pub async fn delete_password(&mut self, project: &str, id: &str) -> Result<()> {
+        on_tx!(self, |conn, pg| {
+            sqlx::query("DELETE FROM password_authenticators WHERE project_id = $1 AND id = $2")
+                .bind(project)
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+        });
+        Ok(())
+    }
+
     /// Delete every password of a user.
     pub async fn delete_passwords_of(&mut self, project: &str, user_id: &str) -> Result<()> {
         on_tx!(self, |conn, pg| {

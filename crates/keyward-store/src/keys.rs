@@ -280,7 +280,7 @@ impl Store {
     }
 
     /// Re-seal every stored private key (Admin API keys and OIDC signing
-    /// keys) under `new`, in one transaction: all
+    /// keys) and TOTP secret under `new`, in one transaction: all
     /// keys move to the new master key, or (on any failure, such as `old`
     /// not being the key they are sealed with) none does. Returns how many
     /// keys were re-sealed.
@@ -319,8 +319,9 @@ impl Store {
             });
         }
         let signing = tx.reseal_signing_keys(old, new).await?;
+        let totp = tx.reseal_totp_secrets(old, new).await?;
         tx.commit().await?;
-        Ok(rows.len() as u64 + signing)
+        Ok(rows.len() as u64 + signing + totp)
     }
 
     /// Record that `kid` was used at `at` (Unix seconds). Never moves the

@@ -97,7 +97,8 @@ macro_rules! bind_args {
     }};
 }
 
-/// Per-project account settings (grace periods, `createSession`).
+/// Per-project account settings (grace periods, `createSession`, second
+/// factors, sign-up, the SMS webhook).
 pub mod account_settings;
 /// The audit log.
 pub mod audit;
@@ -133,6 +134,9 @@ pub mod resources;
 pub mod roles;
 /// Sealing private keys under the master key.
 pub mod seal;
+/// Second factors, recovery codes, one-time codes, sign-in challenges,
+/// sign-ups awaiting their code.
+pub mod second_factors;
 /// Bulk seeding of synthetic users (benchmarks).
 pub mod seed;
 /// End-user sessions, offline grants and authorization codes.
@@ -154,7 +158,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-pub use account_settings::AccountSettings;
+pub use account_settings::{AccountSettings, MfaPolicy};
 pub use audit::{AuditEntry, AuditFilter};
 pub use authorizations::Authorization;
 pub use clients::{ClientSecret, ClientType, OAuthClient};
@@ -173,6 +177,7 @@ pub use projects::{
 pub use resources::{Resource, Scope};
 pub use roles::{Catalog, Entry};
 pub use seal::MasterKey;
+pub use second_factors::{Authenticator, Challenge, OtpCode, Signup};
 pub use sessions::{AuthorizationCode, IdpSession, OfflineGrant};
 pub use signing_keys::{RETIRED_KEY_GRACE_SECS, SigningKeyEntry};
 pub use tx::Tx;

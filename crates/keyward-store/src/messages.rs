@@ -85,6 +85,19 @@ impl Tx {
         }))
     }
 
+    /// How many messages the project queued since `since`.
+    pub async fn messages_of_project_since(&mut self, project: &str, since: i64) -> Result<i64> {
+        Ok(on_tx!(self, |conn, pg| {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM outbox WHERE project_id = $1 AND created_at >= $2",
+            )
+            .bind(project)
+            .bind(since)
+            .fetch_one(&mut *conn)
+            .await?
+        }))
+    }
+
     /// Store a reset code (its digest) for `user_id`.
     pub async fn insert_reset_code(
         &mut self,

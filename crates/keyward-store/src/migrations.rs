@@ -52,6 +52,11 @@ const SQLITE: Embedded = &[
         "messages",
         include_str!("../migrations/sqlite/0008_messages.sql"),
     ),
+    (
+        9,
+        "second_factors",
+        include_str!("../migrations/sqlite/0009_second_factors.sql"),
+    ),
 ];
 const POSTGRES: Embedded = &[
     (
@@ -93,6 +98,11 @@ const POSTGRES: Embedded = &[
         8,
         "messages",
         include_str!("../migrations/postgres/0008_messages.sql"),
+    ),
+    (
+        9,
+        "second_factors",
+        include_str!("../migrations/postgres/0009_second_factors.sql"),
     ),
 ];
 

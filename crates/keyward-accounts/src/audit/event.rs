@@ -281,9 +281,11 @@ pub enum AuditEvent {
         /// The login ID given.
         login_id: String,
     },
-    /// A queued email was delivered (`email.sent`) or given up
-    /// (`email.error`).
-    EmailDelivery {
+    /// A queued message was delivered (`email.sent`, `sms.sent`) or given
+    /// up (`email.error`, `sms.error`).
+    MessageDelivery {
+        /// `email` or `sms`.
+        sms: bool,
         /// To whom.
         recipient: String,
         /// What (`forgot_password`).
@@ -368,6 +370,37 @@ pub enum AuditEvent {
     },
     /// `revokeAllSessions`.
     RevokeAllSessions,
+    /// `createAuthenticator`.
+    CreateAuthenticator {
+        /// The user.
+        user: Value,
+        /// The authenticator created.
+        authenticator: Value,
+    },
+    /// `deleteAuthenticator`.
+    DeleteAuthenticator {
+        /// The user.
+        user: Value,
+        /// The authenticator deleted.
+        authenticator: Value,
+    },
+    /// `generateOOBOTPCode` (the code is not recorded; no user).
+    GenerateOobOtpCode {
+        /// The target given.
+        target: String,
+        /// `login` or `verification`.
+        purpose: &'static str,
+    },
+    /// A wrong second factor at sign-in.
+    SecondFactorFailed {
+        /// Which.
+        method: crate::mfa::Method,
+    },
+    /// An end user signed up (`user.created`).
+    SignedUp {
+        /// The user ([`user_snapshot`]).
+        user: Value,
+    },
 }
 
 impl AuditEvent {
@@ -447,8 +480,31 @@ impl AuditEvent {
             UserAnonymized { .. } => A::UserAnonymized,
             Resources { activity, .. } => activity.activity_type(),
             SendResetPasswordMessage { .. } => A::AdminApiMutationSendResetPasswordMessageExecuted,
-            EmailDelivery { error: None, .. } => A::EmailSent,
-            EmailDelivery { error: Some(_), .. } => A::EmailError,
+            MessageDelivery {
+                sms: false,
+                error: None,
+                ..
+            } => A::EmailSent,
+            MessageDelivery {
+                sms: false,
+                error: Some(_),
+                ..
+            } => A::EmailError,
+            MessageDelivery {
+                sms: true,
+                error: None,
+                ..
+            } => A::SmsSent,
+            MessageDelivery {
+                sms: true,
+                error: Some(_),
+                ..
+            } => A::SmsError,
+            CreateAuthenticator { .. } => A::AdminApiMutationCreateAuthenticatorExecuted,
+            DeleteAuthenticator { .. } => A::AdminApiMutationDeleteAuthenticatorExecuted,
+            GenerateOobOtpCode { .. } => A::AdminApiMutationGenerateOobOtpCodeExecuted,
+            SecondFactorFailed { method } => method.failed_activity(),
+            SignedUp { .. } => A::UserCreated,
             DeleteAuthorization { .. } => A::AdminApiMutationDeleteAuthorizationExecuted,
             CreateSession { .. } => A::AdminApiMutationCreateSessionExecuted,
             M2mTokenCreated { .. } => A::M2mTokenCreated,
@@ -619,11 +675,25 @@ impl AuditEvent {
             } => json!({"group_id": group_id, "role_ids": role_ids}),
             Resources { payload, .. } => payload.clone(),
             SendResetPasswordMessage { login_id } => json!({ "login_id": login_id }),
-            EmailDelivery {
+            MessageDelivery {
                 recipient,
                 kind,
                 error,
+                ..
             } => json!({"recipient": recipient, "type": kind, "error": error}),
+            CreateAuthenticator {
+                user,
+                authenticator,
+            }
+            | DeleteAuthenticator {
+                user,
+                authenticator,
+            } => json!({"user": user, "authenticator": authenticator}),
+            GenerateOobOtpCode { target, purpose } => {
+                json!({"target": target, "purpose": purpose})
+            }
+            SecondFactorFailed { .. } => json!({}),
+            SignedUp { user } => json!({ "user": user }),
             DeleteAuthorization { authorization } => json!({ "authorization": authorization }),
             CreateSession { user, session } => json!({"user": user, "session": session}),
             M2mTokenCreated {

@@ -19,7 +19,7 @@ pub use role::{GroupNode, RoleNode};
 pub use user::{UserNode, UserSortBy, user_raw};
 
 use async_graphql::{Context, Enum, ID, Interface, Object, SimpleObject};
-use keyward_store::{Identity, PasswordAuthenticator};
+use keyward_store::{Authenticator, Identity, PasswordAuthenticator};
 use serde_json::{Map, Value};
 
 use crate::connection::Named;
@@ -109,10 +109,14 @@ pub async fn resolve(r: &RequestCtx, id: &str) -> AdminResult<Option<Node>> {
             .identity(project, &raw)
             .await
             .map(|i| i.map(|i| Node::Identity(IdentityNode(i)))),
-        "Authenticator" => tx
-            .password(project, &raw)
-            .await
-            .map(|p| p.map(|p| Node::Authenticator(AuthenticatorNode(p)))),
+        "Authenticator" => match tx.password(project, &raw).await {
+            Ok(Some(p)) => Ok(Some(Node::Authenticator(AuthenticatorNode::password(p)))),
+            Ok(None) => tx
+                .authenticator(project, &raw)
+                .await
+                .map(|a| a.map(|a| Node::Authenticator(AuthenticatorNode::other(a)))),
+            Err(e) => Err(e),
+        },
         "Role" => tx
             .entry(project, keyward_store::Catalog::Roles, &raw)
             .await
@@ -293,9 +297,62 @@ impl IdentityNode {
     }
 }
 
-/// A primary password.
+/// An authenticator: a primary password (its own table) or any other.
 #[derive(Clone)]
-pub struct AuthenticatorNode(pub PasswordAuthenticator);
+pub struct AuthenticatorNode {
+    /// The authenticator.
+    pub a: Authenticator,
+    /// When a password must be changed (primary passwords).
+    pub expire_after: Option<i64>,
+}
+
+impl AuthenticatorNode {
+    /// A primary password.
+    pub fn password(p: PasswordAuthenticator) -> Self {
+        AuthenticatorNode {
+            expire_after: p.expire_after,
+            a: Authenticator {
+                id: p.id,
+                user_id: p.user_id,
+                kind_of: "password".into(),
+                kind: "primary".into(),
+                target: None,
+                display_name: None,
+                password_hash: None,
+                is_default: false,
+                created_at: p.created_at,
+                updated_at: p.updated_at,
+            },
+        }
+    }
+
+    /// Any other authenticator.
+    pub fn other(a: Authenticator) -> Self {
+        AuthenticatorNode {
+            a,
+            expire_after: None,
+        }
+    }
+
+    /// Its type.
+    pub fn type_(&self) -> AuthenticatorType {
+        match self.a.kind_of.as_str() {
+            "totp" => AuthenticatorType::Totp,
+            "oob_otp_email" => AuthenticatorType::OobOtpEmail,
+            "oob_otp_sms" => AuthenticatorType::OobOtpSms,
+            _ => AuthenticatorType::Password,
+        }
+    }
+
+    /// Its kind.
+    pub fn kind_(&self) -> AuthenticatorKind {
+        if self.a.kind == "secondary" {
+            AuthenticatorKind::Secondary
+        } else {
+            AuthenticatorKind::Primary
+        }
+    }
+}
 
 impl Named for AuthenticatorNode {
     const NAME: &'static str = "Authenticator";
@@ -305,38 +362,53 @@ impl Named for AuthenticatorNode {
 impl AuthenticatorNode {
     /// The ID of an object
     pub async fn id(&self) -> ID {
-        ID(ids::encode("Authenticator", &self.0.id))
+        ID(ids::encode("Authenticator", &self.a.id))
     }
     /// The creation time of entity
     pub async fn created_at(&self) -> DateTime {
-        DateTime(self.0.created_at)
+        DateTime(self.a.created_at)
     }
     /// The update time of entity
     pub async fn updated_at(&self) -> DateTime {
-        DateTime(self.0.updated_at)
+        DateTime(self.a.updated_at)
     }
-    /// Always PASSWORD in keyward.
+    /// PASSWORD, TOTP, OOB_OTP_EMAIL or OOB_OTP_SMS.
     #[graphql(name = "type")]
     async fn kind_of(&self) -> AuthenticatorType {
-        AuthenticatorType::Password
+        self.type_()
     }
-    /// Always PRIMARY in keyward.
+    /// PRIMARY or SECONDARY.
     async fn kind(&self) -> AuthenticatorKind {
-        AuthenticatorKind::Primary
+        self.kind_()
     }
-    /// Whether this is the default secondary authenticator (never, for a
-    /// primary password).
+    /// Whether this is the user's default second factor.
     async fn is_default(&self) -> bool {
-        false
+        self.a.is_default
     }
     /// When the password must be changed.
     async fn expire_after(&self) -> Option<DateTime> {
-        at(self.0.expire_after)
+        at(self.expire_after)
     }
-    /// A password's claims are empty.
+    /// Authgear's claims of the authenticator (a password has none),
+    /// optionally only those named.
     async fn claims(&self, names: Option<Vec<String>>) -> AuthenticatorClaims {
-        let _ = names;
-        AuthenticatorClaims(Value::Object(Map::new()))
+        let mut all = Map::new();
+        let claim = match self.a.kind_of.as_str() {
+            "oob_otp_email" => Some(("https://authgear.com/claims/oob_otp/email", &self.a.target)),
+            "oob_otp_sms" => Some(("https://authgear.com/claims/oob_otp/phone", &self.a.target)),
+            "totp" => Some((
+                "https://authgear.com/claims/totp/display_name",
+                &self.a.display_name,
+            )),
+            _ => None,
+        };
+        if let Some((name, Some(value))) = claim {
+            all.insert(name.into(), Value::String(value.clone()));
+        }
+        if let Some(names) = names {
+            all.retain(|k, _| names.contains(k));
+        }
+        AuthenticatorClaims(Value::Object(all))
     }
 }
 

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, Enum, ID, Object};
 use keyward_accounts::{ids, status, stdattrs};
-use keyward_store::{Catalog, Entry, PasswordAuthenticator, User};
+use keyward_store::{Catalog, Entry, User};
 use serde_json::{Map, Value, json};
 
 use super::{
@@ -114,8 +114,14 @@ impl UserNode {
         at(self.0.account_valid_until)
     }
     /// The end of the MFA grace period (none)
-    async fn mfa_grace_period_end_at(&self) -> Option<DateTime> {
-        None
+    async fn mfa_grace_period_end_at(&self, ctx: &Context<'_>) -> AdminResult<Option<DateTime>> {
+        let r = req(ctx)?;
+        let end = r
+            .tx()
+            .await?
+            .mfa_grace_period_end(r.project(), &self.0.id)
+            .await?;
+        Ok(at(end))
     }
     /// The user's standard attributes, with `email_verified`,
     /// `phone_number_verified` and `updated_at`
@@ -217,14 +223,13 @@ impl UserNode {
         first: Option<i32>,
         last: Option<i32>,
     ) -> AdminResult<Option<Connection<AuthenticatorNode>>> {
-        let wanted = matches!(authenticator_kind, None | Some(AuthenticatorKind::Primary))
-            && matches!(authenticator_type, None | Some(AuthenticatorType::Password));
-        let list = if wanted {
-            self.passwords_of(ctx).await?
-        } else {
-            Vec::new()
-        };
-        let list = list.into_iter().map(AuthenticatorNode).collect();
+        let list = self
+            .authenticators_of(ctx)
+            .await?
+            .into_iter()
+            .filter(|a| authenticator_kind.is_none_or(|k| a.kind_() == k))
+            .filter(|a| authenticator_type.is_none_or(|t| a.type_() == t))
+            .collect();
         Ok(Some(Connection::from_list(
             list,
             &PageArgs::new(after, before, first, last),
@@ -232,41 +237,70 @@ impl UserNode {
     }
     /// The primary password authenticator
     async fn primary_password(&self, ctx: &Context<'_>) -> AdminResult<Option<AuthenticatorNode>> {
-        Ok(self
-            .passwords_of(ctx)
-            .await?
-            .into_iter()
-            .next()
-            .map(AuthenticatorNode))
+        self.first_of(ctx, AuthenticatorKind::Primary, AuthenticatorType::Password)
+            .await
     }
-    /// The secondary password authenticator (none in keyward)
-    async fn secondary_password(&self) -> Option<AuthenticatorNode> {
-        None
+    /// The secondary password authenticator
+    async fn secondary_password(
+        &self,
+        ctx: &Context<'_>,
+    ) -> AdminResult<Option<AuthenticatorNode>> {
+        self.first_of(
+            ctx,
+            AuthenticatorKind::Secondary,
+            AuthenticatorType::Password,
+        )
+        .await
     }
-    /// The primary passwordless via email authenticator (none in keyward)
+    /// The primary passwordless via email authenticator
     #[graphql(name = "primaryOOBOTPEmailAuthenticator")]
-    async fn primary_oob_otp_email_authenticator(&self) -> Option<AuthenticatorNode> {
-        None
+    async fn primary_oob_otp_email_authenticator(
+        &self,
+        ctx: &Context<'_>,
+    ) -> AdminResult<Option<AuthenticatorNode>> {
+        self.first_of(
+            ctx,
+            AuthenticatorKind::Primary,
+            AuthenticatorType::OobOtpEmail,
+        )
+        .await
     }
-    /// The primary passwordless via phone authenticator (none in keyward)
+    /// The primary passwordless via phone authenticator
     #[graphql(name = "primaryOOBOTPSMSAuthenticator")]
-    async fn primary_oob_otp_sms_authenticator(&self) -> Option<AuthenticatorNode> {
-        None
+    async fn primary_oob_otp_sms_authenticator(
+        &self,
+        ctx: &Context<'_>,
+    ) -> AdminResult<Option<AuthenticatorNode>> {
+        self.first_of(
+            ctx,
+            AuthenticatorKind::Primary,
+            AuthenticatorType::OobOtpSms,
+        )
+        .await
     }
-    /// Secondary email OTP authenticators (none in keyward)
+    /// Secondary email OTP authenticators
     #[graphql(name = "secondaryOOBOTPEmailAuthenticators")]
-    async fn secondary_oob_otp_email_authenticators(&self) -> Vec<AuthenticatorNode> {
-        Vec::new()
+    async fn secondary_oob_otp_email_authenticators(
+        &self,
+        ctx: &Context<'_>,
+    ) -> AdminResult<Vec<AuthenticatorNode>> {
+        self.all_of(ctx, AuthenticatorType::OobOtpEmail).await
     }
-    /// Secondary SMS OTP authenticators (none in keyward)
+    /// Secondary SMS OTP authenticators
     #[graphql(name = "secondaryOOBOTPSMSAuthenticators")]
-    async fn secondary_oob_otp_sms_authenticators(&self) -> Vec<AuthenticatorNode> {
-        Vec::new()
+    async fn secondary_oob_otp_sms_authenticators(
+        &self,
+        ctx: &Context<'_>,
+    ) -> AdminResult<Vec<AuthenticatorNode>> {
+        self.all_of(ctx, AuthenticatorType::OobOtpSms).await
     }
-    /// Secondary TOTP authenticators (none in keyward)
+    /// Secondary TOTP authenticators
     #[graphql(name = "secondaryTOTPAuthenticators")]
-    async fn secondary_totp_authenticators(&self) -> Vec<AuthenticatorNode> {
-        Vec::new()
+    async fn secondary_totp_authenticators(
+        &self,
+        ctx: &Context<'_>,
+    ) -> AdminResult<Vec<AuthenticatorNode>> {
+        self.all_of(ctx, AuthenticatorType::Totp).await
     }
     /// The list of first party app sessions
     async fn sessions(
@@ -395,9 +429,44 @@ impl UserNode {
         Ok(list.into_iter().map(IdentityNode).collect())
     }
 
-    async fn passwords_of(&self, ctx: &Context<'_>) -> AdminResult<Vec<PasswordAuthenticator>> {
+    /// Every authenticator of the user, oldest first (then by ID).
+    async fn authenticators_of(&self, ctx: &Context<'_>) -> AdminResult<Vec<AuthenticatorNode>> {
         let r = req(ctx)?;
-        let list = r.tx().await?.passwords_of(r.project(), &self.0.id).await;
-        Ok(list?)
+        let mut tx = r.tx().await?;
+        let passwords = tx.passwords_of(r.project(), &self.0.id).await?;
+        let others = tx.authenticators_of(r.project(), &self.0.id).await?;
+        let mut all: Vec<AuthenticatorNode> = passwords
+            .into_iter()
+            .map(AuthenticatorNode::password)
+            .chain(others.into_iter().map(AuthenticatorNode::other))
+            .collect();
+        all.sort_by(|a, b| (a.a.created_at, &a.a.id).cmp(&(b.a.created_at, &b.a.id)));
+        Ok(all)
+    }
+
+    async fn first_of(
+        &self,
+        ctx: &Context<'_>,
+        kind: AuthenticatorKind,
+        kind_of: AuthenticatorType,
+    ) -> AdminResult<Option<AuthenticatorNode>> {
+        Ok(self
+            .authenticators_of(ctx)
+            .await?
+            .into_iter()
+            .find(|a| a.kind_() == kind && a.type_() == kind_of))
+    }
+
+    async fn all_of(
+        &self,
+        ctx: &Context<'_>,
+        kind_of: AuthenticatorType,
+    ) -> AdminResult<Vec<AuthenticatorNode>> {
+        Ok(self
+            .authenticators_of(ctx)
+            .await?
+            .into_iter()
+            .filter(|a| a.kind_() == AuthenticatorKind::Secondary && a.type_() == kind_of)
+            .collect())
     }
 }

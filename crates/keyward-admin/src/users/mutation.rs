@@ -216,7 +216,8 @@ impl UserMutation {
         let r = req(ctx)?;
         let login = input.definition.login_id()?;
         let send = input.send_password == Some(true);
-        if send && !r.email_enabled {
+        let transports = r.project_transports().await?;
+        if send && transports.channel_for(login.kind).is_none() {
             return Err(accounts::refuse_send_password(login.kind != LoginIdType::Username).into());
         }
         let (valid_from, valid_until) = (
@@ -244,7 +245,8 @@ impl UserMutation {
         };
         let user = accounts::create(&mut *r.tx().await?, &r.actor, new).await?;
         if let (true, Some(plain)) = (send, &plain) {
-            accounts::queue_password_message(&mut *r.tx().await?, &r.actor, &user.id, plain)
+            let mut tx = r.tx().await?;
+            accounts::queue_password_message(&mut tx, &r.actor, &user.id, plain, transports)
                 .await?;
         }
         Ok(CreateUserPayload {
@@ -364,17 +366,25 @@ impl UserMutation {
                 .info(serde_json::json!({"cause": {"kind": cause}}))
         };
         let issuer = r.session_issuer.as_ref().map(|i| i.issuer(r.project()));
-        let (true, Some(issuer)) = (r.email_enabled, issuer) else {
+        let transports = r.project_transports().await?;
+        let (true, Some(issuer)) = (transports.email || transports.sms, issuer) else {
             return Err(failed("forgot password is disabled", "FeatureDisabled"));
         };
         let link =
             move |code: &str| format!("{issuer}/reset_password?code={code}&x_from_admin_api=true");
         let login_id = input.login_id.0.clone();
-        let outcome = reset::request(&mut *r.tx().await?, &r.actor, &login_id, &link).await?;
+        let outcome =
+            reset::request(&mut *r.tx().await?, &r.actor, &login_id, transports, &link).await?;
         match outcome {
             Requested::Queued { .. } => {}
             Requested::NoSuchUser => {
                 return Err(failed("specified user not found", "UserNotFound"));
+            }
+            Requested::SmsUnavailable => {
+                return Err(AdminError::forbidden(
+                    "SMSNotSupported",
+                    "no SMS webhook is configured for this project",
+                ));
             }
             Requested::RateLimited => {
                 return Err(AdminError::too_many_requests(
@@ -402,7 +412,8 @@ impl UserMutation {
         let r = req(ctx)?;
         let id = user_raw(&input.user_id)?;
         let send = input.send_password == Some(true);
-        if send && !r.email_enabled {
+        let transports = r.project_transports().await?;
+        if send && !transports.email && !transports.sms {
             let mut tx = r.tx().await?;
             return Err(accounts::refuse_send_password_to(&mut tx, r.project(), &id)
                 .await
@@ -414,7 +425,8 @@ impl UserMutation {
         let user =
             accounts::reset_password(&mut *r.tx().await?, &r.actor, &id, hash, expired).await?;
         if send {
-            accounts::queue_password_message(&mut *r.tx().await?, &r.actor, &id, &plain).await?;
+            let mut tx = r.tx().await?;
+            accounts::queue_password_message(&mut tx, &r.actor, &id, &plain, transports).await?;
         }
         Ok(ResetPasswordPayload {
             user: UserNode(user),

@@ -191,7 +191,7 @@ async fn handle(
             ),
         )
         .with_session_issuer(Arc::new(issuer))
-        .with_email(state.config().mailer.is_some()),
+        .with_transports(state.config().transports()),
     );
     let mut response = state.schema().execute(request.data(ctx.clone())).await;
     let Some(ctx) = Arc::into_inner(ctx) else {

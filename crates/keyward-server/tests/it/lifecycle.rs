@@ -288,6 +288,7 @@ async fn without_grace(server: &TestServer) {
                 deletion_grace_days: 0,
                 anonymization_grace_days: 0,
                 create_session_enabled: false,
+                ..AccountSettings::default()
             },
         )
         .await
