@@ -36,6 +36,7 @@ macro_rules! on_sqlite {
 mod admin;
 mod api;
 mod auth;
+mod authenticators;
 mod authorizations;
 mod fuzz_graphql;
 mod hostile;
