@@ -511,6 +511,13 @@ pub async fn confirm_totp(
     Ok(Enrolled::Done(codes))
 }
 
+/// A user's second factors (TOTP and code authenticators), oldest first.
+pub async fn factors_of(tx: &mut Tx, project: &str, user_id: &str) -> Result<Vec<Authenticator>> {
+    let mut all = tx.authenticators_of(project, user_id).await?;
+    all.retain(is_second_factor);
+    Ok(all)
+}
+
 /// A user removes one of their own second factors (the account page).
 /// The last one cannot go while the policy requires one.
 pub async fn remove_own(tx: &mut Tx, project: &str, user_id: &str, id: &str) -> Result<()> {

@@ -17,18 +17,19 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use keyward_accounts::audit::Actor;
+use keyward_accounts::mfa::{self, SecondStep};
 use keyward_accounts::sessions::{self, SessionRef};
 use keyward_accounts::signin::{self, Outcome, PASSWORD_AMR};
 use keyward_accounts::{clients, secret};
-use keyward_store::{AuthorizationCode, IdpSession, OAuthClient, Tx};
+use keyward_store::{AuthorizationCode, IdpSession, OAuthClient, Tx, User};
 use serde_json::json;
 
 use crate::SigninState;
 use crate::discovery::SCOPES;
 use crate::error::DoorError;
-use crate::pages;
 use crate::request::{Ctx, Params, SESSION_COOKIE, cookie, with_cookies};
 use crate::{csrf, error};
+use crate::{pages, second_factor};
 
 /// Authorization codes live this long (seconds).
 pub const CODE_LIFETIME_SECS: i64 = 300;
@@ -632,7 +633,6 @@ async fn sign_in(
         now: state.now_micros(),
         by: ctx.initiator(authz.map(|a| a.client.client_id.as_str())),
     };
-    let now = state.now();
     // The password is verified before the write transaction begins.
     let checked = signin::check_password(
         state.store(),
@@ -649,29 +649,46 @@ async fn sign_in(
         tx.commit().await?;
         return Ok(SignInResult::Refused(outcome));
     };
-    let amr = PASSWORD_AMR.join(" ");
+    let step = mfa::second_step(&mut tx, project, &user.id, actor.now).await?;
+    if step != SecondStep::None {
+        let page = second_factor::begin(&mut tx, state, ctx, authz, &user, step).await?;
+        tx.commit().await?;
+        return Ok(SignInResult::Done(page));
+    }
+    let response = complete(&mut tx, state, ctx, authz, &user, &PASSWORD_AMR).await?;
+    tx.commit().await?;
+    Ok(SignInResult::Done(response))
+}
+
+/// The end of a sign-in (after the password, and the second factor when
+/// one was asked for): the IdP session when one is kept, the audit entry
+/// and `lastLoginAt`, then the client's code or the account page.
+pub(crate) async fn complete(
+    tx: &mut Tx,
+    state: &SigninState,
+    ctx: &Ctx,
+    authz: Option<&AuthzRequest>,
+    user: &User,
+    amr: &[&str],
+) -> Result<Response, DoorError> {
+    let project = ctx.tenant.project.as_str();
+    let actor = Actor {
+        project: project.to_owned(),
+        now: state.now_micros(),
+        by: ctx.initiator(authz.map(|a| a.client.client_id.as_str())),
+    };
+    let now = state.now();
+    let amr_text = amr.join(" ");
     // The account page always needs the IdP session; an app only when it
     // asked for single sign-on, or a third-party app (its consent form is
     // answered with the session).
     let keep_session = authz.is_none_or(|a| a.sso || a.client.client_type.is_third_party());
     let mut cookies = Vec::new();
     let session = if keep_session {
-        let (session, token) = sessions::create_idp_session(
-            &mut tx,
-            project,
-            &user.id,
-            &PASSWORD_AMR,
-            now,
-            &ctx.device,
-        )
-        .await?;
-        signin::record_authenticated(
-            &mut tx,
-            &actor,
-            &user,
-            SessionRef::Idp(session.id.clone()).raw(),
-        )
-        .await?;
+        let (session, token) =
+            sessions::create_idp_session(tx, project, &user.id, amr, now, &ctx.device).await?;
+        signin::record_authenticated(tx, &actor, user, SessionRef::Idp(session.id.clone()).raw())
+            .await?;
         cookies.push(cookie(
             SESSION_COOKIE,
             &token,
@@ -689,14 +706,13 @@ async fn sign_in(
                 user_id: &user.id,
                 session: session.as_ref(),
                 auth_time: now,
-                amr: &amr,
+                amr: &amr_text,
             };
-            deliver(&mut tx, state, ctx, a, who).await?
+            deliver(tx, state, ctx, a, who).await?
         }
         None => Redirect::to("/settings").into_response(),
     };
-    tx.commit().await?;
-    Ok(SignInResult::Done(with_cookies(response, cookies)))
+    Ok(with_cookies(response, cookies))
 }
 
 async fn refused(
@@ -722,17 +738,7 @@ async fn refused(
         }
         Outcome::Locked { until } => {
             state.throttle().fail(project, &ctx.device.ip, login_id);
-            let wait = (until - state.now()).max(1);
-            pages::message(
-                StatusCode::TOO_MANY_REQUESTS,
-                project,
-                "Account locked",
-                &format!(
-                    "This account has been locked due to too many failed attempts. Try again in {} (at {} UTC).",
-                    pages::duration(wait),
-                    pages::timestamp(until)
-                ),
-            )
+            locked_page(state, project, until)
         }
         Outcome::Blocked(refusal) => pages::message(
             StatusCode::FORBIDDEN,
@@ -744,4 +750,19 @@ async fn refused(
             DoorError::Internal("unreachable sign-in outcome".into()).into_response()
         }
     }
+}
+
+/// The answer while an account is locked (until `until`, Unix seconds).
+pub(crate) fn locked_page(state: &SigninState, project: &str, until: i64) -> Response {
+    let wait = (until - state.now()).max(1);
+    pages::message(
+        StatusCode::TOO_MANY_REQUESTS,
+        project,
+        "Account locked",
+        &format!(
+            "This account has been locked due to too many failed attempts. Try again in {} (at {} UTC).",
+            pages::duration(wait),
+            pages::timestamp(until)
+        ),
+    )
 }

@@ -15,6 +15,7 @@
 //! the answer. It never reads the Host header itself: the server resolves
 //! the project and hands it over as a [`Tenant`] request extension.
 
+mod account_mfa;
 mod authorize;
 mod consent;
 mod cors;
@@ -24,8 +25,10 @@ mod error;
 mod keys;
 mod logout;
 mod pages;
+mod qr;
 mod request;
 mod reset;
+mod second_factor;
 mod settings;
 mod throttle;
 mod token;
@@ -108,6 +111,7 @@ pub struct SigninState {
 
 struct Inner {
     store: Store,
+    master: Option<Arc<MasterKey>>,
     clock: SharedClock,
     settings: SigninSettings,
     keys: SigningKeys,
@@ -125,7 +129,12 @@ impl SigninState {
     ) -> Self {
         SigninState {
             inner: Arc::new(Inner {
-                keys: SigningKeys::new(store.clone(), master_key, settings.first_key_delay_secs),
+                keys: SigningKeys::new(
+                    store.clone(),
+                    master_key.clone(),
+                    settings.first_key_delay_secs,
+                ),
+                master: master_key,
                 throttle: throttle::Throttle::new(&settings),
                 store,
                 clock,
@@ -136,6 +145,11 @@ impl SigninState {
 
     pub(crate) fn store(&self) -> &Store {
         &self.inner.store
+    }
+
+    /// The master key (TOTP secrets are sealed under it).
+    pub(crate) fn master(&self) -> Result<&MasterKey, DoorError> {
+        self.inner.master.as_deref().ok_or(DoorError::NoMasterKey)
     }
 
     /// Now, Unix microseconds.
@@ -192,6 +206,10 @@ pub fn router() -> Router<SigninState> {
             get(authorize::authorize).post(authorize::authorize),
         )
         .route("/login", get(authorize::login_page).post(authorize::login))
+        .route("/login/mfa", post(second_factor::answer))
+        .route("/login/mfa/send", post(second_factor::send))
+        .route("/login/mfa/enrol", post(second_factor::enrol))
+        .route("/login/mfa/continue", post(second_factor::proceed))
         .route("/consent", post(consent::answer))
         .route(
             "/forgot_password",
@@ -219,6 +237,15 @@ pub fn router() -> Router<SigninState> {
         .route("/logout", post(logout::confirm))
         .route("/settings", get(settings::page))
         .route("/settings/password", post(settings::change_password))
+        .route(
+            "/settings/mfa/totp",
+            get(account_mfa::totp_page).post(account_mfa::totp_confirm),
+        )
+        .route(
+            "/settings/mfa/recovery",
+            post(account_mfa::new_recovery_codes),
+        )
+        .route("/settings/mfa/remove", post(account_mfa::remove))
         .route("/settings/sessions/revoke", post(settings::revoke_session))
         .route(
             "/settings/sessions/revoke-others",

@@ -147,6 +147,22 @@ pub fn page(project: &str, title: &str, body: Markup) -> Response {
     frame(project, title, body).into_response()
 }
 
+/// A page of the sign-in flow whose forms may end in a redirect to the
+/// client at `redirect_uri` (when there is one).
+pub fn flow_page(
+    status: StatusCode,
+    project: &str,
+    title: &str,
+    body: Markup,
+    redirect_uri: Option<&str>,
+) -> Response {
+    let response = (status, frame(project, title, body)).into_response();
+    match redirect_uri {
+        Some(target) => with_csp(response, &csp_with_target(target)),
+        None => response,
+    }
+}
+
 /// A page with one message.
 pub fn message(status: StatusCode, project: &str, title: &str, text: &str) -> Response {
     (status, frame(project, title, html! { p { (text) } })).into_response()

@@ -7,16 +7,17 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use keyward_accounts::audit::{self, Actor, AuditEvent};
+use keyward_accounts::mfa;
 use keyward_accounts::sessions::{self, SessionRef, SessionView};
 use keyward_accounts::signin::{self, PasswordChange};
-use keyward_store::{IdpSession, User};
+use keyward_store::{IdpSession, MfaPolicy, User};
 use maud::html;
 
 use crate::error::DoorError;
 use crate::request::{Ctx, Params, SESSION_COOKIE, with_cookies};
-use crate::{SigninState, csrf, pages};
+use crate::{SigninState, account_mfa, csrf, pages};
 
-async fn signed_in(
+pub(crate) async fn signed_in(
     state: &SigninState,
     ctx: &Ctx,
 ) -> Result<Option<(IdpSession, User)>, DoorError> {
@@ -35,7 +36,11 @@ pub async fn page(State(state): State<SigninState>, ctx: Ctx) -> Response {
     render(&state, &ctx, None).await
 }
 
-async fn render(state: &SigninState, ctx: &Ctx, notice: Option<(bool, &str)>) -> Response {
+pub(crate) async fn render(
+    state: &SigninState,
+    ctx: &Ctx,
+    notice: Option<(bool, &str)>,
+) -> Response {
     let (session, user) = match signed_in(state, ctx).await {
         Ok(Some(found)) => found,
         Ok(None) => return Redirect::to("/login").into_response(),
@@ -46,8 +51,13 @@ async fn render(state: &SigninState, ctx: &Ctx, notice: Option<(bool, &str)>) ->
             let mut tx = state.store().begin_read().await?;
             let list = sessions::list(&mut tx, &ctx.tenant.project, &user.id, state.now()).await?;
             let identities = tx.identities_of(&ctx.tenant.project, &user.id).await?;
+            let factors = mfa::factors_of(&mut tx, &ctx.tenant.project, &user.id).await?;
+            let policy = tx.account_settings(&ctx.tenant.project).await?.mfa_policy;
+            let left = tx
+                .recovery_codes_left(&ctx.tenant.project, &user.id)
+                .await?;
             tx.commit().await?;
-            Ok::<_, DoorError>((list, identities))
+            Ok::<_, DoorError>((list, identities, factors, left, policy))
         };
         match result.await {
             Ok(l) => l,
@@ -59,7 +69,7 @@ async fn render(state: &SigninState, ctx: &Ctx, notice: Option<(bool, &str)>) ->
         Err(e) => return e.into_response(),
     };
     let current = SessionRef::Idp(session.id.clone());
-    let (sessions_list, identities) = list;
+    let (sessions_list, identities, factors, recovery_left, policy) = list;
     let name = user
         .standard_attributes
         .get("name")
@@ -86,6 +96,9 @@ async fn render(state: &SigninState, ctx: &Ctx, notice: Option<(bool, &str)>) ->
             label for="new" { "New password" }
             input id="new" name="new" type="password" autocomplete="new-password" required minlength="8";
             button type="submit" { "Change password" }
+        }
+        @if policy != MfaPolicy::Off {
+            (account_mfa::section(&token, &factors, recovery_left))
         }
         h2 { "Signed-in devices" }
         table {
@@ -141,7 +154,7 @@ fn describe(s: &SessionView) -> String {
     }
 }
 
-async fn form_of(ctx: &Ctx, body: &Bytes) -> Result<Params, Response> {
+pub(crate) async fn form_of(ctx: &Ctx, body: &Bytes) -> Result<Params, Response> {
     let params = Params::parse(std::str::from_utf8(body).unwrap_or_default());
     if csrf::check(ctx, params.get("csrf")) {
         Ok(params)
@@ -155,7 +168,7 @@ async fn form_of(ctx: &Ctx, body: &Bytes) -> Result<Params, Response> {
     }
 }
 
-fn actor(state: &SigninState, ctx: &Ctx) -> Actor {
+pub(crate) fn actor(state: &SigninState, ctx: &Ctx) -> Actor {
     Actor {
         project: ctx.tenant.project.clone(),
         now: state.now_micros(),

@@ -141,10 +141,29 @@ impl Page {
             .map(|(_, v)| v)
     }
 
+    /// The hidden inputs of the page's first form posting to `action`
+    /// (pages with several forms: each has its own hidden fields).
+    pub fn form(&self, action: &str) -> Vec<(String, String)> {
+        let marker = format!("action=\"{action}\"");
+        let Some(start) = self.body.find(&marker) else {
+            panic!("no form posting to {action}: {}", self.body);
+        };
+        let end = self.body[start..]
+            .find("</form>")
+            .map_or(self.body.len(), |e| start + e);
+        hidden_inputs(&self.body[start..end])
+    }
+
     /// Every `<input type="hidden">` of the page, in order.
     pub fn inputs(&self) -> Vec<(String, String)> {
+        hidden_inputs(&self.body)
+    }
+}
+
+fn hidden_inputs(body: &str) -> Vec<(String, String)> {
+    {
         let mut out = Vec::new();
-        for tag in self.body.split("<input").skip(1) {
+        for tag in body.split("<input").skip(1) {
             let tag = tag.split('>').next().unwrap_or_default();
             if !tag.contains("type=\"hidden\"") {
                 continue;

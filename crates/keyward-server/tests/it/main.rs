@@ -43,6 +43,7 @@ mod hostile;
 mod http;
 mod lifecycle;
 mod limits;
+mod mfa;
 mod oidc_client;
 mod outage;
 mod portal;

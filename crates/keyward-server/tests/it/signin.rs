@@ -41,12 +41,12 @@ on_sqlite!(
     web_sdk_cors_and_logout_by_revoking_the_refresh_token,
 );
 
-fn claims_of(jwt: &str) -> Value {
+pub fn claims_of(jwt: &str) -> Value {
     let payload = jwt.split('.').nth(1).unwrap();
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
 }
 
-async fn token_request(b: &Browser, form: &[(&str, &str)]) -> (u16, Value) {
+pub async fn token_request(b: &Browser, form: &[(&str, &str)]) -> (u16, Value) {
     let r = b
         .http
         .post(format!("{}/oauth2/token", b.issuer))

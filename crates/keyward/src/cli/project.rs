@@ -1,5 +1,5 @@
 use clap::Subcommand;
-use keyward_store::{LimitsChange, parse_rate_limit};
+use keyward_store::{LimitsChange, MfaPolicy, parse_rate_limit};
 
 use keyward_token::GeneratedKeyPair;
 
@@ -78,6 +78,16 @@ pub enum ProjectCommand {
         /// (`on`), or refuse it (`off`, the default, as in Authgear).
         #[arg(long, value_name = "on|off", value_parser = parse_switch)]
         admin_create_session: Option<bool>,
+        /// Two-step verification: `off` (never asked), `optional` (asked of
+        /// users who set up a second factor; the default) or `required`
+        /// (users without one sign in only during an MFA grace period,
+        /// and are then sent to set one up).
+        #[arg(long, value_name = "off|optional|required", value_parser = parse_mfa_policy)]
+        mfa_policy: Option<MfaPolicy>,
+        /// Let end users create their own accounts at /signup (`on`), or
+        /// not (`off`, the default).
+        #[arg(long, value_name = "on|off", value_parser = parse_switch)]
+        signup: Option<bool>,
     },
 }
 
@@ -113,6 +123,11 @@ fn parse_switch(text: &str) -> Result<bool, String> {
         "off" | "false" => Ok(false),
         _ => Err("expected `on` or `off`".into()),
     }
+}
+
+fn parse_mfa_policy(text: &str) -> Result<MfaPolicy, String> {
+    MfaPolicy::parse(&text.to_ascii_lowercase())
+        .ok_or_else(|| "expected `off`, `optional` or `required`".into())
 }
 
 fn rate_text(rate: Option<u32>) -> String {
@@ -182,10 +197,14 @@ pub async fn run(global: &Global, cmd: ProjectCommand) -> anyhow::Result<()> {
             deletion_grace_days,
             anonymization_grace_days,
             admin_create_session,
+            mfa_policy,
+            signup,
         } => {
             let accounts_named = deletion_grace_days.is_some()
                 || anonymization_grace_days.is_some()
-                || admin_create_session.is_some();
+                || admin_create_session.is_some()
+                || mfa_policy.is_some()
+                || signup.is_some();
             let lockout_named = lockout_max_attempts.is_some()
                 || lockout_history.is_some()
                 || lockout_min_duration.is_some()
@@ -210,7 +229,8 @@ pub async fn run(global: &Global, cmd: ProjectCommand) -> anyhow::Result<()> {
                 anyhow::bail!(
                     "nothing to change: name at least one of --max-token-lifetime, --key-rate-limit, \
                      --project-rate-limit, --replay-guard, --domain, --remove-domain, --lockout-*, \
-                     --deletion-grace-days, --anonymization-grace-days, --admin-create-session"
+                     --deletion-grace-days, --anonymization-grace-days, --admin-create-session, \
+                     --mfa-policy, --signup"
                 );
             }
             let add: Vec<String> = add_domains
@@ -245,6 +265,8 @@ pub async fn run(global: &Global, cmd: ProjectCommand) -> anyhow::Result<()> {
                 a.anonymization_grace_days =
                     anonymization_grace_days.unwrap_or(a.anonymization_grace_days);
                 a.create_session_enabled = admin_create_session.unwrap_or(a.create_session_enabled);
+                a.mfa_policy = mfa_policy.unwrap_or(a.mfa_policy);
+                a.signup_enabled = signup.unwrap_or(a.signup_enabled);
                 tx.set_account_settings(&id, &a).await?;
             }
             for d in &remove {
@@ -286,15 +308,15 @@ pub async fn run(global: &Global, cmd: ProjectCommand) -> anyhow::Result<()> {
                     "sign-in: custom domains [{}]; lockout {lock}",
                     domains.join(", ")
                 );
+                let switch = |on: bool| if on { "on" } else { "off" };
                 eprintln!(
-                    "accounts: deletion after {} days, anonymization after {} days; createSession {}",
+                    "accounts: deletion after {} days, anonymization after {} days; createSession {}; \
+                     two-step verification {}; sign-up {}",
                     accounts.deletion_grace_days,
                     accounts.anonymization_grace_days,
-                    if accounts.create_session_enabled {
-                        "on"
-                    } else {
-                        "off"
-                    }
+                    switch(accounts.create_session_enabled),
+                    accounts.mfa_policy.as_str(),
+                    switch(accounts.signup_enabled)
                 );
             }
         }
