@@ -73,6 +73,9 @@ pub struct Config {
     /// Outgoing email (password reset); `None`: the server sends no
     /// email and offers nothing that needs it.
     pub mailer: Option<crate::mailer::Mailer>,
+    /// Where text messages go for projects without their own SMS
+    /// webhook (an http(s) URL; see [`crate::sms`]). Default none.
+    pub sms_webhook_url: Option<String>,
     /// How often a replica looks for messages to deliver. Default 1 s.
     pub outbox_interval: Duration,
     /// The first retry of an undelivered message waits this long, each
@@ -106,6 +109,7 @@ impl Default for Config {
             signin_failures_per_login: 10,
             jobs_interval: crate::jobs::DEFAULT_INTERVAL,
             mailer: None,
+            sms_webhook_url: None,
             outbox_interval: Duration::from_secs(1),
             outbox_retry_secs: 30,
         }
@@ -118,7 +122,7 @@ impl Config {
     pub fn transports(&self) -> keyward_accounts::messages::Transports {
         keyward_accounts::messages::Transports {
             email: self.mailer.is_some(),
-            sms: false,
+            sms: self.sms_webhook_url.is_some(),
         }
     }
 

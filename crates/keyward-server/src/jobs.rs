@@ -1,6 +1,6 @@
 //! Background jobs: carrying out scheduled account deletions and
 //! anonymizations ([`keyward_accounts::scheduled`]), and delivering the
-//! outbox ([`crate::mailer`]) when email is configured.
+//! outbox ([`crate::mailer`], [`crate::sms`]).
 //!
 //! Every replica runs the loop, but only the holder of the database lease
 //! `scheduled_accounts` does the work, so one replica at a time runs it
@@ -34,14 +34,15 @@ pub async fn run(state: AppState) {
     .await
 }
 
-/// Deliver the outbox with `mailer` until the task is aborted.
-pub async fn run_outbox(state: AppState, mailer: crate::mailer::Mailer) {
+/// Deliver the outbox (email with the configured mailer, text messages
+/// through `sms`) until the task is aborted.
+pub async fn run_outbox(state: AppState, sms: crate::sms::SmsGateway) {
     let interval = state.config().outbox_interval;
     under_lease(state, OUTBOX_LEASE, interval, move |s| {
-        let mailer = mailer.clone();
+        let sms = sms.clone();
         async move {
             // Drain: a full batch means more may be due.
-            while crate::mailer::deliver_due(&s, &mailer).await >= crate::mailer::BATCH as usize {}
+            while crate::mailer::deliver_due(&s, &sms).await >= crate::mailer::BATCH as usize {}
         }
     })
     .await

@@ -37,6 +37,8 @@ pub mod project;
 pub mod routes;
 /// The accept loop: connection cap, header timeout, graceful drain.
 pub mod serve;
+/// Delivering text messages through an HTTP webhook.
+pub mod sms;
 /// Background tasks: noticing key changes made by other processes.
 pub mod watch;
 
@@ -238,14 +240,13 @@ pub async fn start_with_portal(
 ) -> std::io::Result<ServerHandle> {
     let addr = listener.local_addr()?;
     let limits = serve::ConnectionLimits::from_config(&config);
+    let sms =
+        sms::SmsGateway::new(config.sms_webhook_url.as_deref()).map_err(std::io::Error::other)?;
     let state = AppState::with_portal(config, store, portal);
     let watcher = tokio::spawn(watch::run(state.clone()));
     let jobs = tokio::spawn(jobs::run(state.clone()));
-    let outbox = state
-        .config()
-        .mailer
-        .clone()
-        .map(|mailer| tokio::spawn(jobs::run_outbox(state.clone(), mailer)));
+    // Always: any project may set its own SMS webhook at any time.
+    let outbox = Some(tokio::spawn(jobs::run_outbox(state.clone(), sms)));
     let app = routes::router(state);
     let (tx, rx) = oneshot::channel::<()>();
     let server = tokio::spawn(serve::serve(listener, app, limits, rx));

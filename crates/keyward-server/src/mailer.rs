@@ -97,8 +97,9 @@ pub fn backoff_secs(base: i64, attempts: i64) -> i64 {
     (base.max(1) << attempts.clamp(0, 12)).min(3600)
 }
 
-/// Deliver what is due; returns how many were tried.
-pub async fn deliver_due(state: &AppState, mailer: &Mailer) -> usize {
+/// Deliver what is due (email through the configured mailer, text
+/// messages through `sms`); returns how many were tried.
+pub async fn deliver_due(state: &AppState, sms: &crate::sms::SmsGateway) -> usize {
     let now = keyward_store::now_secs();
     let due = match state.store().due_messages(now, BATCH).await {
         Ok(d) => d,
@@ -118,10 +119,10 @@ pub async fn deliver_due(state: &AppState, mailer: &Mailer) -> usize {
                 continue;
             }
         }
-        let outcome = if m.channel == "email" {
-            mailer.send(m).await
-        } else {
-            Err("no SMS transport is configured".into())
+        let outcome = match (m.channel.as_str(), &state.config().mailer) {
+            ("sms", _) => sms.send(state.store(), m).await,
+            (_, Some(mailer)) => mailer.send(m).await,
+            (_, None) => Err("no SMTP server is configured".into()),
         };
         let store = state.store();
         let recorded = match outcome {
@@ -160,7 +161,8 @@ pub async fn deliver_due(state: &AppState, mailer: &Mailer) -> usize {
     due.len()
 }
 
-/// `email.sent` or `email.error` in the project's audit log.
+/// `email.sent`/`email.error` or `sms.sent`/`sms.error` in the project's
+/// audit log.
 async fn audit_delivery(
     state: &AppState,
     m: &OutgoingMessage,

@@ -165,7 +165,51 @@ impl Tx {
     }
 }
 
+impl Tx {
+    /// The key signing the project's SMS webhook requests: the stored one,
+    /// or `fresh`, stored now, when it has none yet (one statement, so two
+    /// replicas making one at once agree on the stored key).
+    pub async fn sms_webhook_secret(&mut self, project: &str, fresh: &str) -> Result<String> {
+        let row: Option<(String,)> = on_tx!(self, |conn, pg| {
+            sqlx::query_as(
+                "UPDATE projects SET sms_webhook_secret = COALESCE(sms_webhook_secret, $2) \
+                 WHERE id = $1 RETURNING sms_webhook_secret",
+            )
+            .bind(project)
+            .bind(fresh)
+            .fetch_optional(&mut *conn)
+            .await?
+        });
+        Ok(row
+            .ok_or_else(|| StoreError::ProjectNotFound(project.to_owned()))?
+            .0)
+    }
+
+    /// Replace the project's SMS webhook key (rotation).
+    pub async fn set_sms_webhook_secret(&mut self, project: &str, secret: &str) -> Result<()> {
+        let n = on_tx!(self, |conn, pg| {
+            sqlx::query("UPDATE projects SET sms_webhook_secret = $2 WHERE id = $1")
+                .bind(project)
+                .bind(secret)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected()
+        });
+        if n == 0 {
+            return Err(StoreError::ProjectNotFound(project.to_owned()));
+        }
+        Ok(())
+    }
+}
+
 impl Store {
+    /// [`Tx::sms_webhook_secret`] in its own transaction.
+    pub async fn sms_webhook_secret(&self, project: &str, fresh: &str) -> Result<String> {
+        Ok(in_tx!(self, |tx| tx
+            .sms_webhook_secret(project, fresh)
+            .await?))
+    }
+
     /// [`Tx::sms_webhook_url`] in a read transaction.
     pub async fn sms_webhook_url(&self, project: &str) -> Result<Option<String>> {
         Ok(in_tx!(read self, |tx| tx.sms_webhook_url(project).await?))

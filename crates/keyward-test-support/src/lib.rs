@@ -15,9 +15,11 @@ pub mod keys;
 pub mod server;
 pub mod signin;
 pub mod smtp;
+pub mod webhook;
 
 pub use db::{Backend, TestDatabase};
 pub use keys::{fixture_pair, fixture_pem};
 pub use server::*;
 pub use signin::{App, Browser, Page, Pkce, authorize_url, query_of};
 pub use smtp::{SmtpSink, link_param};
+pub use webhook::{Received, WebhookSink};

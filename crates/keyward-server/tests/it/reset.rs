@@ -10,7 +10,7 @@ use keyward_server::config::Config;
 use keyward_server::mailer::Mailer;
 use keyward_store::ClientType;
 use keyward_test_support::{
-    Backend, Browser, Pkce, SmtpSink, TestServer, authorize_url, link_param,
+    Backend, Browser, PROJECT, Pkce, SmtpSink, TestServer, WebhookSink, authorize_url, link_param,
 };
 use serde_json::json;
 
@@ -22,6 +22,7 @@ on_sqlite!(
     admin_api_sends_reset_messages,
     a_message_survives_the_mail_server_being_down,
     send_password_emails_the_new_password,
+    forgot_password_by_sms_through_a_signed_webhook,
 );
 
 async fn with_mail(backend: Backend, smtp_url: &str) -> Option<TestServer> {
@@ -353,5 +354,148 @@ async fn send_password_emails_the_new_password(backend: Backend) {
     assert_eq!(
         body["data"]["users"]["totalCount"], 1,
         "the refused user was not kept"
+    );
+}
+
+/// The hex HMAC-SHA256 a receiver computes to check a webhook request.
+fn hmac_hex(secret: &str, body: &[u8]) -> String {
+    let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, secret.as_bytes());
+    aws_lc_rs::hmac::sign(&key, body)
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+async fn forgot_password_by_sms_through_a_signed_webhook(backend: Backend) {
+    // The receiver is "down" for its first request: the message is retried.
+    let hook = WebhookSink::start(1).await;
+    let config = Config {
+        sms_webhook_url: Some(hook.url.clone()),
+        ..Config::for_test()
+    };
+    let Some(server) = TestServer::spawn_with(backend, config).await else {
+        return;
+    };
+    let app = server.oauth_client(ClientType::Spa, SPA_CALLBACK).await;
+    let body = server
+        .run(
+            "mutation { createUser(input: {definition: {loginID: {key: \"phone\", value: \"+447911123456\"}}, password: \"correct horse battery\"}) { user { id } } }",
+            json!({}),
+        )
+        .await;
+    assert!(body.get("errors").is_none(), "{body}");
+
+    let mut b = server.browser();
+    let login = b.get("/login").await;
+    assert!(
+        login.body.contains("href=\"/forgot_password\""),
+        "SMS alone offers reset"
+    );
+    let page = b.get("/forgot_password").await;
+    let unknown = post_form(
+        &mut b,
+        "/forgot_password",
+        &page,
+        &[("email", "+447911000000")],
+    )
+    .await;
+    let known = post_form(
+        &mut b,
+        "/forgot_password",
+        &page,
+        &[("email", "+447911123456")],
+    )
+    .await;
+    assert_eq!((unknown.status, known.status), (200, 200));
+    assert_eq!(
+        unknown.body.replace("+447911000000", ""),
+        known.body.replace("+447911123456", "")
+    );
+
+    let got = hook.wait_for(2, Duration::from_secs(15)).await;
+    assert_eq!(got[0].body, got[1].body, "the same message, retried");
+    let request = &got[1];
+    let secret = server
+        .store
+        .sms_webhook_secret(PROJECT, "unused")
+        .await
+        .unwrap();
+    assert_ne!(secret, "unused");
+    assert_eq!(
+        request.headers["x-authgear-body-signature"]
+            .to_str()
+            .unwrap(),
+        hmac_hex(&secret, &request.body),
+        "the receiver can verify the body"
+    );
+    assert_eq!(request.headers["content-type"], "application/json");
+    let message: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
+    assert_eq!(message["to"], "+447911123456");
+    assert_eq!(message["app_id"], PROJECT);
+    assert_eq!(message["message_type"], "forgot_password");
+    let text = message["body"].as_str().unwrap();
+    assert!(text.len() <= 320, "{text}");
+    let code = link_param(text, "code").unwrap();
+
+    let form = b.get(&format!("/reset_password?code={code}")).await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    let done = post_form(
+        &mut b,
+        "/reset_password",
+        &form,
+        &[
+            ("password", "a texted new password"),
+            ("confirm", "a texted new password"),
+        ],
+    )
+    .await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    let mut fresh = server.browser();
+    let signed = fresh
+        .sign_in(
+            &authorize_url(&fresh.issuer.clone(), &app, &Pkce::new(), &[]),
+            "+447911123456",
+            "a texted new password",
+        )
+        .await;
+    assert_eq!(signed.status, 303, "{}", signed.body);
+    let body = server
+        .run("{ auditLogs(first: 10, activityTypes: [SMS_SENT]) { totalCount edges { node { data } } } }", json!({}))
+        .await;
+    assert_eq!(body["data"]["auditLogs"]["totalCount"], 1, "{body}");
+    assert!(!body.to_string().contains(&code), "the code is in no entry");
+
+    // A project's own webhook takes over from the server's; a rotated
+    // secret signs from then on.
+    let own = WebhookSink::start(0).await;
+    server
+        .store
+        .set_sms_webhook_url(PROJECT, Some(&own.url))
+        .await
+        .unwrap();
+    let mut tx = server.store.begin().await.unwrap();
+    tx.set_sms_webhook_secret(PROJECT, "rotated secret")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let body = server
+        .run(
+            "mutation { sendResetPasswordMessage(input: {loginID: \"+447911123456\"}) }",
+            json!({}),
+        )
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    let got = own.wait_for(1, Duration::from_secs(10)).await;
+    assert_eq!(
+        got[0].headers["x-authgear-body-signature"]
+            .to_str()
+            .unwrap(),
+        hmac_hex("rotated secret", &got[0].body)
+    );
+    assert_eq!(
+        hook.received().len(),
+        2,
+        "nothing more to the server's webhook"
     );
 }

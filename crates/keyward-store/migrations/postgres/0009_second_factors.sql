@@ -9,6 +9,10 @@ ALTER TABLE projects ADD COLUMN mfa_policy TEXT NOT NULL DEFAULT 'optional'
 ALTER TABLE projects ADD COLUMN signup_enabled BOOLEAN NOT NULL DEFAULT FALSE;
 -- Where this project's text messages go (the server's default otherwise).
 ALTER TABLE projects ADD COLUMN sms_webhook_url TEXT;
+-- The key of the HMAC-SHA256 that signs this project's SMS webhook
+-- requests (X-Authgear-Body-Signature), so the receiver can tell them from
+-- forgeries; made on first use, shown by `keyward project sms-webhook`.
+ALTER TABLE projects ADD COLUMN sms_webhook_secret TEXT;
 
 -- Until when a user without a second factor may still sign in under a
 -- 'required' policy (and is sent to enrol one).

@@ -89,6 +89,23 @@ pub enum ProjectCommand {
         #[arg(long, value_name = "on|off", value_parser = parse_switch)]
         signup: Option<bool>,
     },
+    /// Show a project's SMS webhook and the secret that signs its requests
+    /// (`X-Authgear-Body-Signature`: hex HMAC-SHA256 of the body); set or
+    /// clear the project's own URL, or rotate the secret.
+    SmsWebhook {
+        /// The project ID.
+        id: String,
+        /// Send this project's text messages here instead of the server's
+        /// `--sms-webhook-url`.
+        #[arg(long, conflicts_with = "clear")]
+        url: Option<String>,
+        /// Use the server's webhook again.
+        #[arg(long)]
+        clear: bool,
+        /// Replace the signing secret (receivers must take the new one).
+        #[arg(long)]
+        rotate_secret: bool,
+    },
 }
 
 /// A host name as a custom domain: lowercase, no scheme, port or path.
@@ -179,6 +196,34 @@ pub async fn run(global: &Global, cmd: ProjectCommand) -> anyhow::Result<()> {
                     &rows,
                 );
             }
+        }
+        ProjectCommand::SmsWebhook {
+            id,
+            url,
+            clear,
+            rotate_secret,
+        } => {
+            let url = url
+                .as_deref()
+                .map(keyward_server::sms::check_url)
+                .transpose()
+                .map_err(anyhow::Error::msg)?;
+            let fresh = keyward_server::sms::new_secret().map_err(anyhow::Error::msg)?;
+            let mut tx = store.begin().await?;
+            if url.is_some() || clear {
+                tx.set_sms_webhook_url(&id, url.as_deref()).await?;
+            }
+            if rotate_secret {
+                tx.set_sms_webhook_secret(&id, &fresh).await?;
+            }
+            let url = tx.sms_webhook_url(&id).await?;
+            let secret = tx.sms_webhook_secret(&id, &fresh).await?;
+            tx.commit().await?;
+            println!(
+                "url: {}",
+                url.as_deref().unwrap_or("(the server's --sms-webhook-url)")
+            );
+            println!("secret: {secret}");
         }
         ProjectCommand::Update {
             id,

@@ -57,6 +57,11 @@ pub struct ServeArgs {
     /// sends no email and offers no password reset.
     #[arg(long, env = "KEYWARD_SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<String>,
+    /// Send text messages (password reset by phone, sign-in codes) by
+    /// POSTing them to this webhook, signed per project (see `keyward
+    /// project sms-webhook`). Projects may set their own.
+    #[arg(long, env = "KEYWARD_SMS_WEBHOOK_URL", value_parser = sms_url)]
+    pub sms_webhook_url: Option<String>,
     /// The sender of keyward's email.
     #[arg(
         long,
@@ -64,6 +69,10 @@ pub struct ServeArgs {
         default_value = "keyward <no-reply@localhost>"
     )]
     pub mail_from: String,
+}
+
+fn sms_url(text: &str) -> Result<String, String> {
+    keyward_server::sms::check_url(text)
 }
 
 fn public_scheme(text: &str) -> Result<&'static str, String> {
@@ -143,6 +152,7 @@ pub async fn start(
     let config = Config {
         base_domain: args.base_domain.clone(),
         mailer,
+        sms_webhook_url: args.sms_webhook_url.clone(),
         leeway_secs: args.leeway,
         insecure_no_auth: args.insecure_no_auth,
         auth_failure_limit: (args.auth_failure_rate > 0).then_some(FailureLimit {
