@@ -53,6 +53,7 @@ pub mod scheduled;
 pub mod secret;
 pub mod sessions;
 pub mod signin;
+pub mod signup;
 pub mod status;
 pub mod stdattrs;
 pub mod totp;

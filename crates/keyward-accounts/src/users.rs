@@ -132,8 +132,23 @@ pub fn check_new(valid_from: Option<i64>, valid_until: Option<i64>) -> Result<()
     status::check_valid_period(valid_from, valid_until)
 }
 
-/// Create a user with one login ID and optionally a password.
+/// Create a user with one login ID and optionally a password
+/// (`createUser`, audited as the Admin API's).
 pub async fn create(tx: &mut Tx, actor: &Actor, new: NewUser) -> Result<User> {
+    let (login_key, login_value) = (new.login.kind.as_str(), new.login.normalized.clone());
+    let user = insert_new(tx, actor, new).await?;
+    let event = AuditEvent::CreateUser {
+        user: user_snapshot(&user),
+        login_key,
+        login_value,
+    };
+    audit::record(tx, actor, Some(&user.id), event).await?;
+    Ok(user)
+}
+
+/// Store a new user (no audit entry: the caller writes the one that says
+/// who created it).
+pub(crate) async fn insert_new(tx: &mut Tx, actor: &Actor, new: NewUser) -> Result<User> {
     let mut user = User::new(uuid::Uuid::new_v4().to_string(), actor.now);
     // Checks from < until, as check_new does for doors before they hash.
     status::set_valid_period(&mut user, new.valid_from, new.valid_until)?;
@@ -143,12 +158,6 @@ pub async fn create(tx: &mut Tx, actor: &Actor, new: NewUser) -> Result<User> {
         insert_password(tx, actor, &user.id, hash, new.password_expired).await?;
     }
     sync_and_save(tx, actor, &mut user).await?;
-    let event = AuditEvent::CreateUser {
-        user: user_snapshot(&user),
-        login_key: new.login.kind.as_str(),
-        login_value: new.login.normalized,
-    };
-    audit::record(tx, actor, Some(&user.id), event).await?;
     Ok(user)
 }
 

@@ -552,6 +552,10 @@ async fn render_form(
         Ok(t) => t.email || t.sms,
         Err(e) => return e.into_response(),
     };
+    let signup = match crate::signup::enabled(state, &ctx.tenant.project).await {
+        Ok(on) => on,
+        Err(e) => return e.into_response(),
+    };
     let page = pages::login(pages::LoginPage {
         project: &ctx.tenant.project,
         client_name: authz.map(|a| a.client.name.as_str()),
@@ -561,6 +565,7 @@ async fn render_form(
         forwarded: authz.map(|a| a.forwarded.as_slice()).unwrap_or_default(),
         redirect_uri: authz.map(|a| a.redirect_uri.as_str()),
         forgot_password,
+        signup,
     });
     with_cookies((status, page), set_cookie.into_iter().collect())
 }

@@ -30,6 +30,7 @@ mod request;
 mod reset;
 mod second_factor;
 mod settings;
+mod signup;
 mod throttle;
 mod token;
 mod userinfo;
@@ -210,6 +211,8 @@ pub fn router() -> Router<SigninState> {
         .route("/login/mfa/send", post(second_factor::send))
         .route("/login/mfa/enrol", post(second_factor::enrol))
         .route("/login/mfa/continue", post(second_factor::proceed))
+        .route("/signup", get(signup::page).post(signup::start))
+        .route("/signup/verify", post(signup::verify))
         .route("/consent", post(consent::answer))
         .route(
             "/forgot_password",

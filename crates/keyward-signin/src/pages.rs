@@ -70,9 +70,22 @@ pub struct LoginPage<'a> {
     pub redirect_uri: Option<&'a str>,
     /// Offer "Forgot your password?" (the server can send email).
     pub forgot_password: bool,
+    /// Offer "Create an account" (the project allows sign-up).
+    pub signup: bool,
 }
 
 /// The sign-in form.
+/// `/signup`, carrying the authorize request along.
+fn signup_link(forwarded: &[(String, String)]) -> String {
+    if forwarded.is_empty() {
+        return "/signup".into();
+    }
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(forwarded.iter())
+        .finish();
+    format!("/signup?{query}")
+}
+
 pub fn login(p: LoginPage<'_>) -> Response {
     let body = html! {
         @if let Some(name) = p.client_name {
@@ -97,6 +110,9 @@ pub fn login(p: LoginPage<'_>) -> Response {
         }
         @if p.forgot_password {
             p { a href="/forgot_password" { "Forgot your password?" } }
+        }
+        @if p.signup {
+            p { a href=(signup_link(p.forwarded)) { "Create an account" } }
         }
     };
     let response = frame(p.project, "Sign in", body).into_response();

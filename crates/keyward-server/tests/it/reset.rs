@@ -23,6 +23,7 @@ on_sqlite!(
     a_message_survives_the_mail_server_being_down,
     send_password_emails_the_new_password,
     forgot_password_by_sms_through_a_signed_webhook,
+    sign_up_by_email_with_a_verification_code,
 );
 
 async fn with_mail(backend: Backend, smtp_url: &str) -> Option<TestServer> {
@@ -498,4 +499,127 @@ async fn forgot_password_by_sms_through_a_signed_webhook(backend: Backend) {
         2,
         "nothing more to the server's webhook"
     );
+}
+
+async fn sign_up_by_email_with_a_verification_code(backend: Backend) {
+    let sink = SmtpSink::start().await;
+    let Some(server) = with_mail(backend, &sink.url()).await else {
+        return;
+    };
+    let app = server.oauth_client(ClientType::Spa, SPA_CALLBACK).await;
+    let mut b = server.browser();
+    // Off by default.
+    assert_eq!(b.get("/signup").await.status, 404);
+    let mut settings = server.store.account_settings(PROJECT).await.unwrap();
+    settings.signup_enabled = true;
+    server
+        .store
+        .set_account_settings(PROJECT, &settings)
+        .await
+        .unwrap();
+
+    let pkce = Pkce::new();
+    let first = b
+        .get(&authorize_url(&b.issuer.clone(), &app, &pkce, &[]))
+        .await;
+    let login = b.get(&first.location().unwrap()).await;
+    let link = login
+        .body
+        .split("href=\"")
+        .find(|s| s.starts_with("/signup"))
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .replace("&amp;", "&");
+    let form = b.get(&link).await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    let bad = post_form(
+        &mut b,
+        "/signup",
+        &form,
+        &[
+            ("login", "not-an-address"),
+            ("password", "a fine password"),
+            ("confirm", "a fine password"),
+        ],
+    )
+    .await;
+    assert_eq!(bad.status, 400);
+    let code_page = post_form(
+        &mut b,
+        "/signup",
+        &form,
+        &[
+            ("login", "New.User@Example.com"),
+            ("password", "a fine password"),
+            ("confirm", "a fine password"),
+        ],
+    )
+    .await;
+    assert_eq!(code_page.status, 200, "{}", code_page.body);
+    let mail = sink.wait_for(1, Duration::from_secs(10)).await;
+    assert!(mail[0].contains("To: new.user@example.com"), "{}", mail[0]);
+    let code: String = mail[0]
+        .split_whitespace()
+        .find(|w| w.len() == 6 && w.bytes().all(|c| c.is_ascii_digit()))
+        .unwrap()
+        .to_owned();
+    let wrong_code = if code == "000000" { "111111" } else { "000000" };
+    let wrong = post_form(
+        &mut b,
+        "/signup/verify",
+        &code_page,
+        &[("code", wrong_code)],
+    )
+    .await;
+    assert_eq!(wrong.status, 401, "{}", wrong.body);
+    let done = post_form(&mut b, "/signup/verify", &code_page, &[("code", &code)]).await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert!(done.location().unwrap().starts_with(SPA_CALLBACK));
+    // Used once.
+    let again = post_form(&mut b, "/signup/verify", &code_page, &[("code", &code)]).await;
+    assert_eq!(again.status, 410);
+
+    let body = server
+        .run(
+            "{ users(first: 5) { edges { node { standardAttributes verifiedClaims { name value } } } } auditLogs(first: 5, activityTypes: [USER_CREATED]) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    let user = &body["data"]["users"]["edges"][0]["node"];
+    assert_eq!(
+        user["standardAttributes"]["email"], "new.user@example.com",
+        "{body}"
+    );
+    assert_eq!(user["standardAttributes"]["email_verified"], true, "{body}");
+    assert_eq!(body["data"]["auditLogs"]["totalCount"], 1, "{body}");
+
+    // The same address again: the same answer, a notice and no code.
+    let mut other = server.browser();
+    let form = other.get("/signup").await;
+    let page = post_form(
+        &mut other,
+        "/signup",
+        &form,
+        &[
+            ("login", "new.user@example.com"),
+            ("password", "another password"),
+            ("confirm", "another password"),
+        ],
+    )
+    .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let mail = sink.wait_for(2, Duration::from_secs(10)).await;
+    assert!(mail[1].contains("already has"), "{}", mail[1]);
+    let guess = post_form(&mut other, "/signup/verify", &page, &[("code", &code)]).await;
+    assert_eq!(guess.status, 401, "no code was issued for a taken address");
+    // The new account signs in with its password.
+    let mut fresh = server.browser();
+    let signed = fresh
+        .sign_in(
+            &authorize_url(&fresh.issuer.clone(), &app, &Pkce::new(), &[]),
+            "new.user@example.com",
+            "a fine password",
+        )
+        .await;
+    assert_eq!(signed.status, 303, "{}", signed.body);
 }
