@@ -80,7 +80,7 @@ pub async fn start(
 #[derive(Debug)]
 pub enum Completed {
     /// The account exists, its address verified.
-    Created(User),
+    Created(Box<User>),
     /// Wrong code (five wrong codes end the sign-up).
     WrongCode,
     /// The sign-up is unknown, used or expired; or the address was taken
@@ -143,5 +143,5 @@ pub async fn complete(tx: &mut Tx, actor: &Actor, token: &str, code: &str) -> Re
         user: user_snapshot(&user),
     };
     audit::record(tx, actor, Some(&user.id), event).await?;
-    Ok(Completed::Created(user))
+    Ok(Completed::Created(Box::new(user)))
 }
