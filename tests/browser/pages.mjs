@@ -8,6 +8,10 @@
 //       "Forgot your password?" from the sign-in page, the email sent.
 //   reset LINK NEW_PASSWORD SHOTS
 //       the emailed link sets a new password.
+//   mfa ISSUER EMAIL PASSWORD SHOTS
+//       set up an authenticator app on the account page (QR code, key,
+//       first code; codes computed here with node:crypto, RFC 6238), then
+//       sign in with a code from the next window, then with a recovery code.
 //
 // Every page: labelled inputs, no framing, CSP without unsafe-inline, no
 // CSP violation in the console.
@@ -16,6 +20,29 @@ import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { createHmac } from 'node:crypto';
+
+// RFC 4648 base32 (no padding) and RFC 6238 TOTP (SHA-1, 6 digits, 30 s).
+function base32(text) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of text.replace(/\s/g, '')) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  const bytes = [];
+  for (let i = 0; i + 8 <= bits.length; i += 8) bytes.push(parseInt(bits.slice(i, i + 8), 2));
+  return Buffer.from(bytes);
+}
+function totp(secret, step) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const h = createHmac('sha1', secret).update(counter).digest();
+  const o = h[19] & 15;
+  return String((h.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, '0');
+}
+// The current step, after waiting out a boundary that is less than 12 s away.
+async function steadyStep() {
+  while (Math.floor(Date.now() / 1000) % 30 >= 18) await new Promise((ok) => setTimeout(ok, 500));
+  return Math.floor(Date.now() / 1000 / 30);
+}
 
 const [mode, ...args] = process.argv.slice(2);
 const shots = args[args.length - 1];
@@ -67,11 +94,11 @@ try {
     strictHeaders(response);
     await page.getByRole('link', { name: 'Forgot your password?' }).click();
     await page.waitForSelector('form[action="/forgot_password"]');
-    const field = page.getByLabel('Email');
-    assert.equal(await field.getAttribute('autocomplete'), 'email');
+    const field = page.getByLabel('Email or phone number');
+    assert.equal(await field.getAttribute('autocomplete'), 'username');
     await field.fill(email);
     await page.keyboard.press('Enter');
-    await page.waitForSelector('text=Check your email');
+    await page.waitForSelector('text=Check your messages');
     await page.screenshot({ path: join(shots, 'forgot-sent.png') });
   } else if (mode === 'reset') {
     const [link, newPassword] = args;
@@ -84,6 +111,53 @@ try {
     await page.keyboard.press('Enter');
     await page.waitForSelector('text=Your password was changed');
     await page.screenshot({ path: join(shots, 'reset-done.png') });
+  } else if (mode === 'mfa') {
+    const [issuer, email, password] = args;
+    const signIn = async (p) => {
+      await p.goto(`${issuer}/login`);
+      await p.getByLabel('Email, phone number or username').fill(email);
+      await p.getByLabel('Password').fill(password);
+      await p.keyboard.press('Enter');
+    };
+    await signIn(page);
+    await page.waitForURL(`${issuer}/settings`);
+    await page.getByRole('link', { name: 'Set up an authenticator app' }).click();
+    await page.waitForSelector('svg.qr');
+    const box = await page.locator('svg.qr').boundingBox();
+    assert.ok(box && box.width >= 150, 'the QR code is drawn large enough to scan');
+    await page.screenshot({ path: join(shots, 'mfa-enrol.png') });
+    const secret = base32(await page.locator('#totp-secret').innerText());
+    assert.equal(secret.length, 20);
+    const step = await steadyStep();
+    await page.getByLabel('Name (to tell your devices apart)').fill('Test phone');
+    const code = page.getByLabel('Code from the app');
+    assert.equal(await code.getAttribute('autocomplete'), 'one-time-code');
+    await code.fill(totp(secret, step));
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#recovery-codes');
+    const codes = await page.locator('#recovery-codes code').allInnerTexts();
+    assert.equal(codes.length, 16);
+    await page.screenshot({ path: join(shots, 'mfa-recovery-codes.png') });
+
+    // A fresh browser: password, then the next window's code.
+    const second = await (await browser.newContext()).newPage();
+    await signIn(second);
+    await second.waitForSelector('form[action="/login/mfa"]');
+    await second.screenshot({ path: join(shots, 'mfa-verify.png') });
+    await second.getByLabel('Code from your authenticator app').fill(totp(secret, step + 1));
+    await second.keyboard.press('Enter');
+    await second.waitForURL(`${issuer}/settings`);
+    assert.match(await second.locator('main').innerText(), /Authenticator app: Test phone/);
+
+    // Another: the phone is lost, a recovery code.
+    const third = await (await browser.newContext()).newPage();
+    await signIn(third);
+    await third.waitForSelector('form[action="/login/mfa"]');
+    await third.getByText('Use a recovery code').click();
+    await third.getByLabel('Recovery code').fill(codes[0]);
+    await third.getByRole('button', { name: 'Use this recovery code' }).click();
+    await third.waitForURL(`${issuer}/settings`);
+    assert.match(await third.locator('#recovery-left').innerText(), /^15 recovery codes left/);
   } else {
     throw new Error(`unknown mode ${mode}`);
   }

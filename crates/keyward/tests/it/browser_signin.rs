@@ -211,6 +211,39 @@ fn consent_and_password_reset_pages_in_a_real_browser() {
     );
 }
 
+/// Two-step verification in headless Chromium: an authenticator app set
+/// up on the account page, then sign-in with its code and with a recovery
+/// code (`tests/browser/pages.mjs mfa`, TOTP computed there by node:crypto).
+#[test]
+fn authenticator_app_and_recovery_code_in_a_real_browser() {
+    let browser_dir = workspace_root().join("tests/browser");
+    if !(Path::new("/usr/bin/chromium").exists() && npm_ready(&browser_dir, "playwright-core")) {
+        if std::env::var_os("KEYWARD_REQUIRE_INTEROP").is_some() {
+            panic!("no /usr/bin/chromium or playwright-core (npm ci)");
+        }
+        eprintln!("SKIPPED: no /usr/bin/chromium or playwright-core");
+        return;
+    }
+    let env = Env::new();
+    env.ok(&["project", "create", "myapp"]);
+    let server = env.serve();
+    let (_, token) = env.new_key_and_token("admin.pem", "600");
+    let out = runtime().block_on(server.graphql(
+        &token,
+        "mutation { createUser(input: {definition: {loginID: {key: \"email\", value: \"fay@example.com\"}}, password: \"correct horse battery\"}) { user { id } } }",
+    ));
+    assert!(out["data"]["createUser"]["user"]["id"].is_string(), "{out}");
+    let port = server.addr.rsplit(':').next().unwrap().to_owned();
+    pages(
+        "mfa",
+        &[
+            &format!("http://myapp.localhost:{port}"),
+            "fay@example.com",
+            "correct horse battery",
+        ],
+    );
+}
+
 fn url_encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
