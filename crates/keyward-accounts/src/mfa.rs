@@ -707,18 +707,7 @@ pub async fn delete_by_admin(tx: &mut Tx, actor: &Actor, id: &str) -> Result<Use
                 .await?
                 .ok_or(AccountsError::AuthenticatorNotFound)?;
             tx.delete_password(project, id).await?;
-            Authenticator {
-                id: p.id,
-                user_id: p.user_id,
-                kind_of: "password".into(),
-                kind: "primary".into(),
-                target: None,
-                display_name: None,
-                password_hash: None,
-                is_default: false,
-                created_at: p.created_at,
-                updated_at: p.updated_at,
-            }
+            Authenticator::primary_password(&p)
         }
     };
     forget_recovery_codes_if_no_factor(tx, project, &a.user_id).await?;

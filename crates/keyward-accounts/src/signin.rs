@@ -257,6 +257,32 @@ pub enum PasswordChange {
     Rejected(AccountsError),
 }
 
+/// A signed-in user proves they know their password again (before a
+/// change that weakens or replaces a credential). Returns the verified
+/// hash, or `None` (audited as a failed password) when it is wrong.
+pub async fn prove_password(
+    store: &Store,
+    actor: &Actor,
+    user_id: &str,
+    current: String,
+) -> Result<Option<String>, AccountsError> {
+    let mut tx = store.begin_read().await?;
+    let stored = tx
+        .passwords_of(&actor.project, user_id)
+        .await?
+        .into_iter()
+        .next()
+        .map(|p| p.password_hash);
+    tx.commit().await?;
+    if password::verify(stored.clone(), current).await {
+        return Ok(stored);
+    }
+    let mut tx = store.begin().await?;
+    audit::record(&mut tx, actor, Some(user_id), AuditEvent::PasswordFailed).await?;
+    tx.commit().await?;
+    Ok(None)
+}
+
 /// Change a signed-in user's password, proving the current one first.
 /// Hashing runs before the write transaction (see [`Checked`]).
 pub async fn change_password(
@@ -268,16 +294,9 @@ pub async fn change_password(
     cost: HashCost,
 ) -> Result<PasswordChange, AccountsError> {
     let project = actor.project.as_str();
-    let mut tx = store.begin_read().await?;
-    let stored = tx.passwords_of(project, user_id).await?.into_iter().next();
-    tx.commit().await?;
-    let verified = stored.as_ref().map(|p| p.password_hash.clone());
-    if !password::verify(verified.clone(), current).await {
-        let mut tx = store.begin().await?;
-        audit::record(&mut tx, actor, Some(user_id), AuditEvent::PasswordFailed).await?;
-        tx.commit().await?;
+    let Some(verified) = prove_password(store, actor, user_id, current).await? else {
         return Ok(PasswordChange::WrongCurrent);
-    }
+    };
     if let Err(e) = password::check(&new) {
         return Ok(PasswordChange::Rejected(e));
     }
@@ -286,7 +305,7 @@ pub async fn change_password(
     let Some(mut stored) = tx.passwords_of(project, user_id).await?.into_iter().next() else {
         return Ok(PasswordChange::WrongCurrent);
     };
-    if Some(&stored.password_hash) != verified.as_ref() {
+    if stored.password_hash != verified {
         // Changed meanwhile: the current password proven is no longer current.
         return Ok(PasswordChange::WrongCurrent);
     }

@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use keyward_accounts::AccountsError;
 use keyward_accounts::mfa::{self, Enrolled};
+use keyward_accounts::signin;
 use keyward_accounts::totp;
 use keyward_store::{Authenticator, User};
 use maud::{Markup, html};
@@ -153,12 +154,7 @@ pub async fn totp_confirm(State(state): State<SigninState>, ctx: Ctx, body: Byte
     };
     let project = ctx.tenant.project.clone();
     if !state.throttle().allows(&project, &ctx.device.ip, &user.id) {
-        return pages::message(
-            StatusCode::TOO_MANY_REQUESTS,
-            &project,
-            "Too many attempts",
-            "There have been too many failed attempts. Wait a minute, then try again.",
-        );
+        return pages::too_many_attempts(&project);
     }
     let confirmed = async {
         let mut tx = state.store().begin().await?;
@@ -245,38 +241,89 @@ pub async fn new_recovery_codes(
     }
 }
 
-/// `POST /settings/mfa/remove`.
+fn confirm_removal(ctx: &Ctx, authenticator: &str, error: Option<&str>) -> Response {
+    let (csrf, set_cookie) = match csrf::token(ctx) {
+        Ok(t) => t,
+        Err(e) => return e.into_response(),
+    };
+    let body = html! {
+        p { "A second factor keeps your account safe if your password is stolen. Enter your password to remove it." }
+        @if let Some(e) = error { p.error role="alert" id="current-error" { (e) } }
+        form method="post" action="/settings/mfa/remove" {
+            input type="hidden" name="csrf" value=(csrf);
+            input type="hidden" name="authenticator" value=(authenticator);
+            label for="current" { "Current password" }
+            input id="current" name="current" type="password" autocomplete="current-password" required autofocus
+                aria-describedby=[error.map(|_| "current-error")];
+            button type="submit" { "Remove" }
+        }
+        p { a href="/settings" { "Cancel" } }
+    };
+    let status = if error.is_some() {
+        StatusCode::UNAUTHORIZED
+    } else {
+        StatusCode::OK
+    };
+    let page = (
+        status,
+        pages::page(&ctx.tenant.project, "Remove this second factor?", body),
+    )
+        .into_response();
+    with_cookies(page, set_cookie.into_iter().collect())
+}
+
+/// What a removal request came to.
+enum Removal {
+    SignedOut,
+    WrongPassword,
+    Tried(Result<(), AccountsError>),
+}
+
+/// `POST /settings/mfa/remove`: first a page asking for the current
+/// password (a stolen session alone cannot weaken the account), then the
+/// removal.
 pub async fn remove(State(state): State<SigninState>, ctx: Ctx, body: Bytes) -> Response {
     let form = match form_of(&ctx, &body).await {
         Ok(f) => f,
         Err(r) => return r,
     };
+    let authenticator = form.get("authenticator").unwrap_or_default();
+    let Some(current) = form.get("current") else {
+        return confirm_removal(&ctx, authenticator, None);
+    };
     let result = async {
         let Some((_, user)) = signed_in(&state, &ctx).await? else {
-            return Ok(None);
+            return Ok(Removal::SignedOut);
         };
-        let mut tx = state.store().begin().await?;
-        let removed = mfa::remove_own(
-            &mut tx,
-            &ctx.tenant.project,
+        let proven = signin::prove_password(
+            state.store(),
+            &actor(&state, &ctx),
             &user.id,
-            form.get("authenticator").unwrap_or_default(),
+            current.to_owned(),
         )
-        .await;
+        .await?;
+        if proven.is_none() {
+            return Ok(Removal::WrongPassword);
+        }
+        let mut tx = state.store().begin().await?;
+        let removed = mfa::remove_own(&mut tx, &ctx.tenant.project, &user.id, authenticator).await;
         tx.commit().await?;
-        Ok::<_, DoorError>(Some(removed))
+        Ok::<_, DoorError>(Removal::Tried(removed))
     };
     let notice = match result.await {
-        Ok(None) => return Redirect::to("/login").into_response(),
-        Ok(Some(Ok(()))) => (true, "The second factor has been removed."),
-        Ok(Some(Err(AccountsError::InvariantViolated { .. }))) => (
+        Ok(Removal::SignedOut) => return Redirect::to("/login").into_response(),
+        Ok(Removal::WrongPassword) => {
+            return confirm_removal(&ctx, authenticator, Some("The password is incorrect."));
+        }
+        Ok(Removal::Tried(Ok(()))) => (true, "The second factor has been removed."),
+        Ok(Removal::Tried(Err(AccountsError::InvariantViolated { .. }))) => (
             false,
             "This app requires two-step verification: add another second factor before removing this one.",
         ),
-        Ok(Some(Err(AccountsError::AuthenticatorNotFound))) => {
+        Ok(Removal::Tried(Err(AccountsError::AuthenticatorNotFound))) => {
             (false, "That second factor no longer exists.")
         }
-        Ok(Some(Err(e))) => return DoorError::from(e).into_response(),
+        Ok(Removal::Tried(Err(e))) => return DoorError::from(e).into_response(),
         Err(e) => return e.into_response(),
     };
     render(&state, &ctx, Some(notice)).await

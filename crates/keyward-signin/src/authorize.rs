@@ -604,12 +604,7 @@ pub async fn login(State(state): State<SigninState>, ctx: Ctx, body: Bytes) -> R
     }
     let project = ctx.tenant.project.clone();
     if !state.throttle().allows(&project, &ctx.device.ip, &login_id) {
-        return pages::message(
-            StatusCode::TOO_MANY_REQUESTS,
-            &project,
-            "Too many attempts",
-            "There have been too many failed sign-in attempts. Wait a minute, then try again.",
-        );
+        return pages::too_many_attempts(&project);
     }
     match sign_in(&state, &ctx, authz.as_ref(), &login_id, password).await {
         Ok(SignInResult::Done(r)) => error::no_store(r),

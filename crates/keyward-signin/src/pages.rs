@@ -179,6 +179,16 @@ pub fn flow_page(
     }
 }
 
+/// The answer when the form's rate limits are reached (429).
+pub fn too_many_attempts(project: &str) -> Response {
+    message(
+        StatusCode::TOO_MANY_REQUESTS,
+        project,
+        "Too many attempts",
+        "There have been too many attempts. Wait a minute, then try again.",
+    )
+}
+
 /// A page with one message.
 pub fn message(status: StatusCode, project: &str, title: &str, text: &str) -> Response {
     (status, frame(project, title, html! { p { (text) } })).into_response()

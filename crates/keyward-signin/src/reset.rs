@@ -107,12 +107,7 @@ pub async fn forgot(State(state): State<SigninState>, ctx: Ctx, body: Bytes) -> 
     }
     let project = ctx.tenant.project.clone();
     if !state.throttle().allows(&project, &ctx.device.ip, &email) {
-        return pages::message(
-            StatusCode::TOO_MANY_REQUESTS,
-            &project,
-            "Too many attempts",
-            "There have been too many requests. Wait a minute, then try again.",
-        );
+        return pages::too_many_attempts(&project);
     }
     // Counted like a failure: bounds how fast one address can be probed or
     // one mailbox flooded, whatever the answer.

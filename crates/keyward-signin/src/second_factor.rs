@@ -400,12 +400,7 @@ pub async fn answer(State(state): State<SigninState>, ctx: Ctx, body: Bytes) -> 
         .throttle()
         .allows(&project, &ctx.device.ip, &p.user.id)
     {
-        return pages::message(
-            StatusCode::TOO_MANY_REQUESTS,
-            &project,
-            "Too many attempts",
-            "There have been too many failed attempts. Wait a minute, then try again.",
-        );
+        return pages::too_many_attempts(&project);
     }
     let code = p.form.get("code").unwrap_or_default().trim();
     let authenticator = p.form.get("authenticator").unwrap_or_default();
@@ -520,12 +515,7 @@ pub async fn enrol(State(state): State<SigninState>, ctx: Ctx, body: Bytes) -> R
         .throttle()
         .allows(&project, &ctx.device.ip, &p.user.id)
     {
-        return pages::message(
-            StatusCode::TOO_MANY_REQUESTS,
-            &project,
-            "Too many attempts",
-            "There have been too many failed attempts. Wait a minute, then try again.",
-        );
+        return pages::too_many_attempts(&project);
     }
     let actor = Actor {
         project: project.clone(),

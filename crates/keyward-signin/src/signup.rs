@@ -222,12 +222,7 @@ pub async fn start(State(state): State<SigninState>, ctx: Ctx, body: Bytes) -> R
         .throttle()
         .allows(&project, &ctx.device.ip, &login.normalized)
     {
-        return pages::message(
-            StatusCode::TOO_MANY_REQUESTS,
-            &project,
-            "Too many attempts",
-            "There have been too many requests. Wait a minute, then try again.",
-        );
+        return pages::too_many_attempts(&project);
     }
     // Counted like a failure: bounds how fast addresses can be probed or
     // flooded with codes.
@@ -284,12 +279,7 @@ pub async fn verify(State(state): State<SigninState>, ctx: Ctx, body: Bytes) -> 
     let code = form.get("code").unwrap_or_default().trim().to_owned();
     let project = ctx.tenant.project.clone();
     if !state.throttle().allows(&project, &ctx.device.ip, &token) {
-        return pages::message(
-            StatusCode::TOO_MANY_REQUESTS,
-            &project,
-            "Too many attempts",
-            "There have been too many failed attempts. Wait a minute, then try again.",
-        );
+        return pages::too_many_attempts(&project);
     }
     let done = async {
         let mut tx = state.store().begin().await?;

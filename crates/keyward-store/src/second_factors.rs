@@ -40,6 +40,25 @@ pub struct Authenticator {
     pub updated_at: i64,
 }
 
+impl Authenticator {
+    /// A primary password as the Admin API shows it among authenticators
+    /// (it keeps its own table, with the password history).
+    pub fn primary_password(p: &crate::PasswordAuthenticator) -> Authenticator {
+        Authenticator {
+            id: p.id.clone(),
+            user_id: p.user_id.clone(),
+            kind_of: "password".into(),
+            kind: "primary".into(),
+            target: None,
+            display_name: None,
+            password_hash: None,
+            is_default: false,
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+        }
+    }
+}
+
 const COLUMNS: &str = "id, user_id, type, kind, target, display_name, password_hash, is_default, \
     created_at, updated_at";
 type Row = (

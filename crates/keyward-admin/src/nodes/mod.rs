@@ -311,18 +311,7 @@ impl AuthenticatorNode {
     pub fn password(p: PasswordAuthenticator) -> Self {
         AuthenticatorNode {
             expire_after: p.expire_after,
-            a: Authenticator {
-                id: p.id,
-                user_id: p.user_id,
-                kind_of: "password".into(),
-                kind: "primary".into(),
-                target: None,
-                display_name: None,
-                password_hash: None,
-                is_default: false,
-                created_at: p.created_at,
-                updated_at: p.updated_at,
-            },
+            a: Authenticator::primary_password(&p),
         }
     }
 

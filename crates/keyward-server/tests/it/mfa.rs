@@ -126,6 +126,30 @@ async fn enrol_totp(b: &mut Browser, step: i64) -> (Vec<u8>, Vec<String>) {
     (secret, codes)
 }
 
+/// Remove the first factor listed on the account page: the password is
+/// asked for first, and a wrong one changes nothing.
+async fn remove_factor(account: &mut Browser, settings: &Page) -> Page {
+    let confirm = account
+        .post(
+            "/settings/mfa/remove",
+            &settings.form("/settings/mfa/remove"),
+        )
+        .await;
+    assert_eq!(confirm.status, 200, "{}", confirm.body);
+    assert!(
+        confirm.body.contains("Enter your password"),
+        "{}",
+        confirm.body
+    );
+    let mut wrong = confirm.form("/settings/mfa/remove");
+    wrong.push(("current".into(), "not my password".into()));
+    let refused = account.post("/settings/mfa/remove", &wrong).await;
+    assert_eq!(refused.status, 401, "{}", refused.body);
+    let mut form = refused.form("/settings/mfa/remove");
+    form.push(("current".into(), PASSWORD.into()));
+    account.post("/settings/mfa/remove", &form).await
+}
+
 /// Start signing in at `app`: the page after the password.
 async fn password_step(server: &TestServer, app: &App, email: &str) -> (Browser, Pkce, Page) {
     let mut b = server.browser();
@@ -277,12 +301,7 @@ async fn totp_enrolment_sign_in_windows_replay_and_recovery_codes(backend: Backe
 
     // Removing the factor (optional policy): the password is enough again.
     let settings = account.get("/settings").await;
-    let removed = account
-        .post(
-            "/settings/mfa/remove",
-            &settings.form("/settings/mfa/remove"),
-        )
-        .await;
+    let removed = remove_factor(&mut account, &settings).await;
     assert!(
         removed.body.contains("has been removed"),
         "{}",
@@ -404,12 +423,7 @@ async fn required_policy_with_and_without_grace(backend: Backend) {
         done.body
     );
     let settings = account.get("/settings").await;
-    let kept = account
-        .post(
-            "/settings/mfa/remove",
-            &settings.form("/settings/mfa/remove"),
-        )
-        .await;
+    let kept = remove_factor(&mut account, &settings).await;
     assert!(
         kept.body.contains("add another second factor"),
         "{}",
