@@ -14,7 +14,7 @@
 use std::time::Duration;
 
 use keyward_accounts::audit::{self, Actor, AuditEvent, Initiator};
-use keyward_store::OutgoingMessage;
+use keyward_store::{MessagingOverride, OutgoingMessage, Store};
 use lettre::message::header::{ContentTransferEncoding, ContentType};
 use lettre::message::{Body, Mailbox};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -57,7 +57,18 @@ impl Mailer {
         Ok(Mailer { transport, from })
     }
 
-    async fn send(&self, m: &OutgoingMessage) -> Result<(), String> {
+    async fn send(&self, store: &Store, m: &OutgoingMessage) -> Result<(), String> {
+        // The project's own sender, when it has one (checked when set).
+        let from = match store
+            .messaging_override(&m.project, MessagingOverride::MailFrom)
+            .await
+            .map_err(|e| e.to_string())?
+        {
+            Some(text) => text
+                .parse()
+                .map_err(|e| format!("the project's sender `{text}`: {e}"))?,
+            None => self.from.clone(),
+        };
         let to: Mailbox = m
             .recipient
             .parse()
@@ -77,7 +88,7 @@ impl Mailer {
             Body::new(m.body.clone())
         };
         let email = Message::builder()
-            .from(self.from.clone())
+            .from(from)
             .to(to)
             .subject(&m.subject)
             .header(ContentType::TEXT_PLAIN)
@@ -89,6 +100,14 @@ impl Mailer {
             .map(|_| ())
             .map_err(|e| e.to_string())
     }
+}
+
+/// A sender as `--mail-from` and `project update --mail-from` take it:
+/// `Name <address>` or an address.
+pub fn check_sender(text: &str) -> Result<String, String> {
+    text.parse::<Mailbox>()
+        .map(|m| m.to_string())
+        .map_err(|e| format!("`{text}` is not a sender address: {e}"))
 }
 
 /// Seconds before try number `attempts + 1`, the first retry waiting
@@ -121,7 +140,7 @@ pub async fn deliver_due(state: &AppState, sms: &crate::sms::SmsGateway) -> usiz
         }
         let outcome = match (m.channel.as_str(), &state.config().mailer) {
             ("sms", _) => sms.send(state.store(), m).await,
-            (_, Some(mailer)) => mailer.send(m).await,
+            (_, Some(mailer)) => mailer.send(state.store(), m).await,
             (_, None) => Err("no SMTP server is configured".into()),
         };
         let store = state.store();

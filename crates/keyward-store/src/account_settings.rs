@@ -133,12 +133,34 @@ impl Tx {
     }
 }
 
+/// A project's own messaging setting, overriding the server's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessagingOverride {
+    /// Where its text messages go.
+    SmsWebhookUrl,
+    /// The sender of its email.
+    MailFrom,
+}
+
+impl MessagingOverride {
+    fn column(self) -> &'static str {
+        match self {
+            MessagingOverride::SmsWebhookUrl => "sms_webhook_url",
+            MessagingOverride::MailFrom => "mail_from",
+        }
+    }
+}
+
 impl Tx {
-    /// Where this project's text messages go, when it overrides the
-    /// server's default.
-    pub async fn sms_webhook_url(&mut self, project: &str) -> Result<Option<String>> {
+    /// The project's own value of `setting`, if it has one.
+    pub async fn messaging_override(
+        &mut self,
+        project: &str,
+        setting: MessagingOverride,
+    ) -> Result<Option<String>> {
+        let sql = format!("SELECT {} FROM projects WHERE id = $1", setting.column());
         let row: Option<(Option<String>,)> = on_tx!(self, |conn, pg| {
-            sqlx::query_as("SELECT sms_webhook_url FROM projects WHERE id = $1")
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(project)
                 .fetch_optional(&mut *conn)
                 .await?
@@ -148,12 +170,21 @@ impl Tx {
             .0)
     }
 
-    /// Set or clear the project's SMS webhook.
-    pub async fn set_sms_webhook_url(&mut self, project: &str, url: Option<&str>) -> Result<()> {
+    /// Set or clear the project's own value of `setting`.
+    pub async fn set_messaging_override(
+        &mut self,
+        project: &str,
+        setting: MessagingOverride,
+        value: Option<&str>,
+    ) -> Result<()> {
+        let sql = format!(
+            "UPDATE projects SET {} = $2 WHERE id = $1",
+            setting.column()
+        );
         let n = on_tx!(self, |conn, pg| {
-            sqlx::query("UPDATE projects SET sms_webhook_url = $2 WHERE id = $1")
+            sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(project)
-                .bind(url)
+                .bind(value)
                 .execute(&mut *conn)
                 .await?
                 .rows_affected()
@@ -162,6 +193,19 @@ impl Tx {
             return Err(StoreError::ProjectNotFound(project.to_owned()));
         }
         Ok(())
+    }
+
+    /// Where this project's text messages go, when it overrides the
+    /// server's default.
+    pub async fn sms_webhook_url(&mut self, project: &str) -> Result<Option<String>> {
+        self.messaging_override(project, MessagingOverride::SmsWebhookUrl)
+            .await
+    }
+
+    /// Set or clear the project's SMS webhook.
+    pub async fn set_sms_webhook_url(&mut self, project: &str, url: Option<&str>) -> Result<()> {
+        self.set_messaging_override(project, MessagingOverride::SmsWebhookUrl, url)
+            .await
     }
 }
 
@@ -208,6 +252,15 @@ impl Store {
         Ok(in_tx!(self, |tx| tx
             .sms_webhook_secret(project, fresh)
             .await?))
+    }
+
+    /// [`Tx::messaging_override`] in a read transaction.
+    pub async fn messaging_override(
+        &self,
+        project: &str,
+        setting: MessagingOverride,
+    ) -> Result<Option<String>> {
+        Ok(in_tx!(read self, |tx| tx.messaging_override(project, setting).await?))
     }
 
     /// [`Tx::sms_webhook_url`] in a read transaction.

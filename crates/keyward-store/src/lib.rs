@@ -158,7 +158,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-pub use account_settings::{AccountSettings, MfaPolicy};
+pub use account_settings::{AccountSettings, MessagingOverride, MfaPolicy};
 pub use audit::{AuditEntry, AuditFilter};
 pub use authorizations::Authorization;
 pub use clients::{ClientSecret, ClientType, OAuthClient};

@@ -221,6 +221,11 @@ async fn admin_api_sends_reset_messages(backend: Backend) {
     );
     let mail = sink.wait_for(1, Duration::from_secs(10)).await;
     assert_eq!(mail.len(), 1);
+    assert!(
+        mail[0].contains("From: keyward <no-reply@example.com>"),
+        "{}",
+        mail[0]
+    );
     assert_eq!(
         link_param(&mail[0], "x_from_admin_api").as_deref(),
         Some("true")
@@ -232,8 +237,29 @@ async fn admin_api_sends_reset_messages(backend: Backend) {
         200
     );
 
+    // The project's own sender overrides the server's.
+    let mut tx = server.store.begin().await.unwrap();
+    tx.set_messaging_override(
+        PROJECT,
+        keyward_store::MessagingOverride::MailFrom,
+        Some("My App <hello@myapp.example>"),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let body = server
+        .run(send, json!({"l": "admin-reset@example.com"}))
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    let mail = sink.wait_for(2, Duration::from_secs(10)).await;
+    assert!(
+        mail[1].contains("From: \"My App\" <hello@myapp.example>"),
+        "{}",
+        mail[1]
+    );
+
     // Five an hour per address, then RateLimited.
-    for _ in 0..4 {
+    for _ in 0..3 {
         let body = server
             .run(send, json!({"l": "admin-reset@example.com"}))
             .await;

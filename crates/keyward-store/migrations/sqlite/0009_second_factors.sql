@@ -8,6 +8,8 @@ ALTER TABLE projects ADD COLUMN mfa_policy TEXT NOT NULL DEFAULT 'optional'
     CHECK (mfa_policy IN ('off', 'optional', 'required'));
 ALTER TABLE projects ADD COLUMN signup_enabled INTEGER NOT NULL DEFAULT 0 CHECK (signup_enabled IN (0, 1));
 -- Where this project's text messages go (the server's default otherwise).
+-- The sender of this project's email (the server's --mail-from otherwise).
+ALTER TABLE projects ADD COLUMN mail_from TEXT;
 ALTER TABLE projects ADD COLUMN sms_webhook_url TEXT;
 -- The key of the HMAC-SHA256 that signs this project's SMS webhook
 -- requests (X-Authgear-Body-Signature), so the receiver can tell them from

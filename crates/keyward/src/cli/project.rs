@@ -1,5 +1,5 @@
 use clap::Subcommand;
-use keyward_store::{LimitsChange, MfaPolicy, parse_rate_limit};
+use keyward_store::{LimitsChange, MessagingOverride, MfaPolicy, parse_rate_limit};
 
 use keyward_token::GeneratedKeyPair;
 
@@ -88,6 +88,10 @@ pub enum ProjectCommand {
         /// not (`off`, the default).
         #[arg(long, value_name = "on|off", value_parser = parse_switch)]
         signup: Option<bool>,
+        /// The sender of this project's email, e.g. "My App
+        /// <no-reply@myapp.example>", or `off` for the server's --mail-from.
+        #[arg(long, value_name = "\"NAME <ADDRESS>\"|off", value_parser = parse_sender)]
+        mail_from: Option<Sender>,
     },
     /// Show a project's SMS webhook and the secret that signs its requests
     /// (`X-Authgear-Body-Signature`: hex HMAC-SHA256 of the body); set or
@@ -140,6 +144,17 @@ fn parse_switch(text: &str) -> Result<bool, String> {
         "off" | "false" => Ok(false),
         _ => Err("expected `on` or `off`".into()),
     }
+}
+
+/// A sender as typed: `Some(mailbox)` or `None` for `off`.
+#[derive(Debug, Clone)]
+pub struct Sender(Option<String>);
+
+fn parse_sender(text: &str) -> Result<Sender, String> {
+    if text.eq_ignore_ascii_case("off") {
+        return Ok(Sender(None));
+    }
+    keyward_server::mailer::check_sender(text).map(|s| Sender(Some(s)))
 }
 
 fn parse_mfa_policy(text: &str) -> Result<MfaPolicy, String> {
@@ -244,6 +259,7 @@ pub async fn run(global: &Global, cmd: ProjectCommand) -> anyhow::Result<()> {
             admin_create_session,
             mfa_policy,
             signup,
+            mail_from,
         } => {
             let accounts_named = deletion_grace_days.is_some()
                 || anonymization_grace_days.is_some()
@@ -266,6 +282,7 @@ pub async fn run(global: &Global, cmd: ProjectCommand) -> anyhow::Result<()> {
                 || change.project_rate.is_some()
                 || change.replay_guard.is_some();
             if max_token_lifetime.is_none()
+                && mail_from.is_none()
                 && !limits_named
                 && !lockout_named
                 && !domains_named
@@ -275,7 +292,7 @@ pub async fn run(global: &Global, cmd: ProjectCommand) -> anyhow::Result<()> {
                     "nothing to change: name at least one of --max-token-lifetime, --key-rate-limit, \
                      --project-rate-limit, --replay-guard, --domain, --remove-domain, --lockout-*, \
                      --deletion-grace-days, --anonymization-grace-days, --admin-create-session, \
-                     --mfa-policy, --signup"
+                     --mfa-policy, --signup, --mail-from"
                 );
             }
             let add: Vec<String> = add_domains
@@ -313,6 +330,10 @@ pub async fn run(global: &Global, cmd: ProjectCommand) -> anyhow::Result<()> {
                 a.mfa_policy = mfa_policy.unwrap_or(a.mfa_policy);
                 a.signup_enabled = signup.unwrap_or(a.signup_enabled);
                 tx.set_account_settings(&id, &a).await?;
+            }
+            if let Some(Sender(sender)) = &mail_from {
+                tx.set_messaging_override(&id, MessagingOverride::MailFrom, sender.as_deref())
+                    .await?;
             }
             for d in &remove {
                 if !tx.remove_domain(&id, d).await? {
