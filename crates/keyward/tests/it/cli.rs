@@ -624,3 +624,78 @@ fn account_settings_and_scheduled_jobs() {
     let text = String::from_utf8_lossy(&table.stdout);
     assert!(text.contains("deletion"), "{text}");
 }
+
+/// Second factors, sign-up and messaging from the CLI: the policy and the
+/// sign-up switch, a project's sender, and its SMS webhook with the secret
+/// that signs it (shown, kept, rotated); bad values refused.
+#[test]
+fn project_messaging_and_mfa_settings() {
+    let env = Env::new();
+    env.ok(&["project", "create", "myapp"]);
+    let out = env
+        .command(&[
+            "project",
+            "update",
+            "myapp",
+            "--mfa-policy",
+            "required",
+            "--signup",
+            "on",
+            "--mail-from",
+            "My App <hello@myapp.example>",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("two-step verification required") && said.contains("sign-up on"),
+        "{said}"
+    );
+    let err = env.fail(&["project", "update", "myapp", "--mfa-policy", "sometimes"]);
+    assert!(err.contains("`off`, `optional` or `required`"), "{err}");
+    let err = env.fail(&[
+        "project",
+        "update",
+        "myapp",
+        "--mail-from",
+        "not an address",
+    ]);
+    assert!(err.contains("not a sender address"), "{err}");
+
+    let shown = env.ok(&["project", "sms-webhook", "myapp"]);
+    assert!(
+        shown.contains("url: (the server's --sms-webhook-url)"),
+        "{shown}"
+    );
+    let secret = |text: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix("secret: "))
+            .unwrap()
+            .to_owned()
+    };
+    let first = secret(&shown);
+    assert_eq!(first.len(), 64, "{shown}");
+    let set = env.ok(&[
+        "project",
+        "sms-webhook",
+        "myapp",
+        "--url",
+        "https://sms.example.com/hook",
+    ]);
+    assert!(set.contains("url: https://sms.example.com/hook"), "{set}");
+    assert_eq!(secret(&set), first, "the secret stays until rotated");
+    let rotated = env.ok(&["project", "sms-webhook", "myapp", "--rotate-secret"]);
+    assert_ne!(secret(&rotated), first);
+    let err = env.fail(&["project", "sms-webhook", "myapp", "--url", "ftp://x/"]);
+    assert!(err.contains("not an http:// or https:// URL"), "{err}");
+    let cleared = env.ok(&["project", "sms-webhook", "myapp", "--clear"]);
+    assert!(
+        cleared.contains("(the server's --sms-webhook-url)"),
+        "{cleared}"
+    );
+}
