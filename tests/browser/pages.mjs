@@ -8,6 +8,9 @@
 //       "Forgot your password?" from the sign-in page, the email sent.
 //   reset LINK NEW_PASSWORD SHOTS
 //       the emailed link sets a new password.
+//   signup ISSUER EMAIL PASSWORD CODE_FILE SHOTS
+//       "Create an account" from the sign-in page; the code is read from
+//       CODE_FILE once the Rust test has written it there (from the email).
 //   mfa ISSUER EMAIL PASSWORD SHOTS
 //       set up an authenticator app on the account page (QR code, key,
 //       first code; codes computed here with node:crypto, RFC 6238), then
@@ -16,7 +19,7 @@
 // Every page: labelled inputs, no framing, CSP without unsafe-inline, no
 // CSP violation in the console.
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -111,6 +114,34 @@ try {
     await page.keyboard.press('Enter');
     await page.waitForSelector('text=Your password was changed');
     await page.screenshot({ path: join(shots, 'reset-done.png') });
+  } else if (mode === 'signup') {
+    const [issuer, email, password, codeFile] = args;
+    const response = await page.goto(`${issuer}/login`);
+    strictHeaders(response);
+    await page.getByRole('link', { name: 'Create an account' }).click();
+    await page.waitForSelector('form[action="/signup"]');
+    await page.getByLabel('Email or phone number').fill(email);
+    await page.getByLabel('Password', { exact: true }).fill(password);
+    await page.getByLabel('Password, again').fill(password);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('form[action="/signup/verify"]');
+    await page.screenshot({ path: join(shots, 'signup-code.png') });
+    let code = '';
+    for (let i = 0; i < 150 && !code; i++) {
+      try {
+        code = readFileSync(codeFile, 'utf8').trim();
+      } catch {
+        await new Promise((ok) => setTimeout(ok, 100));
+      }
+    }
+    assert.match(code, /^[0-9]{6}$/, 'the code arrived');
+    const field = page.getByLabel('Code');
+    assert.equal(await field.getAttribute('autocomplete'), 'one-time-code');
+    await field.fill(code);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`${issuer}/settings`);
+    assert.match(await page.locator('main').innerText(), new RegExp(email.replace('.', '\\.')));
+    await page.screenshot({ path: join(shots, 'signup-done.png') });
   } else if (mode === 'mfa') {
     const [issuer, email, password] = args;
     const signIn = async (p) => {

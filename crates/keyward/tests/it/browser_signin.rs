@@ -211,6 +211,63 @@ fn consent_and_password_reset_pages_in_a_real_browser() {
     );
 }
 
+/// Sign-up in headless Chromium: "Create an account" on the sign-in page,
+/// the code from the email (read here from the SMTP sink and handed to the
+/// running browser script through a file), then the new account's page.
+#[test]
+fn sign_up_with_an_emailed_code_in_a_real_browser() {
+    let browser_dir = workspace_root().join("tests/browser");
+    if !(Path::new("/usr/bin/chromium").exists() && npm_ready(&browser_dir, "playwright-core")) {
+        if std::env::var_os("KEYWARD_REQUIRE_INTEROP").is_some() {
+            panic!("no /usr/bin/chromium or playwright-core (npm ci)");
+        }
+        eprintln!("SKIPPED: no /usr/bin/chromium or playwright-core");
+        return;
+    }
+    let mail = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let sink = mail.block_on(keyward_test_support::SmtpSink::start());
+    let env = Env::new();
+    env.ok(&["project", "create", "myapp"]);
+    env.ok(&["project", "update", "myapp", "--signup", "on"]);
+    let server = env.serve_with(&["--smtp-url", &sink.url()]);
+    let port = server.addr.rsplit(':').next().unwrap().to_owned();
+    let code_file = env.dir.path().join("signup-code.txt");
+    let shots = workspace_root().join("target/signin-screenshots");
+    let browser = Command::new("node")
+        .arg(browser_dir.join("pages.mjs"))
+        .args([
+            "signup",
+            &format!("http://myapp.localhost:{port}"),
+            "gus@example.com",
+            "a long enough password",
+        ])
+        .arg(&code_file)
+        .arg(&shots)
+        .current_dir(&browser_dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let sent = mail.block_on(sink.wait_for(1, std::time::Duration::from_secs(30)));
+    assert!(sent[0].contains("To: gus@example.com"), "{}", sent[0]);
+    let code = sent[0]
+        .split_whitespace()
+        .find(|w| w.len() == 6 && w.bytes().all(|b| b.is_ascii_digit()))
+        .unwrap();
+    std::fs::write(&code_file, code).unwrap();
+    let result = browser.wait_with_output().unwrap();
+    assert!(
+        result.status.success(),
+        "browser sign-up failed:\n{}\n{}",
+        String::from_utf8_lossy(&result.stdout),
+        String::from_utf8_lossy(&result.stderr)
+    );
+}
+
 /// Two-step verification in headless Chromium: an authenticator app set
 /// up on the account page, then sign-in with its code and with a recovery
 /// code (`tests/browser/pages.mjs mfa`, TOTP computed there by node:crypto).
