@@ -41,9 +41,10 @@ function totp(secret, step) {
   const o = h[19] & 15;
   return String((h.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, '0');
 }
-// The current step, after waiting out a boundary that is less than 12 s away.
+// The current step, after waiting out a boundary that is less than 4 s away
+// (the code of the next step, used later, holds either way).
 async function steadyStep() {
-  while (Math.floor(Date.now() / 1000) % 30 >= 18) await new Promise((ok) => setTimeout(ok, 500));
+  while (Math.floor(Date.now() / 1000) % 30 >= 26) await new Promise((ok) => setTimeout(ok, 500));
   return Math.floor(Date.now() / 1000 / 30);
 }
 
