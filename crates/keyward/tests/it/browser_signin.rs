@@ -96,6 +96,32 @@ fn example_app_signs_in_and_out_in_a_real_browser() {
     );
 }
 
+/// `tests/browser` when Chromium and playwright-core are there; `None`
+/// (the test skips) otherwise, which CI forbids (`KEYWARD_REQUIRE_INTEROP`).
+fn browser_ready() -> Option<std::path::PathBuf> {
+    let browser_dir = workspace_root().join("tests/browser");
+    if Path::new("/usr/bin/chromium").exists() && npm_ready(&browser_dir, "playwright-core") {
+        return Some(browser_dir);
+    }
+    if std::env::var_os("KEYWARD_REQUIRE_INTEROP").is_some() {
+        panic!("no /usr/bin/chromium or playwright-core (npm ci)");
+    }
+    eprintln!("SKIPPED: no /usr/bin/chromium or playwright-core");
+    None
+}
+
+/// An SMTP sink for `keyward serve --smtp-url`, on its own runtime (the
+/// tests here are synchronous).
+fn smtp_sink() -> (tokio::runtime::Runtime, keyward_test_support::SmtpSink) {
+    let mail = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let sink = mail.block_on(keyward_test_support::SmtpSink::start());
+    (mail, sink)
+}
+
 /// Run `tests/browser/pages.mjs MODE ARGS… SHOTS`; panics with its output.
 fn pages(mode: &str, args: &[&str]) {
     let browser_dir = workspace_root().join("tests/browser");
@@ -121,20 +147,10 @@ fn pages(mode: &str, args: &[&str]) {
 /// sink in this process.
 #[test]
 fn consent_and_password_reset_pages_in_a_real_browser() {
-    let browser_dir = workspace_root().join("tests/browser");
-    if !(Path::new("/usr/bin/chromium").exists() && npm_ready(&browser_dir, "playwright-core")) {
-        if std::env::var_os("KEYWARD_REQUIRE_INTEROP").is_some() {
-            panic!("no /usr/bin/chromium or playwright-core (npm ci)");
-        }
-        eprintln!("SKIPPED: no /usr/bin/chromium or playwright-core");
+    if browser_ready().is_none() {
         return;
-    }
-    let mail = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let sink = mail.block_on(keyward_test_support::SmtpSink::start());
+    };
+    let (mail, sink) = smtp_sink();
     let env = Env::new();
     env.ok(&["project", "create", "myapp"]);
     let server = env.serve_with(&[
@@ -216,20 +232,10 @@ fn consent_and_password_reset_pages_in_a_real_browser() {
 /// running browser script through a file), then the new account's page.
 #[test]
 fn sign_up_with_an_emailed_code_in_a_real_browser() {
-    let browser_dir = workspace_root().join("tests/browser");
-    if !(Path::new("/usr/bin/chromium").exists() && npm_ready(&browser_dir, "playwright-core")) {
-        if std::env::var_os("KEYWARD_REQUIRE_INTEROP").is_some() {
-            panic!("no /usr/bin/chromium or playwright-core (npm ci)");
-        }
-        eprintln!("SKIPPED: no /usr/bin/chromium or playwright-core");
+    let Some(browser_dir) = browser_ready() else {
         return;
-    }
-    let mail = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let sink = mail.block_on(keyward_test_support::SmtpSink::start());
+    };
+    let (mail, sink) = smtp_sink();
     let env = Env::new();
     env.ok(&["project", "create", "myapp"]);
     env.ok(&["project", "update", "myapp", "--signup", "on"]);
@@ -273,14 +279,9 @@ fn sign_up_with_an_emailed_code_in_a_real_browser() {
 /// code (`tests/browser/pages.mjs mfa`, TOTP computed there by node:crypto).
 #[test]
 fn authenticator_app_and_recovery_code_in_a_real_browser() {
-    let browser_dir = workspace_root().join("tests/browser");
-    if !(Path::new("/usr/bin/chromium").exists() && npm_ready(&browser_dir, "playwright-core")) {
-        if std::env::var_os("KEYWARD_REQUIRE_INTEROP").is_some() {
-            panic!("no /usr/bin/chromium or playwright-core (npm ci)");
-        }
-        eprintln!("SKIPPED: no /usr/bin/chromium or playwright-core");
+    if browser_ready().is_none() {
         return;
-    }
+    };
     let env = Env::new();
     env.ok(&["project", "create", "myapp"]);
     let server = env.serve();
