@@ -149,7 +149,7 @@ fn pages(mode: &str, args: &[&str]) {
 fn consent_and_password_reset_pages_in_a_real_browser() {
     if browser_ready().is_none() {
         return;
-    };
+    }
     let (mail, sink) = smtp_sink();
     let env = Env::new();
     env.ok(&["project", "create", "myapp"]);
@@ -281,7 +281,7 @@ fn sign_up_with_an_emailed_code_in_a_real_browser() {
 fn authenticator_app_and_recovery_code_in_a_real_browser() {
     if browser_ready().is_none() {
         return;
-    };
+    }
     let env = Env::new();
     env.ok(&["project", "create", "myapp"]);
     let server = env.serve();
