@@ -240,8 +240,8 @@ pub async fn start_with_portal(
 ) -> std::io::Result<ServerHandle> {
     let addr = listener.local_addr()?;
     let limits = serve::ConnectionLimits::from_config(&config);
-    let sms =
-        sms::SmsGateway::new(config.sms_webhook_url.as_deref()).map_err(std::io::Error::other)?;
+    let sms = sms::SmsGateway::new(config.sms_webhook_url.as_deref(), portal.master_key.clone())
+        .map_err(std::io::Error::other)?;
     let state = AppState::with_portal(config, store, portal);
     let watcher = tokio::spawn(watch::run(state.clone()));
     let jobs = tokio::spawn(jobs::run(state.clone()));

@@ -8,9 +8,10 @@
 //! Redirects are not followed (the URL the operator set is the one that
 //! gets the codes), and the body is never logged.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use keyward_store::{OutgoingMessage, Store};
+use keyward_store::{MasterKey, OutgoingMessage, Store};
 use serde_json::json;
 
 /// The header carrying the body's signature.
@@ -19,10 +20,12 @@ pub const SIGNATURE_HEADER: &str = "x-authgear-body-signature";
 const TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The webhook client and the server's default URL.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct SmsGateway {
     client: reqwest::Client,
     default_url: Option<String>,
+    /// Opens the projects' sealed webhook secrets.
+    master: Option<Arc<MasterKey>>,
 }
 
 /// An SMS webhook URL as an operator may set it: absolute http(s).
@@ -51,8 +54,12 @@ pub fn signature(secret: &str, body: &[u8]) -> String {
 }
 
 impl SmsGateway {
-    /// A gateway posting to `default_url` for projects without their own.
-    pub fn new(default_url: Option<&str>) -> Result<SmsGateway, String> {
+    /// A gateway posting to `default_url` for projects without their own,
+    /// signing with the projects' secrets sealed under `master`.
+    pub fn new(
+        default_url: Option<&str>,
+        master: Option<Arc<MasterKey>>,
+    ) -> Result<SmsGateway, String> {
         let default_url = default_url.map(check_url).transpose()?;
         let client = reqwest::Client::builder()
             .timeout(TIMEOUT)
@@ -62,6 +69,7 @@ impl SmsGateway {
         Ok(SmsGateway {
             client,
             default_url,
+            master,
         })
     }
 
@@ -78,8 +86,12 @@ impl SmsGateway {
                 .clone()
                 .ok_or("no SMS webhook is configured")?,
         };
+        let master = self
+            .master
+            .as_deref()
+            .ok_or("no master key is configured, so SMS webhook requests cannot be signed")?;
         let secret = store
-            .sms_webhook_secret(&m.project, &new_secret()?)
+            .sms_webhook_secret(&m.project, &new_secret()?, master)
             .await
             .map_err(|e| e.to_string())?;
         let body = serde_json::to_vec(&json!({

@@ -3,7 +3,10 @@
 //! second-factor policy, whether end users may sign up, and where the
 //! project's text messages go.
 
+use zeroize::Zeroizing;
+
 use crate::error::{Result, StoreError};
+use crate::seal::MasterKey;
 use crate::{Store, Tx};
 
 /// A project's account settings (Authgear's defaults in [`Default`]).
@@ -209,32 +212,53 @@ impl Tx {
     }
 }
 
+/// The seal ID of a project's SMS webhook secret.
+const SMS_SECRET_SEAL: &str = "sms-webhook";
+
 impl Tx {
     /// The key signing the project's SMS webhook requests: the stored one,
-    /// or `fresh`, stored now, when it has none yet (one statement, so two
-    /// replicas making one at once agree on the stored key).
-    pub async fn sms_webhook_secret(&mut self, project: &str, fresh: &str) -> Result<String> {
-        let row: Option<(String,)> = on_tx!(self, |conn, pg| {
+    /// or `fresh`, stored now (sealed under `master`) when it has none yet;
+    /// one statement, so two replicas making one at once agree on the
+    /// stored key.
+    pub async fn sms_webhook_secret(
+        &mut self,
+        project: &str,
+        fresh: &str,
+        master: &MasterKey,
+    ) -> Result<Zeroizing<String>> {
+        let sealed = master.seal(project, SMS_SECRET_SEAL, fresh.as_bytes())?;
+        let row: Option<(Vec<u8>,)> = on_tx!(self, |conn, pg| {
             sqlx::query_as(
-                "UPDATE projects SET sms_webhook_secret = COALESCE(sms_webhook_secret, $2) \
-                 WHERE id = $1 RETURNING sms_webhook_secret",
+                "UPDATE projects \
+                 SET sms_webhook_secret_sealed = COALESCE(sms_webhook_secret_sealed, $2) \
+                 WHERE id = $1 RETURNING sms_webhook_secret_sealed",
             )
             .bind(project)
-            .bind(fresh)
+            .bind(&sealed)
             .fetch_optional(&mut *conn)
             .await?
         });
-        Ok(row
+        let stored = row
             .ok_or_else(|| StoreError::ProjectNotFound(project.to_owned()))?
-            .0)
+            .0;
+        let secret = master.open(project, SMS_SECRET_SEAL, &stored)?;
+        String::from_utf8(secret.to_vec())
+            .map(Zeroizing::new)
+            .map_err(|_| StoreError::Corrupt("an SMS webhook secret is not text".into()))
     }
 
     /// Replace the project's SMS webhook key (rotation).
-    pub async fn set_sms_webhook_secret(&mut self, project: &str, secret: &str) -> Result<()> {
+    pub async fn set_sms_webhook_secret(
+        &mut self,
+        project: &str,
+        secret: &str,
+        master: &MasterKey,
+    ) -> Result<()> {
+        let sealed = master.seal(project, SMS_SECRET_SEAL, secret.as_bytes())?;
         let n = on_tx!(self, |conn, pg| {
-            sqlx::query("UPDATE projects SET sms_webhook_secret = $2 WHERE id = $1")
+            sqlx::query("UPDATE projects SET sms_webhook_secret_sealed = $2 WHERE id = $1")
                 .bind(project)
-                .bind(secret)
+                .bind(&sealed)
                 .execute(&mut *conn)
                 .await?
                 .rows_affected()
@@ -244,13 +268,47 @@ impl Tx {
         }
         Ok(())
     }
+
+    /// Re-seal every project's SMS webhook secret under `new` (part of
+    /// master key rotation).
+    pub(crate) async fn reseal_sms_webhook_secrets(
+        &mut self,
+        old: &MasterKey,
+        new: &MasterKey,
+    ) -> Result<u64> {
+        let rows: Vec<(String, Vec<u8>)> = on_tx!(self, |conn, pg| {
+            sqlx::query_as(
+                "SELECT id, sms_webhook_secret_sealed FROM projects \
+                 WHERE sms_webhook_secret_sealed IS NOT NULL",
+            )
+            .fetch_all(&mut *conn)
+            .await?
+        });
+        for (project, sealed) in &rows {
+            let secret = old.open(project, SMS_SECRET_SEAL, sealed)?;
+            let resealed = new.seal(project, SMS_SECRET_SEAL, &secret)?;
+            on_tx!(self, |conn, pg| {
+                sqlx::query("UPDATE projects SET sms_webhook_secret_sealed = $1 WHERE id = $2")
+                    .bind(&resealed)
+                    .bind(project)
+                    .execute(&mut *conn)
+                    .await?;
+            });
+        }
+        Ok(rows.len() as u64)
+    }
 }
 
 impl Store {
     /// [`Tx::sms_webhook_secret`] in its own transaction.
-    pub async fn sms_webhook_secret(&self, project: &str, fresh: &str) -> Result<String> {
+    pub async fn sms_webhook_secret(
+        &self,
+        project: &str,
+        fresh: &str,
+        master: &MasterKey,
+    ) -> Result<Zeroizing<String>> {
         Ok(in_tx!(self, |tx| tx
-            .sms_webhook_secret(project, fresh)
+            .sms_webhook_secret(project, fresh, master)
             .await?))
     }
 

@@ -320,8 +320,9 @@ impl Store {
         }
         let signing = tx.reseal_signing_keys(old, new).await?;
         let totp = tx.reseal_totp_secrets(old, new).await?;
+        let sms = tx.reseal_sms_webhook_secrets(old, new).await?;
         tx.commit().await?;
-        Ok(rows.len() as u64 + signing + totp)
+        Ok(rows.len() as u64 + signing + totp + sms)
     }
 
     /// Record that `kid` was used at `at` (Unix seconds). Never moves the

@@ -445,10 +445,10 @@ async fn forgot_password_by_sms_through_a_signed_webhook(backend: Backend) {
     let request = &got[1];
     let secret = server
         .store
-        .sms_webhook_secret(PROJECT, "unused")
+        .sms_webhook_secret(PROJECT, "unused", &keyward_test_support::master())
         .await
         .unwrap();
-    assert_ne!(secret, "unused");
+    assert_ne!(secret.as_str(), "unused");
     assert_eq!(
         request.headers["x-authgear-body-signature"]
             .to_str()
@@ -502,7 +502,7 @@ async fn forgot_password_by_sms_through_a_signed_webhook(backend: Backend) {
         .await
         .unwrap();
     let mut tx = server.store.begin().await.unwrap();
-    tx.set_sms_webhook_secret(PROJECT, "rotated secret")
+    tx.set_sms_webhook_secret(PROJECT, "rotated secret", &keyward_test_support::master())
         .await
         .unwrap();
     tx.commit().await.unwrap();

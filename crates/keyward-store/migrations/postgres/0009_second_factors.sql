@@ -13,8 +13,9 @@ ALTER TABLE projects ADD COLUMN mail_from TEXT;
 ALTER TABLE projects ADD COLUMN sms_webhook_url TEXT;
 -- The key of the HMAC-SHA256 that signs this project's SMS webhook
 -- requests (X-Authgear-Body-Signature), so the receiver can tell them from
--- forgeries; made on first use, shown by `keyward project sms-webhook`.
-ALTER TABLE projects ADD COLUMN sms_webhook_secret TEXT;
+-- forgeries; sealed under the master key like private keys; made on first
+-- use, shown by `keyward project sms-webhook`.
+ALTER TABLE projects ADD COLUMN sms_webhook_secret_sealed BYTEA;
 
 -- Until when a user without a second factor may still sign in under a
 -- 'required' policy (and is sent to enrol one).

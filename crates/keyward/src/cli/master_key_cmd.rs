@@ -65,12 +65,12 @@ pub async fn run(global: &Global, cmd: MasterKeyCommand) -> anyhow::Result<()> {
             let _ = std::fs::File::open(dir).and_then(|d| d.sync_all());
         }
         eprintln!(
-            "re-sealed {count} private key(s); {} now holds the new master key and the old one opens nothing. Restart every server.",
+            "re-sealed {count} private key(s) and secret(s); {} now holds the new master key and the old one opens nothing. Restart every server.",
             key_file.display()
         );
     } else {
         eprintln!(
-            "re-sealed {count} private key(s) under the new master key in {}; the old key opens nothing. \
+            "re-sealed {count} private key(s) and secret(s) under the new master key in {}; the old key opens nothing. \
              Point KEYWARD_MASTER_KEY (or --master-key-file) at it and restart every server.",
             target.display()
         );

@@ -224,21 +224,24 @@ pub async fn run(global: &Global, cmd: ProjectCommand) -> anyhow::Result<()> {
                 .transpose()
                 .map_err(anyhow::Error::msg)?;
             let fresh = keyward_server::sms::new_secret().map_err(anyhow::Error::msg)?;
+            // The secret is sealed like private keys (made here if need be,
+            // as `project create` does).
+            let master = global.master_key(IfMissing::Create)?;
             let mut tx = store.begin().await?;
             if url.is_some() || clear {
                 tx.set_sms_webhook_url(&id, url.as_deref()).await?;
             }
             if rotate_secret {
-                tx.set_sms_webhook_secret(&id, &fresh).await?;
+                tx.set_sms_webhook_secret(&id, &fresh, &master).await?;
             }
             let url = tx.sms_webhook_url(&id).await?;
-            let secret = tx.sms_webhook_secret(&id, &fresh).await?;
+            let secret = tx.sms_webhook_secret(&id, &fresh, &master).await?;
             tx.commit().await?;
             println!(
                 "url: {}",
                 url.as_deref().unwrap_or("(the server's --sms-webhook-url)")
             );
-            println!("secret: {secret}");
+            println!("secret: {}", secret.as_str());
         }
         ProjectCommand::Update {
             id,

@@ -691,6 +691,17 @@ fn project_messaging_and_mfa_settings() {
     assert_eq!(secret(&set), first, "the secret stays until rotated");
     let rotated = env.ok(&["project", "sms-webhook", "myapp", "--rotate-secret"]);
     assert_ne!(secret(&rotated), first);
+    // Sealed under the master key: a master key rotation re-seals it, and
+    // the old key no longer opens it.
+    let old_master = std::fs::read_to_string(env.path("keyward-data/master.key")).unwrap();
+    env.ok(&["master-key", "rotate"]);
+    let after = env.ok(&["project", "sms-webhook", "myapp"]);
+    assert_eq!(secret(&after), secret(&rotated));
+    let err = env.fail_with_env(
+        &["project", "sms-webhook", "myapp"],
+        &[("KEYWARD_MASTER_KEY", old_master.trim())],
+    );
+    assert!(err.contains("master key") || err.contains("seal"), "{err}");
     let err = env.fail(&["project", "sms-webhook", "myapp", "--url", "ftp://x/"]);
     assert!(err.contains("not an http:// or https:// URL"), "{err}");
     let cleared = env.ok(&["project", "sms-webhook", "myapp", "--clear"]);
