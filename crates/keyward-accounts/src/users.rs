@@ -49,7 +49,8 @@ pub async fn find_by_login(
     Ok(tx.user(project, &identity.user_id).await?)
 }
 
-/// keyward has no mail or SMS transport: say so instead of pretending.
+/// keyward cannot reach the user (no transport for their email or phone):
+/// say so instead of pretending.
 /// `has_target`: whether the user has an email or phone to send to.
 pub fn refuse_send_password(has_target: bool) -> AccountsError {
     if has_target {
@@ -72,10 +73,10 @@ pub async fn refuse_send_password_to(tx: &mut Tx, project: &str, user_id: &str) 
     }
 }
 
-/// `sendPassword: true`: queue `password` to the user's email login ID
-/// (sent by the outbox, erased from it once sent). A user with only a phone
-/// number cannot be reached (`SendPasswordUnsupported`: no SMS yet), one
-/// with only a username has no target.
+/// `sendPassword: true`: queue `password` to the user's first email or
+/// phone login ID that a configured transport reaches (sent by the outbox,
+/// erased from it once sent). A user no transport reaches, or with only a
+/// username, gets `SendPasswordUnsupported`.
 pub async fn queue_password_message(
     tx: &mut Tx,
     actor: &Actor,
@@ -96,8 +97,8 @@ pub async fn queue_password_message(
         })));
     };
     let message = Message::SendPassword { password };
-    // An administrator's explicit request is not held to the per-recipient
-    // limit of end-user requests, but it is still counted by the project's.
+    // Held to the same limits as every message: a script calling the Admin
+    // API in a loop must not flood a mailbox or the operator's SMS bill.
     match messages::queue(
         tx,
         project,
