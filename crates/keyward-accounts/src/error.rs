@@ -171,6 +171,10 @@ pub enum AccountsError {
     /// Too many messages to this recipient or from this project lately.
     #[error("request rate limited")]
     RateLimited,
+    /// An imported password hash keyward cannot use (the message says why,
+    /// in Go's bcrypt wording where Authgear's import uses it).
+    #[error("{0}")]
+    InvalidBcryptHash(String),
     /// The store failed (keyward's failure; detail for the log only).
     #[error("store failure: {0}")]
     Store(StoreError),
@@ -206,6 +210,7 @@ impl AccountsError {
             | DuplicatedAuthenticator { .. } => "InvariantViolated",
             MfaGracePeriodInvalid => "MFAGracePeriodInvalid",
             RateLimited => "RateLimited",
+            InvalidBcryptHash(_) => "InvalidBcryptHash",
             DuplicateRoleKey => "RoleDuplicateKey",
             DuplicateGroupKey => "GroupDuplicateKey",
             PasswordTooShort { .. } => "PasswordPolicyViolated",

@@ -143,7 +143,8 @@ pub async fn verify(phc: Option<String>, password: String) -> bool {
         if is_bcrypt(&phc) {
             // bcrypt reads only the first 72 bytes; longer passwords are
             // refused rather than silently truncated.
-            return known && bcrypt::verify(password.as_bytes(), &phc).unwrap_or(false);
+            return known
+                && bcrypt::verify(password.as_bytes(), &bcrypt_as_2b(&phc)).unwrap_or(false);
         }
         let Ok(parsed) = argon2::PasswordHash::new(&phc) else {
             return false;
@@ -158,7 +159,86 @@ pub async fn verify(phc: Option<String>, password: String) -> bool {
 }
 
 fn is_bcrypt(phc: &str) -> bool {
-    ["$2a$", "$2b$", "$2y$"].iter().any(|p| phc.starts_with(p))
+    phc.starts_with("$2$") || (phc.starts_with("$2") && phc.as_bytes().get(3) == Some(&b'$'))
+}
+
+/// A bcrypt hash as the bcrypt crate reads it: the minor version is
+/// ignored, as Go's bcrypt (Authgear's) ignores it (`$2$`, `$2a$`, `$2x$`
+/// and `$2y$` verify like `$2b$`).
+fn bcrypt_as_2b(phc: &str) -> String {
+    let rest = phc
+        .strip_prefix("$2$")
+        .or_else(|| {
+            phc.get(4..)
+                .filter(|_| phc.as_bytes().get(3) == Some(&b'$'))
+        })
+        .unwrap_or(phc);
+    format!("$2b${rest}")
+}
+
+/// Lowest and highest bcrypt cost accepted at import (Go's range).
+const BCRYPT_COSTS: std::ops::RangeInclusive<u32> = 4..=31;
+
+/// Check a password hash given to user import (spec §4) and return it as
+/// it is stored: an argon2id PHC string, or a modular-crypt bcrypt hash
+/// (`$2$`, `$2a$`, `$2b$`, `$2x$`, `$2y$`, cost 4–31; stored verbatim and
+/// verified at sign-in, then rehashed to argon2id). Anything else is
+/// refused with `InvalidBcryptHash` and Go's bcrypt wording, so a record
+/// never holds a hash nobody can sign in with.
+pub fn check_imported_hash(hash: &str) -> Result<String, AccountsError> {
+    let bad = |m: String| {
+        Err(AccountsError::InvalidBcryptHash(format!(
+            "crypto/bcrypt: {m}"
+        )))
+    };
+    if hash.starts_with("$argon2id$") {
+        return match argon2::PasswordHash::new(hash) {
+            Ok(_) => Ok(hash.to_owned()),
+            Err(e) => Err(AccountsError::InvalidBcryptHash(format!(
+                "not an argon2id PHC string: {e}"
+            ))),
+        };
+    }
+    let bytes = hash.as_bytes();
+    match bytes.first() {
+        Some(b'$') => {}
+        Some(&c) => {
+            return bad(format!(
+                "bcrypt hashes must start with '$', but hashedSecret started with '{}'",
+                char::from(c)
+            ));
+        }
+        None => return bad("hashedSecret too short to be a bcrypted password".into()),
+    }
+    if bytes.len() < 59 {
+        return bad("hashedSecret too short to be a bcrypted password".into());
+    }
+    if bytes[1] != b'2' {
+        let c = char::from(bytes[1]);
+        return bad(if bytes[1] > b'2' {
+            format!("bcrypt algorithm version '{c}' requested is newer than current version '2'")
+        } else {
+            format!("bcrypt algorithm version '{c}' is not supported")
+        });
+    }
+    let cost_at = if bytes[2] == b'$' { 3 } else { 4 };
+    if cost_at == 4 && bytes[3] != b'$' {
+        return bad("hashedSecret too short to be a bcrypted password".into());
+    }
+    let cost = hash
+        .get(cost_at..cost_at + 2)
+        .and_then(|c| c.parse::<u32>().ok())
+        .filter(|_| bytes.get(cost_at + 2) == Some(&b'$'));
+    match cost {
+        Some(c) if BCRYPT_COSTS.contains(&c) => {}
+        Some(c) => return bad(format!("cost {c} is outside allowed inclusive range 4..31")),
+        None => return bad("the cost is not a two-digit number".into()),
+    }
+    // The salt and digest must be what the verifier can read.
+    if bcrypt_as_2b(hash).parse::<bcrypt::HashParts>().is_err() {
+        return bad("the salt or digest is not bcrypt's base64".into());
+    }
+    Ok(hash.to_owned())
 }
 
 /// Whether a stored hash should be replaced after a successful sign-in:
@@ -178,6 +258,70 @@ pub fn needs_rehash(phc: &str, cost: HashCost) -> bool {
 mod tests {
     use super::*;
     use argon2::password_hash::PasswordVerifier as _;
+
+    #[test]
+    fn imported_hashes_are_checked_as_authgear_does() {
+        // The spec's test vector ("password").
+        let vector = "$2y$10$/wLavnCmYGP/zzpw/mR1iOK5y5hGyrEFJtmaIbvFf9VA6l2O4NMKO";
+        assert_eq!(check_imported_hash(vector).unwrap(), vector);
+        let rest = &vector[4..];
+        for prefix in ["$2$", "$2a$", "$2b$", "$2x$"] {
+            let h = format!("{prefix}{rest}");
+            assert!(check_imported_hash(&h).is_ok(), "{h}");
+        }
+        let argon = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$6BfBIfAnzfMkvcuUqVXrWu1hh5rVeI/cbiIo1TPJjLk";
+        assert!(check_imported_hash(argon).is_ok());
+        let cases = [
+            (
+                "#2y$10$x",
+                "crypto/bcrypt: bcrypt hashes must start with '$', but hashedSecret started with '#'",
+            ),
+            (
+                "$2y$10$short",
+                "crypto/bcrypt: hashedSecret too short to be a bcrypted password",
+            ),
+            (
+                "$argon2i$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$6BfBIfAnzfMkvcuUqVXrWu1hh5rVeI",
+                "crypto/bcrypt: bcrypt algorithm version 'a' requested is newer than current version '2'",
+            ),
+            (
+                "$2y$99$/wLavnCmYGP/zzpw/mR1iOK5y5hGyrEFJtmaIbvFf9VA6l2O4NMKO",
+                "crypto/bcrypt: cost 99 is outside allowed inclusive range 4..31",
+            ),
+        ];
+        for (hash, message) in cases {
+            let e = check_imported_hash(hash).unwrap_err();
+            assert_eq!(e.reason(), "InvalidBcryptHash", "{hash}");
+            assert_eq!(e.to_string(), message, "{hash}");
+        }
+        for hash in [
+            "",
+            "$2y$1x$/wLavnCmYGP/zzpw/mR1iOK5y5hGyrEFJtmaIbvFf9VA6l2O4NMKO",
+            "$argon2id$nonsense",
+        ] {
+            assert_eq!(
+                check_imported_hash(hash).unwrap_err().reason(),
+                "InvalidBcryptHash",
+                "{hash}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn bcrypt_minor_versions_verify_alike() {
+        let rest = "$10$/wLavnCmYGP/zzpw/mR1iOK5y5hGyrEFJtmaIbvFf9VA6l2O4NMKO";
+        for version in ["$2y", "$2b", "$2a", "$2x", "$2"] {
+            let hash = format!("{version}{rest}");
+            assert!(
+                verify(Some(hash.clone()), "password".into()).await,
+                "{hash}"
+            );
+            assert!(
+                !verify(Some(hash.clone()), "Password".into()).await,
+                "{hash}"
+            );
+        }
+    }
 
     #[test]
     fn policy() {
