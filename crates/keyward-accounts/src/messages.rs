@@ -27,9 +27,12 @@ pub struct Transports {
 impl Transports {
     /// The server's transports, with the project's own SMS webhook.
     pub async fn of_project(self, tx: &mut Tx, project: &str) -> Result<Transports> {
+        if self.sms {
+            return Ok(self);
+        }
         Ok(Transports {
             email: self.email,
-            sms: self.sms || tx.sms_webhook_url(project).await?.is_some(),
+            sms: tx.sms_webhook_url(project).await?.is_some(),
         })
     }
 

@@ -599,14 +599,14 @@ fn duplicated(kind_of: &'static str) -> AccountsError {
 
 /// `createAuthenticator`: a password or a code authenticator of either
 /// kind, checked for duplicates. Returns the authenticator (a primary
-/// password is reported with its own ID) and the user.
+/// password is reported with its own ID).
 pub async fn create_by_admin(
     tx: &mut Tx,
     actor: &Actor,
     user_id: &str,
     primary: bool,
     definition: Definition,
-) -> Result<(Authenticator, User)> {
+) -> Result<Authenticator> {
     let project = actor.project.as_str();
     let user = load_user(tx, project, user_id).await?;
     if user.is_anonymized {
@@ -647,26 +647,14 @@ pub async fn create_by_admin(
         return Err(duplicated(kind_of));
     }
     let a = if primary && kind_of == "password" {
-        let hash = hash.unwrap_or_default();
-        insert_password(tx, actor, user_id, hash.clone(), false).await?;
+        insert_password(tx, actor, user_id, hash.unwrap_or_default(), false).await?;
         let stored = tx
             .passwords_of(project, user_id)
             .await?
             .into_iter()
             .next()
             .ok_or_else(|| AccountsError::Internal("password not stored".into()))?;
-        Authenticator {
-            id: stored.id,
-            user_id: user_id.to_owned(),
-            kind_of: "password".into(),
-            kind: "primary".into(),
-            target: None,
-            display_name: None,
-            password_hash: Some(hash),
-            is_default: false,
-            created_at: stored.created_at,
-            updated_at: stored.updated_at,
-        }
+        Authenticator::primary_password(&stored)
     } else {
         let a = Authenticator {
             id: uuid::Uuid::new_v4().to_string(),
@@ -688,7 +676,7 @@ pub async fn create_by_admin(
         authenticator: authenticator_json(&a),
     };
     audit::record(tx, actor, Some(user_id), event).await?;
-    Ok((a, user))
+    Ok(a)
 }
 
 /// `deleteAuthenticator`: any authenticator, even a user's last (the Admin

@@ -1,12 +1,12 @@
-//! Codes that expire, at instants chosen by the test (the server tests run
-//! on the wall clock and cannot wait 20 minutes): a password reset link
-//! after its 20 minutes, a sign-up code after its 5, against a real SQLite
-//! file.
+//! Rules of time, at instants chosen by the test (the server tests run on
+//! the wall clock and cannot wait 20 minutes): a password reset link after
+//! its 20 minutes, a sign-up code after its 5, and the hourly message
+//! limits, against a real SQLite file.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use keyward_accounts::audit::{Actor, Initiator};
 use keyward_accounts::loginid::{self, LoginIdType};
-use keyward_accounts::messages::Transports;
+use keyward_accounts::messages::{self, Channel, Message, Queued, Transports};
 use keyward_accounts::reset::{self, Requested, Reset};
 use keyward_accounts::signup::{self, Completed, Started};
 use keyward_accounts::users::{self, NewUser};
@@ -187,5 +187,65 @@ async fn a_sign_up_code_works_for_five_minutes_and_five_tries() {
     assert!(matches!(
         complete(token, code, t2 + 4 * MINUTE).await,
         Completed::Expired
+    ));
+}
+
+#[tokio::test]
+async fn messages_are_limited_per_recipient_and_per_project_each_hour() {
+    let (store, _dir) = store().await;
+    let t0: i64 = 1_800_000_000;
+    let message = Message::VerificationCode {
+        code: "123456",
+        minutes: 5,
+    };
+    let queue = |to: String, at: i64| {
+        let store = store.clone();
+        async move {
+            let mut tx = store.begin().await.unwrap();
+            let queued = messages::queue(&mut tx, "p", Channel::Email, &to, message, at)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            queued
+        }
+    };
+    // Five to one recipient in an hour, then refused; an hour later, again.
+    for _ in 0..messages::PER_RECIPIENT_PER_HOUR {
+        assert!(matches!(
+            queue("a@example.com".into(), t0).await,
+            Queued::Yes(_)
+        ));
+    }
+    assert_eq!(
+        queue("a@example.com".into(), t0 + 60).await,
+        Queued::RateLimited
+    );
+    assert!(matches!(
+        queue("b@example.com".into(), t0 + 60).await,
+        Queued::Yes(_)
+    ));
+    assert!(matches!(
+        queue("a@example.com".into(), t0 + 3601).await,
+        Queued::Yes(_)
+    ));
+
+    // The project's hourly total, over many recipients (one transaction).
+    let t1 = t0 + 10 * 3600;
+    let mut tx = store.begin().await.unwrap();
+    for n in 0..messages::PER_PROJECT_PER_HOUR {
+        let to = format!("user{n}@example.com");
+        let queued = messages::queue(&mut tx, "p", Channel::Email, &to, message, t1)
+            .await
+            .unwrap();
+        assert!(matches!(queued, Queued::Yes(_)), "message {n}");
+    }
+    tx.commit().await.unwrap();
+    assert_eq!(
+        queue("new@example.com".into(), t1 + 60).await,
+        Queued::RateLimited
+    );
+    assert!(matches!(
+        queue("new@example.com".into(), t1 + 3601).await,
+        Queued::Yes(_)
     ));
 }

@@ -189,19 +189,12 @@ impl AuthenticatorMutation {
             }
         };
         let primary = d.kind == AuthenticatorKind::Primary;
-        let (a, _) =
-            mfa::create_by_admin(&mut *r.tx().await?, &r.actor, &user_id, primary, definition)
-                .await?;
-        let authenticator = if primary && a.kind_of == "password" {
-            let mut tx = r.tx().await?;
-            match tx.password(r.project(), &a.id).await? {
-                Some(p) => AuthenticatorNode::password(p),
-                None => AuthenticatorNode::other(a),
-            }
-        } else {
-            AuthenticatorNode::other(a)
-        };
-        Ok(CreateAuthenticatorPayload { authenticator })
+        let a = mfa::create_by_admin(&mut *r.tx().await?, &r.actor, &user_id, primary, definition)
+            .await?;
+        // New authenticators never expire (passwords made here included).
+        Ok(CreateAuthenticatorPayload {
+            authenticator: AuthenticatorNode::other(a),
+        })
     }
 
     /// Delete authenticator of user

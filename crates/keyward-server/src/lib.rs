@@ -27,7 +27,7 @@ pub mod issuer;
 pub mod jobs;
 /// Rate limits: per key, per project, failed authentications per address.
 pub mod limits;
-/// Delivering the outbox by email (SMTP).
+/// Delivering the outbox (email over SMTP; SMS through [`sms`]).
 pub mod mailer;
 /// Prometheus metrics.
 pub mod metrics;
@@ -200,7 +200,7 @@ pub struct ServerHandle {
     server: JoinHandle<std::io::Result<()>>,
     watcher: JoinHandle<()>,
     jobs: JoinHandle<()>,
-    outbox: Option<JoinHandle<()>>,
+    outbox: JoinHandle<()>,
 }
 
 impl ServerHandle {
@@ -215,9 +215,7 @@ impl ServerHandle {
         };
         self.watcher.abort();
         self.jobs.abort();
-        if let Some(outbox) = &self.outbox {
-            outbox.abort();
-        }
+        self.outbox.abort();
         result
     }
 }
@@ -246,7 +244,7 @@ pub async fn start_with_portal(
     let watcher = tokio::spawn(watch::run(state.clone()));
     let jobs = tokio::spawn(jobs::run(state.clone()));
     // Always: any project may set its own SMS webhook at any time.
-    let outbox = Some(tokio::spawn(jobs::run_outbox(state.clone(), sms)));
+    let outbox = tokio::spawn(jobs::run_outbox(state.clone(), sms));
     let app = routes::router(state);
     let (tx, rx) = oneshot::channel::<()>();
     let server = tokio::spawn(serve::serve(listener, app, limits, rx));

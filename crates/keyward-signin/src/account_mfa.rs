@@ -11,14 +11,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use keyward_accounts::AccountsError;
 use keyward_accounts::mfa::{self, Enrolled};
 use keyward_accounts::signin;
-use keyward_accounts::totp;
 use keyward_store::{Authenticator, User};
 use maud::{Markup, html};
 
 use crate::error::DoorError;
 use crate::request::{Ctx, with_cookies};
 use crate::settings::{actor, form_of, render, signed_in};
-use crate::{SigninState, csrf, pages, qr, second_factor};
+use crate::{SigninState, csrf, pages, second_factor};
 
 /// The section of `/settings` about second factors.
 pub(crate) fn section(csrf: &str, factors: &[Authenticator], recovery_left: i64) -> Markup {
@@ -68,12 +67,10 @@ fn enrol_page(ctx: &Ctx, secret: &[u8], account: &str, error: Option<&str>) -> R
         Ok(t) => t,
         Err(e) => return e.into_response(),
     };
-    let uri = totp::uri(secret, &ctx.tenant.project, account);
     let body = html! {
-        p { "Scan this code with an authenticator app (such as Google Authenticator, 1Password or Authy), then enter the 6-digit code it shows." }
+        p { (second_factor::SCAN) }
         @if let Some(e) = error { p.error role="alert" id="totp-error" { (e) } }
-        (qr::svg(&uri))
-        p { "Or enter this key: " code id="totp-secret" { (totp::secret_text(secret)) } }
+        (second_factor::totp_key(ctx, secret, account))
         form method="post" action="/settings/mfa/totp" {
             input type="hidden" name="csrf" value=(csrf);
             label for="name" { "Name (to tell your devices apart)" }

@@ -548,12 +548,21 @@ async fn render_form(
         Ok(t) => t,
         Err(e) => return e.into_response(),
     };
-    let forgot_password = match state.transports(&ctx.tenant.project).await {
-        Ok(t) => t.email || t.sms,
-        Err(e) => return e.into_response(),
+    // One read for both links of the page.
+    let links = async {
+        let project = ctx.tenant.project.as_str();
+        let mut tx = state.store().begin_read().await?;
+        let transports = state
+            .settings()
+            .transports
+            .of_project(&mut tx, project)
+            .await?;
+        let signup = tx.account_settings(project).await?.signup_enabled;
+        tx.commit().await?;
+        Ok::<_, DoorError>((transports.email || transports.sms, signup))
     };
-    let signup = match crate::signup::enabled(state, &ctx.tenant.project).await {
-        Ok(on) => on,
+    let (forgot_password, signup) = match links.await {
+        Ok(l) => l,
         Err(e) => return e.into_response(),
     };
     let page = pages::login(pages::LoginPage {

@@ -208,12 +208,10 @@ fn render(
             ("Two-step verification", body)
         }
         View::Enrol { secret, account } => {
-            let uri = totp::uri(secret, &ctx.tenant.project, account);
             let body = html! {
-                p { "This account must use two-step verification. Scan this code with an authenticator app (such as Google Authenticator, 1Password or Authy), then enter the 6-digit code it shows." }
+                p { "This account must use two-step verification. " (SCAN) }
                 @if let Some(e) = error { p.error role="alert" id="mfa-error" { (e) } }
-                (qr::svg(&uri))
-                p { "Or enter this key: " code id="totp-secret" { (totp::secret_text(secret)) } }
+                (totp_key(ctx, secret, account))
                 form method="post" action="/login/mfa/enrol" {
                     (hidden(html! {}))
                     (code_input("totp-code", "Code from your authenticator app", true))
@@ -241,6 +239,20 @@ fn render(
         authz.map(|a| a.redirect_uri.as_str()),
     );
     with_cookies(response, set_cookie.into_iter().collect())
+}
+
+/// How to set up an authenticator app.
+pub(crate) const SCAN: &str = "Scan this code with an authenticator app (such as Google \
+    Authenticator, 1Password or Authy), then enter the 6-digit code it shows.";
+
+/// The key of an authenticator app being set up: a QR code of its
+/// `otpauth://` URI, and the key as text.
+pub(crate) fn totp_key(ctx: &Ctx, secret: &[u8], account: &str) -> Markup {
+    let uri = totp::uri(secret, &ctx.tenant.project, account);
+    html! {
+        (qr::svg(&uri))
+        p { "Or enter this key: " code id="totp-secret" { (totp::secret_text(secret)) } }
+    }
 }
 
 /// The list of recovery codes with what they are for.
@@ -315,16 +327,17 @@ async fn posted(state: &SigninState, ctx: &Ctx, body: &Bytes) -> Result<Posted, 
 
 /// Finish the sign-in of a proven challenge: used up once, then the
 /// session and the client's code.
+/// The caller commits (whatever the answer: a closed challenge stays
+/// closed).
 async fn finish(
+    tx: &mut Tx,
     state: &SigninState,
     ctx: &Ctx,
     p: &Posted,
     amr: &[&str],
 ) -> Result<Response, DoorError> {
     let project = ctx.tenant.project.as_str();
-    let mut tx = state.store().begin().await?;
-    if !mfa::close_challenge(&mut tx, project, &p.token).await? {
-        tx.commit().await?;
+    if !mfa::close_challenge(tx, project, &p.token).await? {
         return Ok(pages::message(
             StatusCode::GONE,
             project,
@@ -334,7 +347,6 @@ async fn finish(
     }
     // The account may have been disabled while the user typed the code.
     if let Err(refusal) = keyward_accounts::status::may_sign_in(&p.user, state.now_micros()) {
-        tx.commit().await?;
         return Ok(pages::message(
             StatusCode::FORBIDDEN,
             project,
@@ -342,9 +354,19 @@ async fn finish(
             &pages::refusal_text(&refusal),
         ));
     }
-    let response = complete(&mut tx, state, ctx, p.authz.as_ref(), &p.user, amr).await?;
-    tx.commit().await?;
+    let response = complete(tx, state, ctx, p.authz.as_ref(), &p.user, amr).await?;
     Ok(error::no_store(response))
+}
+
+/// [`finish`] in a transaction of its own.
+async fn finish_alone(state: &SigninState, ctx: &Ctx, p: &Posted, amr: &[&str]) -> Response {
+    let done = async {
+        let mut tx = state.store().begin().await?;
+        let response = finish(&mut tx, state, ctx, p, amr).await?;
+        tx.commit().await?;
+        Ok::<_, DoorError>(response)
+    };
+    done.await.unwrap_or_else(IntoResponse::into_response)
 }
 
 /// The Verify view again, with the user's factors as they are now.
@@ -417,19 +439,25 @@ pub async fn answer(State(state): State<SigninState>, ctx: Ctx, body: Bytes) -> 
         now: state.now_micros(),
         by: ctx.initiator(p.authz.as_ref().map(|a| a.client.client_id.as_str())),
     };
+    // One transaction: a right code is spent exactly when the sign-in
+    // completes; a wrong one is counted and audited.
     let checked = async {
         let mut tx = state.store().begin().await?;
-        let checked = mfa::check(&mut tx, &actor, state.master()?, &p.user.id, answer).await?;
-        // Failures are counted and audited whatever comes next.
+        let checked = match mfa::check(&mut tx, &actor, state.master()?, &p.user.id, answer).await?
+        {
+            Checked::Right(amr) => Ok(finish(&mut tx, &state, &ctx, &p, &amr).await?),
+            wrong_or_locked => Err(wrong_or_locked),
+        };
         tx.commit().await?;
         Ok::<_, DoorError>(checked)
     };
     match checked.await {
-        Ok(Checked::Right(amr)) => match finish(&state, &ctx, &p, &amr).await {
-            Ok(r) => r,
-            Err(e) => e.into_response(),
-        },
-        Ok(Checked::Wrong) => {
+        Ok(Ok(done)) => done,
+        Ok(Err(Checked::Locked { until })) => {
+            state.throttle().fail(&project, &ctx.device.ip, &p.user.id);
+            locked(&state, &project, until)
+        }
+        Ok(Err(_)) => {
             state.throttle().fail(&project, &ctx.device.ip, &p.user.id);
             let sent_to = matches!(answer, Answer::Oob { .. }).then_some(authenticator);
             verify_again(
@@ -441,10 +469,6 @@ pub async fn answer(State(state): State<SigninState>, ctx: Ctx, body: Bytes) -> 
                 StatusCode::UNAUTHORIZED,
             )
             .await
-        }
-        Ok(Checked::Locked { until }) => {
-            state.throttle().fail(&project, &ctx.device.ip, &p.user.id);
-            locked(&state, &project, until)
         }
         Err(e) => e.into_response(),
     }
@@ -551,10 +575,7 @@ pub async fn enrol(State(state): State<SigninState>, ctx: Ctx, body: Bytes) -> R
             StatusCode::OK,
         ),
         Ok((Enrolled::Done(None), _, _)) => {
-            match finish(&state, &ctx, &p, &mfa::amr_with(Method::Totp)).await {
-                Ok(r) => r,
-                Err(e) => e.into_response(),
-            }
+            finish_alone(&state, &ctx, &p, &mfa::amr_with(Method::Totp)).await
         }
         Ok((Enrolled::WrongCode, Some(secret), account)) => {
             state.throttle().fail(&project, &ctx.device.ip, &p.user.id);
@@ -595,10 +616,7 @@ pub async fn proceed(State(state): State<SigninState>, ctx: Ctx, body: Bytes) ->
         );
     };
     let amr: Vec<&str> = amr.split(' ').collect();
-    match finish(&state, &ctx, &p, &amr).await {
-        Ok(r) => r,
-        Err(e) => e.into_response(),
-    }
+    finish_alone(&state, &ctx, &p, &amr).await
 }
 
 #[cfg(test)]

@@ -217,15 +217,43 @@ const SMS_SECRET_SEAL: &str = "sms-webhook";
 
 impl Tx {
     /// The key signing the project's SMS webhook requests: the stored one,
-    /// or `fresh`, stored now (sealed under `master`) when it has none yet;
-    /// one statement, so two replicas making one at once agree on the
-    /// stored key.
+    /// or `fresh`, stored now (sealed under `master`) when it has none yet.
+    /// The write is one statement, so two replicas making one at once agree
+    /// on the stored key; once there is one, this only reads.
     pub async fn sms_webhook_secret(
         &mut self,
         project: &str,
         fresh: &str,
         master: &MasterKey,
     ) -> Result<Zeroizing<String>> {
+        let existing: Option<(Option<Vec<u8>>,)> = on_tx!(self, |conn, pg| {
+            sqlx::query_as("SELECT sms_webhook_secret_sealed FROM projects WHERE id = $1")
+                .bind(project)
+                .fetch_optional(&mut *conn)
+                .await?
+        });
+        let stored = match existing {
+            None => return Err(StoreError::ProjectNotFound(project.to_owned())),
+            Some((Some(sealed),)) => sealed,
+            Some((None,)) => {
+                self.store_sms_webhook_secret(project, fresh, master)
+                    .await?
+            }
+        };
+        let secret = master.open(project, SMS_SECRET_SEAL, &stored)?;
+        String::from_utf8(secret.to_vec())
+            .map(Zeroizing::new)
+            .map_err(|_| StoreError::Corrupt("an SMS webhook secret is not text".into()))
+    }
+
+    /// Store `fresh` as the project's sealed secret unless one is there;
+    /// the sealed secret that is stored.
+    async fn store_sms_webhook_secret(
+        &mut self,
+        project: &str,
+        fresh: &str,
+        master: &MasterKey,
+    ) -> Result<Vec<u8>> {
         let sealed = master.seal(project, SMS_SECRET_SEAL, fresh.as_bytes())?;
         let row: Option<(Vec<u8>,)> = on_tx!(self, |conn, pg| {
             sqlx::query_as(
@@ -238,13 +266,9 @@ impl Tx {
             .fetch_optional(&mut *conn)
             .await?
         });
-        let stored = row
+        Ok(row
             .ok_or_else(|| StoreError::ProjectNotFound(project.to_owned()))?
-            .0;
-        let secret = master.open(project, SMS_SECRET_SEAL, &stored)?;
-        String::from_utf8(secret.to_vec())
-            .map(Zeroizing::new)
-            .map_err(|_| StoreError::Corrupt("an SMS webhook secret is not text".into()))
+            .0)
     }
 
     /// Replace the project's SMS webhook key (rotation).

@@ -161,24 +161,22 @@ impl Page {
 }
 
 fn hidden_inputs(body: &str) -> Vec<(String, String)> {
-    {
-        let mut out = Vec::new();
-        for tag in body.split("<input").skip(1) {
-            let tag = tag.split('>').next().unwrap_or_default();
-            if !tag.contains("type=\"hidden\"") {
-                continue;
-            }
-            let attr = |a: &str| {
-                tag.split(&format!("{a}=\""))
-                    .nth(1)
-                    .map(|rest| unescape(rest.split('"').next().unwrap_or_default()))
-            };
-            if let (Some(n), Some(v)) = (attr("name"), attr("value")) {
-                out.push((n, v));
-            }
+    let mut out = Vec::new();
+    for tag in body.split("<input").skip(1) {
+        let tag = tag.split('>').next().unwrap_or_default();
+        if !tag.contains("type=\"hidden\"") {
+            continue;
         }
-        out
+        let attr = |a: &str| {
+            tag.split(&format!("{a}=\""))
+                .nth(1)
+                .map(|rest| unescape(rest.split('"').next().unwrap_or_default()))
+        };
+        if let (Some(n), Some(v)) = (attr("name"), attr("value")) {
+            out.push((n, v));
+        }
     }
+    out
 }
 
 fn unescape(s: &str) -> String {

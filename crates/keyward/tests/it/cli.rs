@@ -709,4 +709,6 @@ fn project_messaging_and_mfa_settings() {
         cleared.contains("(the server's --sms-webhook-url)"),
         "{cleared}"
     );
+    let err = env.fail(&["serve", "--sms-webhook-url", "sms.example.com/hook"]);
+    assert!(err.contains("not an http:// or https:// URL"), "{err}");
 }
