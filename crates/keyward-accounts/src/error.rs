@@ -175,6 +175,17 @@ pub enum AccountsError {
     /// in Go's bcrypt wording where Authgear's import uses it).
     #[error("{0}")]
     InvalidBcryptHash(String),
+    /// An imported TOTP secret is not base32 (RFC 4648, no padding).
+    #[error("invalid TOTP secret: it must be base32 (RFC 4648) without padding")]
+    InvalidTotpSecret,
+    /// Storing a TOTP secret needs the master key, and this server has none.
+    #[error(
+        "this server has no master key, so it cannot store TOTP secrets: run keyward with its master key"
+    )]
+    MasterKeyRequired,
+    /// Two CSV columns of an export would have the same header.
+    #[error("field names are not unique")]
+    NonUniqueFieldNames(Vec<String>),
     /// The store failed (keyward's failure; detail for the log only).
     #[error("store failure: {0}")]
     Store(StoreError),
@@ -211,6 +222,9 @@ impl AccountsError {
             MfaGracePeriodInvalid => "MFAGracePeriodInvalid",
             RateLimited => "RateLimited",
             InvalidBcryptHash(_) => "InvalidBcryptHash",
+            InvalidTotpSecret => "InvalidTOTPSecret",
+            NonUniqueFieldNames(_) => "UserExportNonUniqueFieldNames",
+            MasterKeyRequired => "MasterKeyRequired",
             DuplicateRoleKey => "RoleDuplicateKey",
             DuplicateGroupKey => "GroupDuplicateKey",
             PasswordTooShort { .. } => "PasswordPolicyViolated",
@@ -255,7 +269,7 @@ impl AccountsError {
             DuplicateRoleKey | DuplicateGroupKey | DuplicateResourceUri | DuplicateScope => {
                 ErrorKind::BadRequest
             }
-            ResourceNotAssociatedWithClient => ErrorKind::Forbidden,
+            ResourceNotAssociatedWithClient | MasterKeyRequired => ErrorKind::Forbidden,
             RateLimited => ErrorKind::TooManyRequests,
             Store(_) | Internal(_) => ErrorKind::Internal,
             _ => ErrorKind::Invalid,
@@ -272,6 +286,7 @@ impl AccountsError {
         use AccountsError::*;
         Some(match self {
             UnknownUsers(ids) => json!({ "ids": ids }),
+            NonUniqueFieldNames(names) => json!({ "field_names": names }),
             UnknownRoles(keys) | UnknownGroups(keys) | UnknownRolesOfGroup(keys) => {
                 json!({ "keys": keys })
             }

@@ -9,6 +9,8 @@
 //!   ([`password`]);
 //! - account states, their transitions, and the one answer to "may this
 //!   user sign in now, and if not why" ([`status::may_sign_in`]);
+//! - user import, record by record, with Authgear's semantics ([`import`]),
+//!   and the export's record shape and CSV ([`export`]);
 //! - roles and groups and their membership rules ([`roles`]);
 //! - carrying out scheduled deletions and anonymizations ([`scheduled`]);
 //! - password reset by a single-use code sent through the outbox ([`reset`]),
@@ -36,8 +38,10 @@ pub mod authorizations;
 pub mod clients;
 pub mod clock;
 pub mod error;
+pub mod export;
 pub mod identities;
 pub mod ids;
+pub mod import;
 pub mod lockout;
 pub mod loginid;
 pub mod messages;

@@ -316,7 +316,7 @@ pub async fn change_roles_of_group(
 }
 
 /// `RoleUnknownKeys` or `GroupUnknownKeys`.
-fn unknown_keys(catalog: Catalog, keys: Vec<String>) -> AccountsError {
+pub(crate) fn unknown_keys(catalog: Catalog, keys: Vec<String>) -> AccountsError {
     match catalog {
         Catalog::Roles => AccountsError::UnknownRoles(keys),
         Catalog::Groups => AccountsError::UnknownGroups(keys),

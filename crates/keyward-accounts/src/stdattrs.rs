@@ -58,7 +58,7 @@ fn non_empty<'a>(location: &str, v: &'a Value) -> Result<&'a str, Value> {
     }
 }
 
-fn check_one(key: &str, v: &Value) -> Result<(), Value> {
+pub(crate) fn check_one(key: &str, v: &Value) -> Result<(), Value> {
     let location = format!("/{key}");
     let location = location.as_str();
     let format_ok = |ok: bool, format: &str| {

@@ -46,7 +46,7 @@ pub fn uri(secret: &[u8], issuer: &str, account: &str) -> String {
 }
 
 /// Percent-encode everything but RFC 3986's unreserved characters.
-fn percent(s: &str) -> String {
+pub(crate) fn percent(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {

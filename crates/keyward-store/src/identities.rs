@@ -358,6 +358,25 @@ impl Tx {
         }))
     }
 
+    /// The login IDs of many users at once, oldest first; `list` holds the
+    /// placeholders (from `$2`) that `args` fill.
+    pub(crate) async fn identities_of_users(
+        &mut self,
+        project: &str,
+        list: &str,
+        args: Vec<Arg>,
+    ) -> Result<Vec<Identity>> {
+        let sql = format!(
+            "SELECT {IDENTITY_COLUMNS} FROM identities WHERE project_id = $1 AND user_id IN ({list}) \
+             ORDER BY created_at, id"
+        );
+        let rows: Vec<IdentityRow> = on_tx!(self, |conn, pg| {
+            let query = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(project);
+            bind_args!(query, args).fetch_all(&mut *conn).await?
+        });
+        Ok(rows.into_iter().map(identity_from_row).collect())
+    }
+
     /// The verified claims of many users at once, as `(user_id, name, value)`
     /// (one query for a page of users instead of one per user).
     pub async fn verified_claims_of_users(

@@ -143,6 +143,8 @@ pub mod seed;
 pub mod sessions;
 /// OIDC signing keys.
 pub mod signing_keys;
+/// User import and export jobs, and the reads an export runs.
+pub mod transfer;
 /// Users.
 pub mod users;
 
@@ -180,6 +182,7 @@ pub use seal::MasterKey;
 pub use second_factors::{Authenticator, Challenge, OtpCode, Signup};
 pub use sessions::{AuthorizationCode, IdpSession, OfflineGrant};
 pub use signing_keys::{RETIRED_KEY_GRACE_SECS, SigningKeyEntry};
+pub use transfer::{Enqueued, ExportJob, ExportedUser, ImportJob, ImportTask, ImportTaskState};
 pub use tx::Tx;
 use tx::TxInner;
 pub use users::{User, UserFilter, UserSort};

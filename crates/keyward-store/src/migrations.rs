@@ -57,6 +57,11 @@ const SQLITE: Embedded = &[
         "second_factors",
         include_str!("../migrations/sqlite/0009_second_factors.sql"),
     ),
+    (
+        10,
+        "user_transfer",
+        include_str!("../migrations/sqlite/0010_user_transfer.sql"),
+    ),
 ];
 const POSTGRES: Embedded = &[
     (
@@ -103,6 +108,11 @@ const POSTGRES: Embedded = &[
         9,
         "second_factors",
         include_str!("../migrations/postgres/0009_second_factors.sql"),
+    ),
+    (
+        10,
+        "user_transfer",
+        include_str!("../migrations/postgres/0010_user_transfer.sql"),
     ),
 ];
 

@@ -91,7 +91,7 @@ fn from_row(r: Row) -> Authenticator {
 
 /// The sealing context of a user's TOTP secrets: a sealed secret copied
 /// onto another user's row does not open.
-fn seal_id(user_id: &str) -> String {
+pub(crate) fn seal_id(user_id: &str) -> String {
     format!("totp:{user_id}")
 }
 
@@ -184,6 +184,42 @@ impl Tx {
                 .await?
         });
         Ok(rows.into_iter().map(from_row).collect())
+    }
+
+    /// The authenticators of many users at once, oldest first, each with
+    /// its sealed TOTP secret; `list` holds the placeholders (from `$2`)
+    /// that `args` fill.
+    pub(crate) async fn authenticators_of_users(
+        &mut self,
+        project: &str,
+        list: &str,
+        args: Vec<crate::Arg>,
+    ) -> Result<Vec<(Authenticator, Option<Vec<u8>>)>> {
+        let sql = format!(
+            "SELECT {COLUMNS}, secret_sealed FROM authenticators \
+             WHERE project_id = $1 AND user_id IN ({list}) ORDER BY created_at, id"
+        );
+        type WithSecret = (
+            String,
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            bool,
+            i64,
+            i64,
+            Option<Vec<u8>>,
+        );
+        let rows: Vec<WithSecret> = on_tx!(self, |conn, pg| {
+            let query = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(project);
+            bind_args!(query, args).fetch_all(&mut *conn).await?
+        });
+        let rows = rows
+            .into_iter()
+            .map(|r| ((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9), r.10));
+        Ok(rows.into_iter().map(|(r, s)| (from_row(r), s)).collect())
     }
 
     /// One authenticator, if it exists.

@@ -185,14 +185,14 @@ pub(crate) fn placeholders(first: usize, count: usize) -> String {
         .join(", ")
 }
 
-const USER_COLUMNS: &str = "u.id, u.created_at, u.updated_at, u.last_login_at, u.is_disabled, \
+pub(crate) const USER_COLUMNS: &str = "u.id, u.created_at, u.updated_at, u.last_login_at, u.is_disabled, \
     u.disable_reason, u.temp_disabled_from, u.temp_disabled_until, u.is_deactivated, u.delete_at, \
     u.delete_reason, u.is_anonymized, u.account_valid_from, u.account_valid_until, \
     u.anonymize_at, u.standard_attributes, u.custom_attributes";
 
 /// A `users` row as selected by [`USER_COLUMNS`], by position (more columns
 /// than sqlx's tuples take), decoded on either backend.
-struct UserRow(User, String, String);
+pub(crate) struct UserRow(User, String, String);
 
 impl<'r, R> sqlx::FromRow<'r, R> for UserRow
 where
@@ -228,7 +228,7 @@ where
     }
 }
 
-fn user_from_row(row: UserRow) -> Result<User> {
+pub(crate) fn user_from_row(row: UserRow) -> Result<User> {
     let UserRow(mut user, standard, custom) = row;
     user.standard_attributes = json_object(&standard)?;
     user.custom_attributes = json_object(&custom)?;

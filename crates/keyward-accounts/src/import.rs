@@ -1,0 +1,861 @@
+//! User import (Authgear's `POST /_api/admin/users/import`): one record at
+//! a time, checked against the record rules, matched by its identifier, and
+//! inserted or upserted with the spec's semantics and warnings. Each record
+//! runs inside a savepoint of the caller's transaction, so a failing record
+//! undoes exactly its own writes and the others stand.
+//!
+//! As in Authgear, an import writes no audit entry and sends no message.
+//! Password hashes are stored as given (bcrypt or argon2id, checked by
+//! [`password::check_imported_hash`]) and replaced by argon2id at the first
+//! sign-in.
+
+use keyward_store::{Authenticator, Catalog, MasterKey, PasswordAuthenticator, Tx, User};
+use serde_json::{Map, Value, json};
+
+use crate::audit::Actor;
+use crate::error::{AccountsError, Result};
+use crate::loginid::{self, LoginIdType};
+use crate::records::{add_identity, load, login_values, sync_and_save};
+use crate::{password, roles, status, stdattrs, users};
+
+/// Records per task, as in Authgear.
+pub const TASK_SIZE: usize = 100;
+
+/// The record field that identifies a user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Identifier {
+    /// `email`.
+    Email,
+    /// `phone_number`.
+    PhoneNumber,
+    /// `preferred_username`.
+    PreferredUsername,
+}
+
+impl Identifier {
+    /// The three names, in Authgear's schema order.
+    pub const NAMES: [&'static str; 3] = ["preferred_username", "email", "phone_number"];
+
+    /// From its wire name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "email" => Some(Identifier::Email),
+            "phone_number" => Some(Identifier::PhoneNumber),
+            "preferred_username" => Some(Identifier::PreferredUsername),
+            _ => None,
+        }
+    }
+
+    /// Its wire name (the record field).
+    pub fn as_str(self) -> &'static str {
+        self.kind().claim()
+    }
+
+    fn kind(self) -> LoginIdType {
+        match self {
+            Identifier::Email => LoginIdType::Email,
+            Identifier::PhoneNumber => LoginIdType::Phone,
+            Identifier::PreferredUsername => LoginIdType::Username,
+        }
+    }
+}
+
+/// What happened to one record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// A new user.
+    Inserted,
+    /// An existing user, changed.
+    Updated,
+    /// An existing user, left alone (`upsert: false`).
+    Skipped,
+    /// Nothing written.
+    Failed,
+}
+
+impl Outcome {
+    /// Its wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Inserted => "inserted",
+            Outcome::Updated => "updated",
+            Outcome::Skipped => "skipped",
+            Outcome::Failed => "failed",
+        }
+    }
+}
+
+/// One record's result.
+#[derive(Debug)]
+pub struct RecordResult {
+    /// What happened.
+    pub outcome: Outcome,
+    /// The user, unless the record failed.
+    pub user_id: Option<String>,
+    /// What had no effect, in the spec's words.
+    pub warnings: Vec<String>,
+    /// Why it failed.
+    pub error: Option<AccountsError>,
+}
+
+/// How an import runs.
+#[derive(Debug, Clone, Copy)]
+pub struct Options<'a> {
+    /// Update users that exist instead of skipping them.
+    pub upsert: bool,
+    /// The field that identifies a user.
+    pub identifier: Identifier,
+    /// Seals imported TOTP secrets (none: such records fail).
+    pub master: Option<&'a MasterKey>,
+}
+
+/// Apply one record inside its own savepoint. A store failure (not the
+/// record's fault) is returned as `Err`: the whole task must stop and run
+/// again later, since the transaction may be unusable.
+pub async fn apply(
+    tx: &mut Tx,
+    actor: &Actor,
+    options: Options<'_>,
+    record: &Value,
+) -> Result<RecordResult> {
+    let record = match check(record, options.identifier) {
+        Ok(r) => r,
+        Err(e) => return Ok(failed(e)),
+    };
+    tx.savepoint().await?;
+    let mut warnings = Vec::new();
+    let result = run(tx, actor, options, &record, &mut warnings).await;
+    match result {
+        Ok((outcome, user_id)) => {
+            tx.release_savepoint().await?;
+            Ok(RecordResult {
+                outcome,
+                user_id: Some(user_id),
+                warnings,
+                error: None,
+            })
+        }
+        Err(e @ AccountsError::Store(_)) => Err(e),
+        Err(e) => {
+            tx.rollback_to_savepoint().await?;
+            Ok(failed(e))
+        }
+    }
+}
+
+fn failed(e: AccountsError) -> RecordResult {
+    RecordResult {
+        outcome: Outcome::Failed,
+        user_id: None,
+        warnings: Vec::new(),
+        error: Some(e),
+    }
+}
+
+/// A record that passed [`check`].
+type Record = Map<String, Value>;
+
+const STRING_ATTRS: [&str; 13] = [
+    "name",
+    "given_name",
+    "family_name",
+    "middle_name",
+    "nickname",
+    "gender",
+    "profile",
+    "website",
+    "picture",
+    "birthdate",
+    "zoneinfo",
+    "locale",
+    "address",
+];
+
+const LOGIN_FIELDS: [(&str, LoginIdType); 3] = [
+    ("email", LoginIdType::Email),
+    ("phone_number", LoginIdType::Phone),
+    ("preferred_username", LoginIdType::Username),
+];
+
+fn cause(location: &str, kind: &str, details: Value) -> Value {
+    json!({"location": location, "kind": kind, "details": details})
+}
+
+fn type_cause(location: &str, expected: &str) -> Value {
+    cause(location, "type", json!({"expected": [expected]}))
+}
+
+fn non_empty(v: &Value) -> bool {
+    v.as_str().is_some_and(|s| !s.is_empty())
+}
+
+fn is_rfc3339(v: &Value) -> bool {
+    v.as_str()
+        .is_some_and(|s| s.parse::<jiff::Timestamp>().is_ok())
+}
+
+fn check_password(location: &str, v: &Value, causes: &mut Vec<Value>) {
+    let Value::Object(p) = v else {
+        causes.push(type_cause(location, "object"));
+        return;
+    };
+    for key in ["type", "password_hash"] {
+        if !p.contains_key(key) {
+            causes.push(cause(location, "required", json!({"missing": [key]})));
+        }
+    }
+    for (key, value) in p {
+        let at = format!("{location}/{key}");
+        match key.as_str() {
+            "type" if value != "bcrypt" => causes.push(cause(
+                &at,
+                "enum",
+                json!({"actual": value, "expected": ["bcrypt"]}),
+            )),
+            "password_hash" if !non_empty(value) => {
+                causes.push(cause(&at, "minLength", json!({"expected": 1})))
+            }
+            "expire_after" if !is_rfc3339(value) => {
+                causes.push(cause(&at, "format", json!({"format": "date-time"})))
+            }
+            "type" | "password_hash" | "expire_after" => {}
+            _ => causes.push(json!({"location": at, "kind": ""})),
+        }
+    }
+}
+
+fn check_mfa(v: &Value, causes: &mut Vec<Value>) {
+    let Value::Object(mfa) = v else {
+        causes.push(type_cause("/mfa", "object"));
+        return;
+    };
+    for (key, value) in mfa {
+        let at = format!("/mfa/{key}");
+        match key.as_str() {
+            "email" | "phone_number" if value.is_null() => {}
+            "email" => {
+                if !value.as_str().is_some_and(loginid::is_email) {
+                    causes.push(cause(&at, "format", json!({"format": "email"})));
+                }
+            }
+            "phone_number" => {
+                let exact = value
+                    .as_str()
+                    .is_some_and(|s| loginid::parse_phone(s, true).as_deref() == Some(s));
+                if !exact {
+                    causes.push(cause(&at, "format", json!({"format": "phone"})));
+                }
+            }
+            "password" => check_password(&at, value, causes),
+            "totp" => match value {
+                Value::Object(t) => {
+                    if !t.get("secret").is_some_and(non_empty) {
+                        causes.push(cause(&at, "required", json!({"missing": ["secret"]})));
+                    }
+                    for k in t.keys().filter(|k| *k != "secret") {
+                        causes.push(json!({"location": format!("{at}/{k}"), "kind": ""}));
+                    }
+                }
+                _ => causes.push(type_cause(&at, "object")),
+            },
+            _ => causes.push(json!({"location": at, "kind": ""})),
+        }
+    }
+}
+
+/// Check a record against the record schema for `identifier`
+/// (`ValidationFailed` with `invalid value` and every cause, sorted by
+/// location).
+pub fn check(record: &Value, identifier: Identifier) -> Result<Record> {
+    let invalid = |causes: Vec<Value>| AccountsError::validation("invalid value", causes);
+    let Value::Object(map) = record else {
+        return Err(invalid(vec![type_cause("", "object")]));
+    };
+    let mut causes = Vec::new();
+    match map.get(identifier.as_str()) {
+        None | Some(Value::Null) => causes.push(cause(
+            "",
+            "required",
+            json!({"missing": [identifier.as_str()]}),
+        )),
+        Some(_) => {}
+    }
+    for (key, value) in map {
+        let at = format!("/{key}");
+        match key.as_str() {
+            "preferred_username" | "email" | "phone_number" if value.is_null() => {}
+            "preferred_username" => {
+                if !non_empty(value) {
+                    causes.push(cause(&at, "minLength", json!({"expected": 1})));
+                }
+            }
+            "email" | "phone_number" => {
+                if let Err(c) = stdattrs::check_one(key, value) {
+                    causes.push(c);
+                }
+            }
+            "email_verified" | "phone_number_verified" | "disabled" => {
+                if !value.is_boolean() {
+                    causes.push(type_cause(&at, "boolean"));
+                }
+            }
+            k if STRING_ATTRS.contains(&k) => {
+                if !value.is_null()
+                    && let Err(c) = stdattrs::check_one(key, value)
+                {
+                    causes.push(c);
+                }
+            }
+            "custom_attributes" => {
+                if !value.is_object() {
+                    causes.push(type_cause(&at, "object"));
+                }
+            }
+            "roles" | "groups" => match value {
+                Value::Array(items) => {
+                    for (i, item) in items.iter().enumerate() {
+                        if !non_empty(item) {
+                            causes.push(cause(
+                                &format!("{at}/{i}"),
+                                "minLength",
+                                json!({"expected": 1}),
+                            ));
+                        }
+                    }
+                }
+                _ => causes.push(type_cause(&at, "array")),
+            },
+            "account_valid_from" | "account_valid_until" => {
+                if !is_rfc3339(value) {
+                    causes.push(cause(&at, "format", json!({"format": "date-time"})));
+                }
+            }
+            "password" => check_password("/password", value, &mut causes),
+            "mfa" => check_mfa(value, &mut causes),
+            _ => causes.push(json!({"location": at, "kind": ""})),
+        }
+    }
+    if causes.is_empty() {
+        Ok(map.clone())
+    } else {
+        causes.sort_by(|a, b| a["location"].as_str().cmp(&b["location"].as_str()));
+        Err(invalid(causes))
+    }
+}
+
+fn micros(v: Option<&Value>) -> Option<i64> {
+    v.and_then(Value::as_str)
+        .and_then(|s| s.parse::<jiff::Timestamp>().ok())
+        .map(|t| t.as_microsecond())
+}
+
+async fn run(
+    tx: &mut Tx,
+    actor: &Actor,
+    options: Options<'_>,
+    record: &Record,
+    warnings: &mut Vec<String>,
+) -> Result<(Outcome, String)> {
+    let project = actor.project.as_str();
+    let key = options.identifier;
+    let value = record
+        .get(key.as_str())
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    match users::find_by_login(tx, project, key.kind(), value).await? {
+        None => {
+            let id = insert(tx, actor, options, record, warnings).await?;
+            Ok((Outcome::Inserted, id))
+        }
+        Some(user) if !options.upsert => {
+            warnings.push("skipping because upsert = false and user exists".into());
+            Ok((Outcome::Skipped, user.id))
+        }
+        Some(user) => {
+            let id = user.id.clone();
+            upsert(tx, actor, options, record, user, warnings).await?;
+            Ok((Outcome::Updated, id))
+        }
+    }
+}
+
+async fn insert(
+    tx: &mut Tx,
+    actor: &Actor,
+    options: Options<'_>,
+    record: &Record,
+    warnings: &mut Vec<String>,
+) -> Result<String> {
+    let project = actor.project.as_str();
+    let mut user = User::new(uuid::Uuid::new_v4().to_string(), actor.now);
+    tx.insert_user(project, &user).await?;
+    for (field, kind) in LOGIN_FIELDS {
+        match record.get(field) {
+            None => {}
+            Some(Value::Null) => warnings.push(format!("{field} = null has no effect in insert.")),
+            Some(v) => {
+                let login = loginid::check(kind, v.as_str().unwrap_or_default())?;
+                add_identity(tx, actor, &user.id, &login).await?;
+            }
+        }
+    }
+    let logins = login_values(tx, project, &user.id).await?;
+    for (flag, field, kind) in [
+        ("email_verified", "email", LoginIdType::Email),
+        ("phone_number_verified", "phone_number", LoginIdType::Phone),
+    ] {
+        match record.get(flag) {
+            Some(Value::Bool(true)) => match logins.iter().find(|(k, _)| *k == kind) {
+                Some((_, v)) => {
+                    tx.set_claim_verified(project, &user.id, (field, v), true, actor.now)
+                        .await?
+                }
+                None => warnings.push(format!(
+                    "{flag} = true has no effect when {field} is absent."
+                )),
+            },
+            Some(_) => warnings.push(format!("{flag} = false has no effect in insert.")),
+            None => {}
+        }
+    }
+    for attr in STRING_ATTRS {
+        if let Some(v) = record.get(attr).filter(|v| !v.is_null()) {
+            user.standard_attributes.insert(attr.to_owned(), v.clone());
+        }
+    }
+    if let Some(Value::Object(custom)) = record.get("custom_attributes") {
+        for (k, v) in custom.iter().filter(|(_, v)| !v.is_null()) {
+            user.custom_attributes.insert(k.clone(), v.clone());
+        }
+    }
+    let (from, until) = (
+        micros(record.get("account_valid_from")),
+        micros(record.get("account_valid_until")),
+    );
+    if from.is_some() || until.is_some() {
+        status::set_valid_period(&mut user, from, until)?;
+    }
+    match record.get("disabled") {
+        Some(Value::Bool(true)) => status::set_disabled(&mut user, true, None, (None, None))?,
+        Some(_) => warnings.push("disabled = false has no effect in insert.".into()),
+        None => {}
+    }
+    for catalog in [Catalog::Roles, Catalog::Groups] {
+        if let Some(keys) = entry_keys(record, catalog) {
+            set_entries(tx, actor, catalog, &user.id, keys).await?;
+        }
+    }
+    if let Some(p) = record.get("password") {
+        let (hash, expire_after) = imported_password(p)?;
+        let password = PasswordAuthenticator {
+            id: uuid::Uuid::new_v4().to_string(),
+            user_id: user.id.clone(),
+            password_hash: hash,
+            expire_after,
+            created_at: actor.now,
+            updated_at: actor.now,
+        };
+        tx.insert_password(project, &password).await?;
+    }
+    if let Some(mfa) = record.get("mfa").and_then(Value::as_object) {
+        if mfa.contains_key("password") {
+            return Err(unsupported(
+                "/mfa/password",
+                "keyward has no secondary passwords: remove mfa.password (the user keeps the other factors)",
+            ));
+        }
+        for (field, kind_of) in [("email", "oob_otp_email"), ("phone_number", "oob_otp_sms")] {
+            match mfa.get(field) {
+                None => {}
+                Some(Value::Null) => {
+                    warnings.push(format!("mfa.{field} = null has no effect in insert."))
+                }
+                Some(v) => add_code_factor(tx, actor, &user.id, kind_of, v).await?,
+            }
+        }
+        if let Some(secret) = mfa
+            .get("totp")
+            .and_then(|t| t.get("secret"))
+            .and_then(Value::as_str)
+        {
+            add_totp(tx, actor, &user.id, secret, options.master).await?;
+        }
+    }
+    sync_and_save(tx, actor, &mut user).await?;
+    Ok(user.id)
+}
+
+async fn upsert(
+    tx: &mut Tx,
+    actor: &Actor,
+    options: Options<'_>,
+    record: &Record,
+    user: User,
+    warnings: &mut Vec<String>,
+) -> Result<()> {
+    let project = actor.project.as_str();
+    if user.is_anonymized {
+        return Err(AccountsError::UserIsAnonymized);
+    }
+    let user_id = user.id.clone();
+    // Login IDs other than the identifier (which never changes).
+    let identifier_field = options.identifier.as_str();
+    for (field, kind) in LOGIN_FIELDS
+        .into_iter()
+        .filter(|(f, _)| *f != identifier_field)
+    {
+        let Some(v) = record.get(field) else { continue };
+        let mine: Vec<_> = tx
+            .identities_of(project, &user_id)
+            .await?
+            .into_iter()
+            .filter(|i| i.login_type == kind.as_str())
+            .collect();
+        match v {
+            Value::Null => {
+                let all = tx.identities_of(project, &user_id).await?.len();
+                if !mine.is_empty() && mine.len() == all {
+                    return Err(AccountsError::InvariantViolated {
+                        kind: "RemoveLastIdentity",
+                        message: "cannot remove the last identity",
+                    });
+                }
+                for identity in &mine {
+                    tx.delete_identity(project, identity).await?;
+                }
+            }
+            v => {
+                let login = loginid::check(kind, v.as_str().unwrap_or_default())?;
+                match mine.first() {
+                    Some(existing) if existing.unique_key == login.unique_key => {}
+                    Some(existing) => {
+                        let mut changed = existing.clone();
+                        changed.login_id = login.normalized.clone();
+                        changed.unique_key = login.unique_key.clone();
+                        changed.original_value = login.original.clone();
+                        changed.updated_at = actor.now;
+                        tx.update_identity(project, &changed).await?;
+                    }
+                    None => {
+                        add_identity(tx, actor, &user_id, &login).await?;
+                    }
+                }
+            }
+        }
+    }
+    let logins = login_values(tx, project, &user_id).await?;
+    for (flag, field, kind) in [
+        ("email_verified", "email", LoginIdType::Email),
+        ("phone_number_verified", "phone_number", LoginIdType::Phone),
+    ] {
+        let Some(verified) = record.get(flag).and_then(Value::as_bool) else {
+            continue;
+        };
+        match record.get(field) {
+            None => warnings.push(format!("{flag} has no effect when {field} is absent.")),
+            Some(Value::Null) => {
+                warnings.push(format!("{flag} has no effect when {field} = null."))
+            }
+            Some(v) => {
+                let key = loginid::lookup_key(kind, v.as_str().unwrap_or_default());
+                let owned = logins
+                    .iter()
+                    .find(|(k, value)| *k == kind && loginid::lookup_key(kind, value) == key);
+                if let Some((_, value)) = owned {
+                    tx.set_claim_verified(project, &user_id, (field, value), verified, actor.now)
+                        .await?;
+                }
+            }
+        }
+    }
+    let mut user = load(tx, project, &user_id).await?;
+    for attr in STRING_ATTRS {
+        match record.get(attr) {
+            None => {}
+            Some(Value::Null) => {
+                user.standard_attributes.remove(attr);
+            }
+            Some(v) => {
+                user.standard_attributes.insert(attr.to_owned(), v.clone());
+            }
+        }
+    }
+    if let Some(Value::Object(custom)) = record.get("custom_attributes") {
+        for (k, v) in custom {
+            if v.is_null() {
+                user.custom_attributes.remove(k);
+            } else {
+                user.custom_attributes.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    if record.contains_key("account_valid_from") || record.contains_key("account_valid_until") {
+        let from = micros(record.get("account_valid_from")).or(user.account_valid_from);
+        let until = micros(record.get("account_valid_until")).or(user.account_valid_until);
+        status::set_valid_period(&mut user, from, until)?;
+    }
+    if let Some(disabled) = record.get("disabled").and_then(Value::as_bool) {
+        // An impossible transition (already disabled, already enabled) is
+        // only a warning, as in Authgear.
+        if let Err(e) = status::set_disabled(&mut user, disabled, None, (None, None)) {
+            warnings.push(e.to_string());
+        }
+    }
+    for catalog in [Catalog::Roles, Catalog::Groups] {
+        if let Some(keys) = entry_keys(record, catalog) {
+            set_entries(tx, actor, catalog, &user_id, keys).await?;
+        }
+    }
+    if let Some(mfa) = record.get("mfa").and_then(Value::as_object) {
+        for (field, kind_of) in [("email", "oob_otp_email"), ("phone_number", "oob_otp_sms")] {
+            let Some(v) = mfa.get(field) else { continue };
+            let existing: Vec<Authenticator> = tx
+                .authenticators_of(project, &user_id)
+                .await?
+                .into_iter()
+                .filter(|a| a.kind_of == kind_of && a.kind == "secondary")
+                .collect();
+            let wanted = match v {
+                Value::Null => None,
+                v => Some(code_target(kind_of, v)?),
+            };
+            if wanted.is_some() && existing.iter().any(|a| a.target == wanted) {
+                continue;
+            }
+            for a in &existing {
+                tx.delete_authenticator(project, &a.id).await?;
+            }
+            if wanted.is_some() {
+                add_code_factor(tx, actor, &user_id, kind_of, v).await?;
+            }
+        }
+    }
+    sync_and_save(tx, actor, &mut user).await
+}
+
+fn unsupported(location: &str, msg: &str) -> AccountsError {
+    AccountsError::validation(
+        "invalid value",
+        vec![cause(location, "general", json!({"msg": msg}))],
+    )
+}
+
+fn entry_keys(record: &Record, catalog: Catalog) -> Option<Vec<String>> {
+    let field = match catalog {
+        Catalog::Roles => "roles",
+        Catalog::Groups => "groups",
+    };
+    record.get(field).and_then(Value::as_array).map(|items| {
+        let mut keys: Vec<String> = items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect();
+        keys.dedup();
+        keys
+    })
+}
+
+/// Make the user's direct roles (or groups) exactly `keys`; unknown keys
+/// fail the record (`RoleUnknownKeys` / `GroupUnknownKeys`).
+async fn set_entries(
+    tx: &mut Tx,
+    actor: &Actor,
+    catalog: Catalog,
+    user_id: &str,
+    keys: Vec<String>,
+) -> Result<()> {
+    let project = actor.project.as_str();
+    let (wanted, missing) = tx.entries_by_keys(project, catalog, &keys).await?;
+    if !missing.is_empty() {
+        return Err(roles::unknown_keys(catalog, missing));
+    }
+    let current = tx.entries_of_user(project, catalog, user_id).await?;
+    let user = [user_id.to_owned()];
+    for entry in current
+        .iter()
+        .filter(|c| !wanted.iter().any(|w| w.id == c.id))
+    {
+        tx.unlink_users(project, catalog, &entry.id, &user).await?;
+    }
+    for entry in wanted
+        .iter()
+        .filter(|w| !current.iter().any(|c| c.id == w.id))
+    {
+        tx.link_users(project, catalog, &entry.id, &user, actor.now)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The stored hash and expiry of an imported `password` object.
+fn imported_password(p: &Value) -> Result<(String, Option<i64>)> {
+    let hash = p
+        .get("password_hash")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    Ok((
+        password::check_imported_hash(hash)?,
+        micros(p.get("expire_after")),
+    ))
+}
+
+fn code_target(kind_of: &str, v: &Value) -> Result<String> {
+    let kind = if kind_of == "oob_otp_email" {
+        LoginIdType::Email
+    } else {
+        LoginIdType::Phone
+    };
+    Ok(loginid::check(kind, v.as_str().unwrap_or_default())?.normalized)
+}
+
+async fn add_code_factor(
+    tx: &mut Tx,
+    actor: &Actor,
+    user_id: &str,
+    kind_of: &str,
+    v: &Value,
+) -> Result<()> {
+    let a = Authenticator {
+        id: uuid::Uuid::new_v4().to_string(),
+        user_id: user_id.to_owned(),
+        kind_of: kind_of.to_owned(),
+        kind: "secondary".into(),
+        target: Some(code_target(kind_of, v)?),
+        display_name: None,
+        password_hash: None,
+        is_default: false,
+        created_at: actor.now,
+        updated_at: actor.now,
+    };
+    Ok(tx.insert_authenticator(&actor.project, &a, None).await?)
+}
+
+/// A TOTP secret as authenticator apps give it: RFC 4648 base32 without
+/// padding (case and spaces are forgiven, as apps print them grouped).
+pub fn decode_totp_secret(secret: &str) -> Result<Vec<u8>> {
+    let cleaned: String = secret
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    match data_encoding::BASE32_NOPAD.decode(cleaned.as_bytes()) {
+        Ok(bytes) if !bytes.is_empty() => Ok(bytes),
+        _ => Err(AccountsError::InvalidTotpSecret),
+    }
+}
+
+async fn add_totp(
+    tx: &mut Tx,
+    actor: &Actor,
+    user_id: &str,
+    secret: &str,
+    master: Option<&MasterKey>,
+) -> Result<()> {
+    let bytes = decode_totp_secret(secret)?;
+    let Some(master) = master else {
+        return Err(AccountsError::MasterKeyRequired);
+    };
+    let a = Authenticator {
+        id: uuid::Uuid::new_v4().to_string(),
+        user_id: user_id.to_owned(),
+        kind_of: "totp".into(),
+        kind: "secondary".into(),
+        target: None,
+        display_name: Some("Imported".into()),
+        password_hash: None,
+        is_default: false,
+        created_at: actor.now,
+        updated_at: actor.now,
+    };
+    Ok(tx
+        .insert_authenticator(&actor.project, &a, Some((master, &bytes)))
+        .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reasons(record: Value) -> Vec<Value> {
+        let e = check(&record, Identifier::Email).unwrap_err();
+        e.info().unwrap()["causes"].as_array().unwrap().clone()
+    }
+
+    #[test]
+    fn the_identifier_is_required_and_not_null() {
+        let causes = reasons(json!({"name": "A"}));
+        assert_eq!(causes[0]["kind"], "required");
+        assert_eq!(causes[0]["details"]["missing"], json!(["email"]));
+        assert_eq!(reasons(json!({"email": null}))[0]["kind"], "required");
+        assert!(
+            check(
+                &json!({"email": null, "phone_number": "+85291234567"}),
+                Identifier::PhoneNumber
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn each_field_rule_reports_its_location() {
+        let base = |extra: Value| {
+            let mut r = json!({"email": "a@example.com"});
+            for (k, v) in extra.as_object().unwrap() {
+                r[k] = v.clone();
+            }
+            reasons(r)
+        };
+        assert_eq!(
+            base(json!({"users": 1}))[0],
+            json!({"location": "/users", "kind": ""})
+        );
+        assert_eq!(base(json!({"email_verified": "yes"}))[0]["kind"], "type");
+        assert_eq!(base(json!({"name": ""}))[0]["kind"], "minLength");
+        assert_eq!(
+            base(json!({"phone_number": "12345"}))[0]["details"]["format"],
+            "phone"
+        );
+        assert_eq!(base(json!({"roles": ["", "a"]}))[0]["location"], "/roles/0");
+        assert_eq!(
+            base(json!({"account_valid_from": "yesterday"}))[0]["details"]["format"],
+            "date-time"
+        );
+        assert_eq!(
+            base(json!({"password": {"type": "md5", "password_hash": "x"}}))[0]["location"],
+            "/password/type"
+        );
+        assert_eq!(
+            base(json!({"password": {"type": "bcrypt"}}))[0]["kind"],
+            "required"
+        );
+        assert_eq!(
+            base(json!({"mfa": {"totp": {}}}))[0]["location"],
+            "/mfa/totp"
+        );
+        assert_eq!(
+            base(json!({"mfa": {"email": "nope"}}))[0]["location"],
+            "/mfa/email"
+        );
+        assert_eq!(base(json!({"custom_attributes": null}))[0]["kind"], "type");
+        let many = base(json!({"zoneinfo": "Nowhere", "birthdate": "x"}));
+        assert_eq!(many[0]["location"], "/birthdate", "sorted by location");
+        assert!(check(&json!([1]), Identifier::Email).is_err());
+    }
+
+    #[test]
+    fn totp_secrets_are_base32_without_padding() {
+        assert_eq!(
+            decode_totp_secret("JBSWY3DPEHPK3PXP").unwrap(),
+            b"Hello!\xde\xad\xbe\xef"
+        );
+        assert_eq!(decode_totp_secret("jbsw y3dp ehpk 3pxp").unwrap().len(), 10);
+        for bad in ["JBSWY3DPEHPK3PXP====", "not base32!", "1", ""] {
+            assert_eq!(
+                decode_totp_secret(bad).unwrap_err().reason(),
+                "InvalidTOTPSecret",
+                "{bad}"
+            );
+        }
+    }
+}
