@@ -259,21 +259,39 @@ impl Request {
         Ok(Request { format, fields })
     }
 
-    /// The request as the status echoes it.
-    pub fn to_json(&self) -> Value {
-        let mut out = Map::new();
-        out.insert("format".into(), json!(self.format.as_str()));
-        if let Some(fields) = &self.fields {
-            let fields: Vec<Value> = fields
-                .iter()
-                .map(|f| match &f.field_name {
-                    Some(n) => json!({"pointer": f.pointer, "field_name": n}),
-                    None => json!({"pointer": f.pointer}),
-                })
-                .collect();
-            out.insert("csv".into(), json!({ "fields": fields }));
+    /// The request as the status echoes it (JSON text, keys in
+    /// Authgear's order: `format`, then `csv.fields[]` of `pointer` and
+    /// `field_name`).
+    pub fn to_json_text(&self) -> String {
+        #[derive(Serialize)]
+        struct Echo<'a> {
+            format: &'static str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            csv: Option<Csv<'a>>,
         }
-        Value::Object(out)
+        #[derive(Serialize)]
+        struct Csv<'a> {
+            fields: Vec<FieldEcho<'a>>,
+        }
+        #[derive(Serialize)]
+        struct FieldEcho<'a> {
+            pointer: &'a str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            field_name: Option<&'a str>,
+        }
+        let echo = Echo {
+            format: self.format.as_str(),
+            csv: self.fields.as_ref().map(|fields| Csv {
+                fields: fields
+                    .iter()
+                    .map(|f| FieldEcho {
+                        pointer: &f.pointer,
+                        field_name: f.field_name.as_deref(),
+                    })
+                    .collect(),
+            }),
+        };
+        serde_json::to_string(&echo).unwrap_or_default()
     }
 
     /// The CSV columns: those asked for, else the defaults.
@@ -593,7 +611,7 @@ mod tests {
     fn requests_are_checked_as_authgear_does() {
         let ok = Request::parse(&json!({"format": "ndjson"})).unwrap();
         assert_eq!(ok.format, Format::Ndjson);
-        assert_eq!(ok.to_json(), json!({"format": "ndjson"}));
+        assert_eq!(ok.to_json_text(), r#"{"format":"ndjson"}"#);
         let e = Request::parse(&json!({"format": "xml"})).unwrap_err();
         assert_eq!(e.info().unwrap()["causes"][0]["location"], "/format");
         let e = Request::parse(&json!({})).unwrap_err();
@@ -616,6 +634,14 @@ mod tests {
         let r = Request::parse(&json!({"format": "csv", "csv": {"fields": [
             {"pointer": "/sub", "field_name": "user_id"}, {"pointer": "/address/formatted"}, {"pointer": "/a~1b"}]}}))
         .unwrap();
+        assert_eq!(
+            r.to_json_text(),
+            r#"{"format":"csv","csv":{"fields":[{"pointer":"/sub","field_name":"user_id"},{"pointer":"/address/formatted"},{"pointer":"/a~1b"}]}}"#
+        );
+        assert_eq!(
+            Request::parse(&serde_json::from_str(&r.to_json_text()).unwrap()).unwrap(),
+            r
+        );
         let names: Vec<String> = r.columns().iter().map(Field::name).collect();
         assert_eq!(names, ["user_id", "address.formatted", "a/b"]);
     }

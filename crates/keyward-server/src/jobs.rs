@@ -56,21 +56,69 @@ where
     F: Fn(AppState) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    let holder = format!("{}:{}", std::process::id(), uuid::Uuid::new_v4());
-    let ttl = i64::try_from(interval.as_secs().saturating_mul(3))
-        .unwrap_or(i64::MAX)
-        .max(10);
+    under_lease_woken(state, name, interval, None, |s, _| work(s)).await
+}
+
+/// A lease held by this process.
+#[derive(Debug, Clone)]
+pub struct Lease {
+    name: &'static str,
+    holder: String,
+    ttl_secs: i64,
+}
+
+impl Lease {
+    /// Take or renew it: `false` when another holder has it now. Long
+    /// work renews as it goes, so the lease never runs out under it.
+    pub async fn renew(&self, state: &AppState) -> bool {
+        let now_secs = state.clock().now_micros().div_euclid(1_000_000);
+        match state
+            .store()
+            .take_lease(self.name, &self.holder, now_secs, self.ttl_secs)
+            .await
+        {
+            Ok(taken) => taken,
+            Err(e) => {
+                tracing::warn!(error = %e, lease = self.name, "could not take a job lease; will retry");
+                false
+            }
+        }
+    }
+}
+
+/// [`under_lease`], also woken by `wake` (a job just arrived), with the
+/// lease handed to `work` for renewing.
+pub(crate) async fn under_lease_woken<F, Fut>(
+    state: AppState,
+    name: &'static str,
+    interval: Duration,
+    wake: Option<std::sync::Arc<tokio::sync::Notify>>,
+    work: F,
+) where
+    F: Fn(AppState, Lease) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let lease = Lease {
+        name,
+        holder: format!("{}:{}", std::process::id(), uuid::Uuid::new_v4()),
+        ttl_secs: i64::try_from(interval.as_secs().saturating_mul(3))
+            .unwrap_or(i64::MAX)
+            .max(10),
+    };
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        ticker.tick().await;
-        let now_secs = state.clock().now_micros().div_euclid(1_000_000);
-        match state.store().take_lease(name, &holder, now_secs, ttl).await {
-            Ok(true) => work(state.clone()).await,
-            Ok(false) => {}
-            Err(e) => {
-                tracing::warn!(error = %e, lease = name, "could not take a job lease; will retry")
+        match &wake {
+            Some(wake) => tokio::select! {
+                _ = ticker.tick() => {}
+                _ = wake.notified() => {}
+            },
+            None => {
+                ticker.tick().await;
             }
+        }
+        if lease.renew(&state).await {
+            work(state.clone(), lease.clone()).await;
         }
     }
 }

@@ -39,6 +39,8 @@ pub mod routes;
 pub mod serve;
 /// Delivering text messages through an HTTP webhook.
 pub mod sms;
+/// Running user imports and exports in the background.
+pub mod transfer;
 /// Background tasks: noticing key changes made by other processes.
 pub mod watch;
 
@@ -73,6 +75,9 @@ struct Inner {
     portal: PortalState,
     signin: SigninState,
     tenants: moka::future::Cache<String, Option<String>>,
+    master: Option<Arc<keyward_store::MasterKey>>,
+    import_wake: Arc<tokio::sync::Notify>,
+    export_wake: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -84,6 +89,7 @@ impl AppState {
     /// Like [`AppState::new`], with the portal's master key and setup token.
     pub fn with_portal(config: Config, store: Store, portal: PortalOptions) -> Self {
         let metrics = metrics::Metrics::new();
+        let master = portal.master_key.clone();
         let auth = Arc::new(auth::Authenticator::new(
             &config,
             store.clone(),
@@ -127,6 +133,9 @@ impl AppState {
                     .max_capacity(10_000)
                     .time_to_live(std::time::Duration::from_secs(1))
                     .build(),
+                master,
+                import_wake: Arc::default(),
+                export_wake: Arc::default(),
             }),
         }
     }
@@ -171,6 +180,22 @@ impl AppState {
         &self.inner.signin
     }
 
+    /// The master key, if the server has one (TOTP secrets are sealed
+    /// under it).
+    pub fn master_key(&self) -> Option<&keyward_store::MasterKey> {
+        self.inner.master.as_deref()
+    }
+
+    /// Wakes the import worker.
+    pub fn import_wake(&self) -> &Arc<tokio::sync::Notify> {
+        &self.inner.import_wake
+    }
+
+    /// Wakes the export worker.
+    pub fn export_wake(&self) -> &Arc<tokio::sync::Notify> {
+        &self.inner.export_wake
+    }
+
     /// The project served at `host` (a Host header, port stripped):
     /// `<project>.<base-domain>` of an existing project, or a custom domain.
     pub async fn project_at(
@@ -201,6 +226,7 @@ pub struct ServerHandle {
     watcher: JoinHandle<()>,
     jobs: JoinHandle<()>,
     outbox: JoinHandle<()>,
+    transfers: JoinHandle<()>,
 }
 
 impl ServerHandle {
@@ -216,6 +242,7 @@ impl ServerHandle {
         self.watcher.abort();
         self.jobs.abort();
         self.outbox.abort();
+        self.transfers.abort();
         result
     }
 }
@@ -245,6 +272,7 @@ pub async fn start_with_portal(
     let jobs = tokio::spawn(jobs::run(state.clone()));
     // Always: any project may set its own SMS webhook at any time.
     let outbox = tokio::spawn(jobs::run_outbox(state.clone(), sms));
+    let transfers = tokio::spawn(transfer::run(state.clone()));
     let app = routes::router(state);
     let (tx, rx) = oneshot::channel::<()>();
     let server = tokio::spawn(serve::serve(listener, app, limits, rx));
@@ -255,5 +283,6 @@ pub async fn start_with_portal(
         watcher,
         jobs,
         outbox,
+        transfers,
     })
 }

@@ -62,6 +62,8 @@ pub struct ExportJob {
     pub created_at: i64,
     /// The request as given (JSON).
     pub request: String,
+    /// Whether the file holds TOTP secrets.
+    pub with_secrets: bool,
     /// `pending`, `completed` or `failed`.
     pub status: String,
     /// Done, Unix microseconds.
@@ -120,7 +122,7 @@ fn import_job(r: ImportJobRow) -> ImportJob {
     }
 }
 
-const EXPORT_COLUMNS: &str = "project_id, id, created_at, request, status, completed_at, \
+const EXPORT_COLUMNS: &str = "project_id, id, created_at, request, with_secrets, status, completed_at, \
     failed_at, error, file_name, size_bytes, download_key, attempts";
 
 type ExportRow = (
@@ -128,6 +130,7 @@ type ExportRow = (
     String,
     i64,
     String,
+    bool,
     String,
     Option<i64>,
     Option<i64>,
@@ -144,14 +147,15 @@ fn export_job(r: ExportRow) -> ExportJob {
         id: r.1,
         created_at: r.2,
         request: r.3,
-        status: r.4,
-        completed_at: r.5,
-        failed_at: r.6,
-        error: r.7,
-        file_name: r.8,
-        size_bytes: r.9,
-        download_key: r.10,
-        attempts: r.11,
+        with_secrets: r.4,
+        status: r.5,
+        completed_at: r.6,
+        failed_at: r.7,
+        error: r.8,
+        file_name: r.9,
+        size_bytes: r.10,
+        download_key: r.11,
+        attempts: r.12,
     }
 }
 
@@ -366,8 +370,8 @@ impl Store {
             }
             on_tx!(tx, |conn, pg| {
                 sqlx::query(
-                    "INSERT INTO user_exports (project_id, id, created_at, request, status, download_key, expires_at) \
-                     VALUES ($1, $2, $3, $4, 'pending', $5, $6)",
+                    "INSERT INTO user_exports (project_id, id, created_at, request, with_secrets, status, download_key, expires_at) \
+                     VALUES ($1, $2, $3, $4, $7, 'pending', $5, $6)",
                 )
                 .bind(&job.project)
                 .bind(&job.id)
@@ -375,6 +379,7 @@ impl Store {
                 .bind(&job.request)
                 .bind(&job.download_key)
                 .bind(expires_at)
+                .bind(job.with_secrets)
                 .execute(&mut *conn)
                 .await?;
             });

@@ -66,7 +66,7 @@ async fn by_path(
 
 /// The peer's address (unspecified when the server runs without connect
 /// info, as in-process tests do).
-struct Client(IpAddr);
+pub(crate) struct Client(pub(crate) IpAddr);
 
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Client {
     type Rejection = std::convert::Infallible;

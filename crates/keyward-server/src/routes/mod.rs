@@ -7,6 +7,8 @@ pub mod graphql;
 pub mod health;
 /// End-user sign-in (OIDC) on project hosts.
 pub mod signin;
+/// User import and export (Authgear's REST endpoints).
+pub mod transfer;
 
 use std::time::Instant;
 
@@ -23,6 +25,7 @@ use crate::error::ApiError;
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(graphql::router())
+        .merge(transfer::router())
         .merge(health::router())
         .merge(keyward_portal::router().with_state(state.portal().clone()))
         .merge(signin::router(&state))

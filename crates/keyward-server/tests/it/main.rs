@@ -53,4 +53,5 @@ mod roles;
 mod rotation;
 mod signin;
 mod slow;
+mod transfer;
 mod users;

@@ -43,6 +43,8 @@ CREATE TABLE user_exports (
     id           TEXT    NOT NULL,
     created_at   BIGINT  NOT NULL,
     request      TEXT    NOT NULL,
+    -- Whether the file holds TOTP secrets (only for a full-access key).
+    with_secrets BOOLEAN NOT NULL,
     status       TEXT    NOT NULL CHECK (status IN ('pending', 'completed', 'failed')),
     completed_at BIGINT,
     failed_at    BIGINT,

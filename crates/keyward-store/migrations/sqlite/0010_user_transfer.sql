@@ -43,6 +43,8 @@ CREATE TABLE user_exports (
     id           TEXT    NOT NULL,
     created_at   INTEGER NOT NULL,
     request      TEXT    NOT NULL,
+    -- Whether the file holds TOTP secrets (only for a full-access key).
+    with_secrets INTEGER NOT NULL CHECK (with_secrets IN (0, 1)),
     status       TEXT    NOT NULL CHECK (status IN ('pending', 'completed', 'failed')),
     completed_at INTEGER,
     failed_at    INTEGER,
