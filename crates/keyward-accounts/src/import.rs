@@ -731,6 +731,67 @@ async fn add_code_factor(
     Ok(tx.insert_authenticator(&actor.project, &a, None).await?)
 }
 
+/// An export line (spec §5.4) as an import record: the fields an import
+/// takes, the rest (IDs, times, counts, identities) left out. The first
+/// email, phone and TOTP second factor come along; password hashes are
+/// never exported, so users moved this way set a new password (or keep
+/// signing in with a code).
+pub fn record_from_export(line: &Value) -> Value {
+    let mut out = Map::new();
+    let Value::Object(line) = line else {
+        return Value::Object(out);
+    };
+    for key in [
+        "preferred_username",
+        "email",
+        "phone_number",
+        "custom_attributes",
+        "roles",
+        "groups",
+        "account_valid_from",
+        "account_valid_until",
+    ]
+    .into_iter()
+    .chain(STRING_ATTRS)
+    {
+        match line.get(key) {
+            Some(Value::Object(o)) if o.is_empty() => {}
+            Some(v) if !v.is_null() => {
+                out.insert(key.to_owned(), v.clone());
+            }
+            _ => {}
+        }
+    }
+    for (flag, field) in [
+        ("email_verified", "email"),
+        ("phone_number_verified", "phone_number"),
+    ] {
+        if out.contains_key(field)
+            && let Some(v) = line.get(flag)
+        {
+            out.insert(flag.to_owned(), v.clone());
+        }
+    }
+    if line.get("disabled") == Some(&Value::Bool(true)) {
+        out.insert("disabled".into(), Value::Bool(true));
+    }
+    let mut mfa = Map::new();
+    let first = |key: &str| line.get("mfa")?.get(key)?.get(0).cloned();
+    if let Some(email) = first("emails") {
+        mfa.insert("email".into(), email);
+    }
+    if let Some(phone) = first("phone_numbers") {
+        mfa.insert("phone_number".into(), phone);
+    }
+    if let Some(secret) = first("totps").and_then(|t| t.get("secret").cloned()) {
+        mfa.insert("totp".into(), json!({ "secret": secret }));
+    }
+    if !mfa.is_empty() {
+        out.insert("mfa".into(), Value::Object(mfa));
+    }
+    Value::Object(out)
+}
+
 /// A TOTP secret as authenticator apps give it: RFC 4648 base32 without
 /// padding (case and spaces are forgiven, as apps print them grouped).
 pub fn decode_totp_secret(secret: &str) -> Result<Vec<u8>> {
@@ -841,6 +902,22 @@ mod tests {
         let many = base(json!({"zoneinfo": "Nowhere", "birthdate": "x"}));
         assert_eq!(many[0]["location"], "/birthdate", "sorted by location");
         assert!(check(&json!([1]), Identifier::Email).is_err());
+    }
+
+    #[test]
+    fn export_lines_become_import_records() {
+        let line = json!({"sub": "u1", "email": "a@example.com", "email_verified": true,
+            "phone_number_verified": false, "name": "A", "address": {}, "roles": ["staff"],
+            "created_at": "2025-01-01T00:00:00Z", "disabled": false, "is_anonymized": false,
+            "identities": [], "mfa": {"totps": [{"secret": "JBSWY3DPEHPK3PXP", "uri": "otpauth://x"}]},
+            "biometric_count": 0, "passkey_count": 0});
+        let record = record_from_export(&line);
+        assert_eq!(
+            record,
+            json!({"email": "a@example.com", "email_verified": true, "name": "A", "roles": ["staff"],
+                   "mfa": {"totp": {"secret": "JBSWY3DPEHPK3PXP"}}})
+        );
+        assert!(check(&record, Identifier::Email).is_ok());
     }
 
     #[test]

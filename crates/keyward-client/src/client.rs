@@ -140,6 +140,14 @@ impl AdminClient {
         &self.signer
     }
 
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    pub(crate) fn retry(&self) -> &RetryPolicy {
+        &self.retry
+    }
+
     /// Run `query` with `variables` (an object, or `null`) and return the
     /// response's `data`. GraphQL errors become [`AdminError::GraphQL`] with
     /// their extensions and any partial data.

@@ -9,7 +9,9 @@
 //!   requests from its verified-token cache.
 //! - [`AdminClient`] sends GraphQL operations with that token, retries what
 //!   is safe to retry ([`RetryPolicy`]) and returns typed errors
-//!   ([`AdminError`]) that keep the server's reasons and GraphQL extensions.
+//!   ([`AdminError`]) that keep the server's reasons and GraphQL extensions;
+//!   it also queues user imports and exports, polls them and downloads the
+//!   files ([`AdminClient::start_import`], [`AdminClient::start_export`]).
 //!
 //! It must not depend on the server or the store; only on the token rules.
 //! `cargo run -p keyward-client --example list_users` shows both in use.
@@ -20,6 +22,7 @@ mod error;
 mod operation;
 mod retry;
 mod signer;
+mod transfer;
 
 pub use client::{ADMIN_API_PATH, AdminClient, AdminClientBuilder, Operation};
 pub use error::{AdminError, ClientError, GraphQLError};
@@ -28,3 +31,4 @@ pub use retry::RetryPolicy;
 pub use signer::{
     DEFAULT_BACKDATE_SECS, DEFAULT_RENEW_PERCENT, DEFAULT_TTL_SECS, MAX_TTL_SECS, TokenSigner,
 };
+pub use transfer::IMPORT_BODY_LIMIT;

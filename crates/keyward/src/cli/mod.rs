@@ -13,6 +13,7 @@ mod quickstart;
 mod serve;
 mod signing_key;
 mod token;
+mod transfer;
 mod users;
 
 use std::path::PathBuf;
@@ -109,7 +110,8 @@ pub enum Command {
     /// Manage portal operator accounts.
     #[command(subcommand, name = "portal-user")]
     PortalUser(portal::PortalUserCommand),
-    /// Work with a project's users outside the Admin API (benchmark seeding).
+    /// Import and export a project's users (through a running server), or
+    /// seed synthetic ones for benchmarks.
     #[command(subcommand)]
     Users(users::UsersCommand),
     /// Show scheduled deletions and anonymizations and which server runs them.

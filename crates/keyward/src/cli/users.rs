@@ -7,6 +7,11 @@ use super::Global;
 
 #[derive(Debug, Subcommand)]
 pub enum UsersCommand {
+    /// Import users into a running server from a JSON array or NDJSON file
+    /// of records (Authgear's import format), with a progress bar.
+    Import(super::transfer::ImportArgs),
+    /// Export a project's users from a running server as NDJSON or CSV.
+    Export(super::transfer::ExportArgs),
     /// Add synthetic users for benchmarks (`user<N>@seed.example`, no
     /// password): fast bulk inserts, numbered after the users already there.
     Seed {
@@ -20,9 +25,11 @@ pub enum UsersCommand {
 }
 
 pub async fn run(global: &Global, cmd: UsersCommand) -> anyhow::Result<()> {
-    let store = global.store().await?;
     match cmd {
+        UsersCommand::Import(args) => super::transfer::import(args).await?,
+        UsersCommand::Export(args) => super::transfer::export(args).await?,
         UsersCommand::Seed { project, count } => {
+            let store = global.store().await?;
             if store.project(&project).await?.is_none() {
                 return Err(StoreError::ProjectNotFound(project).into());
             }

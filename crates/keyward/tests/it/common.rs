@@ -274,8 +274,8 @@ pub fn assert_private_file(path: &Path) {
     assert!(text.starts_with("-----BEGIN PRIVATE KEY-----\n"), "{text}");
 }
 
-/// `target/pyjwt-venv/bin/python` with PyJWT, cryptography, Authlib and
-/// requests installed,
+/// `target/pyjwt-venv/bin/python` with PyJWT, cryptography, Authlib,
+/// requests and bcrypt installed,
 /// creating the virtualenv on first use (pip install from PyPI). When it
 /// cannot be made, tests fail if `KEYWARD_REQUIRE_INTEROP` is set (CI) and
 /// are skipped with a message otherwise.
@@ -284,7 +284,7 @@ pub fn pyjwt_python() -> Option<PathBuf> {
     let python = target.join("bin/python");
     let ready = |p: &PathBuf| {
         Command::new(p)
-            .args(["-c", "import jwt, cryptography, authlib, requests"])
+            .args(["-c", "import jwt, cryptography, authlib, requests, bcrypt"])
             .output()
             .is_ok_and(|o| o.status.success())
     };
@@ -308,6 +308,7 @@ pub fn pyjwt_python() -> Option<PathBuf> {
                 "cryptography>=42",
                 "Authlib>=1.3,<2",
                 "requests>=2.31,<3",
+                "bcrypt>=4,<6",
             ])
             .status()
             .is_ok_and(|s| s.success());
@@ -315,7 +316,7 @@ pub fn pyjwt_python() -> Option<PathBuf> {
         return Some(python);
     }
     skip_or_fail(
-        "no PyJWT virtualenv (python3 -m venv + pip install PyJWT cryptography Authlib requests failed)",
+        "no PyJWT virtualenv (python3 -m venv + pip install PyJWT cryptography Authlib requests bcrypt failed)",
     )
 }
 

@@ -16,3 +16,4 @@ mod replicas;
 mod secrets_in_logs;
 mod shutdown;
 mod signin;
+mod transfer;
