@@ -6,6 +6,7 @@
 #   bench/run.sh --short         # < 2 min once built: 10k users, SQLite only, short runs
 #   bench/run.sh --smoke         # CI: --short on the debug binaries `cargo test` built, no
 #                                # criterion; checks the script works, figures meaningless
+#   (each mode ends with section 7, bench/transfer.sh: import/export of 200 / 10k / 1M users)
 #   bench/run.sh --out FILE      # default: docs/benchmarks.md (full), target/bench-report.md (others)
 #
 # PostgreSQL sections run when KEYWARD_BENCH_PG_URL names a server where
@@ -369,6 +370,15 @@ else
   signin_bench="$root/target/release/examples/signin_bench"; signin_secs="$secs"; signin_conns=16
 fi
 timeout 600 "$signin_bench" "$signin_secs" "$signin_conns" >>"$report"
+
+# ---- 7. user import and export -------------------------------------------------
+log "user import and export"
+case "$mode" in
+  smoke) transfer_count=200 ;;
+  short) transfer_count=10000 ;;
+  *) transfer_count=1000000 ;;
+esac
+bash bench/transfer.sh "$bin" "$transfer_count" "$pg" >>"$report"
 
 mkdir -p "$(dirname "$out")"
 cp "$report" "$out"

@@ -659,7 +659,8 @@ impl Tx {
     }
 
     /// Up to `limit` users created after `after` (`(created_at, id)`), in
-    /// creation order, each with everything an export line shows: five
+    /// creation order (a row-value bound, which PostgreSQL answers with an
+    /// index range where an `OR` of two bounds made it scan), each with everything an export line shows: five
     /// queries for the page, whatever its size.
     pub async fn export_page(
         &mut self,
@@ -671,7 +672,7 @@ impl Tx {
         let (after_at, after_id) = after.unwrap_or((i64::MIN, String::new()));
         let sql = format!(
             "SELECT {USER_COLUMNS} FROM users u WHERE u.project_id = $1 \
-               AND (u.created_at > $2 OR (u.created_at = $2 AND u.id > $3)) \
+               AND (u.created_at, u.id) > ($2, $3) \
              ORDER BY u.created_at, u.id LIMIT $4"
         );
         let rows: Vec<UserRow> = on_tx!(self, |conn, pg| {
