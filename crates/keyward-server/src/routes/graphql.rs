@@ -114,22 +114,10 @@ async fn handle(
     body: Body,
 ) -> Result<Response, ApiError> {
     let limit = state.config().max_body_bytes;
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
-        return Err(ApiError::PayloadTooLarge(limit));
-    }
-
-    let authorization: Vec<&[u8]> = headers
-        .get_all(header::AUTHORIZATION)
-        .iter()
-        .map(|v| v.as_bytes())
-        .collect();
+    refuse_declared_over(&headers, limit)?;
     let caller = state
         .auth()
-        .authenticate(&project, &authorization, client)
+        .authenticate(&project, &authorization(&headers), client)
         .await?;
     tracing::Span::current().record("kid", caller.kid.as_str());
 
@@ -342,6 +330,28 @@ fn root_fields(
             }
         }
     }
+}
+
+/// A body declared larger than `limit` is refused before anything else
+/// (it is never read).
+pub(crate) fn refuse_declared_over(headers: &HeaderMap, limit: usize) -> Result<(), ApiError> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(ApiError::PayloadTooLarge(limit));
+    }
+    Ok(())
+}
+
+/// Every `Authorization` header's value.
+pub(crate) fn authorization(headers: &HeaderMap) -> Vec<&[u8]> {
+    headers
+        .get_all(header::AUTHORIZATION)
+        .iter()
+        .map(|v| v.as_bytes())
+        .collect()
 }
 
 /// The whole body, within `limit` bytes and `timeout`.

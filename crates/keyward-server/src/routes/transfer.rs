@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::graphql::{Client, read_body};
+use super::graphql::{Client, authorization, read_body, refuse_declared_over};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::project;
@@ -172,22 +172,11 @@ async fn admit(
 ) -> Result<(String, KeyRole), ApiError> {
     let project = project_of(state, params, headers)?;
     if let Some(limit) = limit {
-        let declared = headers
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
-        if declared.is_some_and(|n| n > limit as u64) {
-            return Err(ApiError::PayloadTooLarge(limit));
-        }
+        refuse_declared_over(headers, limit)?;
     }
-    let authorization: Vec<&[u8]> = headers
-        .get_all(header::AUTHORIZATION)
-        .iter()
-        .map(|v| v.as_bytes())
-        .collect();
     let caller = state
         .auth()
-        .authenticate(&project, &authorization, client.0)
+        .authenticate(&project, &authorization(headers), client.0)
         .await?;
     Ok((project, caller.role))
 }
