@@ -9,13 +9,13 @@
 //! [`password::check_imported_hash`]) and replaced by argon2id at the first
 //! sign-in.
 
-use keyward_store::{Authenticator, Catalog, MasterKey, PasswordAuthenticator, Tx, User};
+use keyward_store::{Authenticator, Catalog, MasterKey, Tx, User};
 use serde_json::{Map, Value, json};
 
 use crate::audit::Actor;
 use crate::error::{AccountsError, Result};
 use crate::loginid::{self, LoginIdType};
-use crate::records::{add_identity, load, login_values, sync_and_save};
+use crate::records::{add_identity, load, login_values, store_password, sync_and_save};
 use crate::{password, roles, status, stdattrs, users};
 
 /// Records per task, as in Authgear.
@@ -447,15 +447,7 @@ async fn insert(
     }
     if let Some(p) = record.get("password") {
         let (hash, expire_after) = imported_password(p)?;
-        let password = PasswordAuthenticator {
-            id: uuid::Uuid::new_v4().to_string(),
-            user_id: user.id.clone(),
-            password_hash: hash,
-            expire_after,
-            created_at: actor.now,
-            updated_at: actor.now,
-        };
-        tx.insert_password(project, &password).await?;
+        store_password(tx, actor, &user.id, hash, expire_after).await?;
     }
     if let Some(mfa) = record.get("mfa").and_then(Value::as_object) {
         if mfa.contains_key("password") {
@@ -505,22 +497,20 @@ async fn upsert(
         .filter(|(f, _)| *f != identifier_field)
     {
         let Some(v) = record.get(field) else { continue };
-        let mine: Vec<_> = tx
-            .identities_of(project, &user_id)
-            .await?
-            .into_iter()
+        let all = tx.identities_of(project, &user_id).await?;
+        let mine: Vec<_> = all
+            .iter()
             .filter(|i| i.login_type == kind.as_str())
             .collect();
         match v {
             Value::Null => {
-                let all = tx.identities_of(project, &user_id).await?.len();
-                if !mine.is_empty() && mine.len() == all {
+                if !mine.is_empty() && mine.len() == all.len() {
                     return Err(AccountsError::InvariantViolated {
                         kind: "RemoveLastIdentity",
                         message: "cannot remove the last identity",
                     });
                 }
-                for identity in &mine {
+                for identity in mine {
                     tx.delete_identity(project, identity).await?;
                 }
             }
@@ -529,7 +519,7 @@ async fn upsert(
                 match mine.first() {
                     Some(existing) if existing.unique_key == login.unique_key => {}
                     Some(existing) => {
-                        let mut changed = existing.clone();
+                        let mut changed = (*existing).clone();
                         changed.login_id = login.normalized.clone();
                         changed.unique_key = login.unique_key.clone();
                         changed.original_value = login.original.clone();

@@ -46,11 +46,29 @@ pub async fn insert_password(
     password_hash: String,
     expired: bool,
 ) -> Result<()> {
+    store_password(
+        tx,
+        actor,
+        user_id,
+        password_hash,
+        expired.then_some(actor.now),
+    )
+    .await
+}
+
+/// Store a new primary password that must be changed after `expire_after`.
+pub async fn store_password(
+    tx: &mut Tx,
+    actor: &Actor,
+    user_id: &str,
+    password_hash: String,
+    expire_after: Option<i64>,
+) -> Result<()> {
     let password = PasswordAuthenticator {
         id: uuid::Uuid::new_v4().to_string(),
         user_id: user_id.to_owned(),
         password_hash,
-        expire_after: expired.then_some(actor.now),
+        expire_after,
         created_at: actor.now,
         updated_at: actor.now,
     };

@@ -203,11 +203,7 @@ impl AdminClient {
                 }
             };
             let status = response.status();
-            let retry_after = response
-                .headers()
-                .get(RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| parse_retry_after(v, SystemTime::now()));
+            let retry_after = retry_after(response.headers());
             let retryable = status == StatusCode::TOO_MANY_REQUESTS
                 || (!write
                     && matches!(
@@ -244,6 +240,14 @@ impl AdminClient {
 }
 
 /// The Admin API URL for `endpoint`.
+/// The wait a response's `Retry-After` asks for, if any.
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    headers
+        .get(RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| parse_retry_after(v, SystemTime::now()))
+}
+
 fn resolve_endpoint(endpoint: &str, allow_plain_http: bool) -> Result<Url, AdminError> {
     let mut url = Url::parse(endpoint.trim())
         .map_err(|e| AdminError::Config(format!("invalid endpoint URL `{endpoint}`: {e}")))?;

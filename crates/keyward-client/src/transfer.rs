@@ -3,15 +3,13 @@
 //! answers are Authgear's `ImportStatus` / `ExportStatus` objects, returned
 //! as JSON; refusals are [`AdminError::Refused`] with the server's reason.
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use reqwest::header::RETRY_AFTER;
 use reqwest::{Method, StatusCode, Url};
 use serde_json::Value;
 
 use crate::AdminClient;
 use crate::error::AdminError;
-use crate::retry::parse_retry_after;
 
 /// The import endpoint's body limit (bytes).
 pub const IMPORT_BODY_LIMIT: usize = 500_000;
@@ -55,11 +53,7 @@ impl AdminClient {
                 }
             };
             let status = response.status();
-            let retry_after = response
-                .headers()
-                .get(RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| parse_retry_after(v, SystemTime::now()));
+            let retry_after = crate::client::retry_after(response.headers());
             if status == StatusCode::TOO_MANY_REQUESTS && !last {
                 let wait = retry_after
                     .unwrap_or_else(|| self.retry().backoff(attempt))
@@ -151,10 +145,13 @@ impl AdminClient {
         }
         let status = response.status();
         let bytes = response.bytes().await.unwrap_or_default();
-        answer(status, None, &bytes).and(Err(AdminError::UnexpectedResponse {
-            status: status.as_u16(),
-            detail: "the download was refused".into(),
-        }))
+        // A refusal keeps its reason; anything else is unexpected.
+        Err(answer(status, None, &bytes)
+            .err()
+            .unwrap_or(AdminError::UnexpectedResponse {
+                status: status.as_u16(),
+                detail: "the download was refused".into(),
+            }))
     }
 }
 

@@ -181,10 +181,10 @@ pub fn redacted(record: &Value) -> Option<Value> {
 }
 
 /// Run imports and exports, and purge expired jobs, until aborted.
+/// Both run in this one future (not spawned), so aborting it on shutdown
+/// stops both.
 pub async fn run(state: AppState) {
-    let imports = tokio::spawn(run_imports(state.clone()));
-    let exports = tokio::spawn(run_exports(state));
-    let _ = tokio::join!(imports, exports);
+    tokio::join!(run_imports(state.clone()), run_exports(state));
 }
 
 async fn run_imports(state: AppState) {
@@ -489,45 +489,27 @@ async fn write_export(
 
 /// The signature of a download link of export `id`, valid until `expires`
 /// (Unix seconds): HMAC-SHA256 under the export's own random key.
-pub fn download_signature(key_hex: &str, project: &str, id: &str, expires: i64) -> Option<String> {
+pub fn download_signature(key: &str, project: &str, id: &str, expires: i64) -> String {
     use base64::Engine as _;
-    let key = hex_decode(key_hex)?;
-    let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, &key);
+    let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, key.as_bytes());
     let tag = aws_lc_rs::hmac::sign(&key, format!("{project}\n{id}\n{expires}").as_bytes());
-    Some(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(tag.as_ref()))
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(tag.as_ref())
 }
 
 /// Whether `signature` is right for the link (compared in constant time).
 pub fn download_signature_ok(
-    key_hex: &str,
+    key: &str,
     project: &str,
     id: &str,
     expires: i64,
     signature: &str,
 ) -> bool {
     use base64::Engine as _;
-    let (Some(key), Ok(tag)) = (
-        hex_decode(key_hex),
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(signature),
-    ) else {
+    let Ok(tag) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(signature) else {
         return false;
     };
-    let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, &key);
+    let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, key.as_bytes());
     aws_lc_rs::hmac::verify(&key, format!("{project}\n{id}\n{expires}").as_bytes(), &tag).is_ok()
-}
-
-fn hex_decode(s: &str) -> Option<Vec<u8>> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| s.get(i..i + 2).and_then(|b| u8::from_str_radix(b, 16).ok()))
-        .collect()
-}
-
-/// A fresh download key (hex of 32 random bytes).
-pub fn new_download_key() -> Option<String> {
-    let mut bytes = [0u8; 32];
-    aws_lc_rs::rand::fill(&mut bytes).ok()?;
-    Some(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 #[cfg(test)]
@@ -565,13 +547,13 @@ mod tests {
 
     #[test]
     fn download_links_verify_only_as_signed() {
-        let key = new_download_key().unwrap();
-        let sig = download_signature(&key, "p", "id", 100).unwrap();
+        let key = keyward_accounts::secret::random_token().unwrap();
+        let sig = download_signature(&key, "p", "id", 100);
         assert!(download_signature_ok(&key, "p", "id", 100, &sig));
         assert!(!download_signature_ok(&key, "p", "id", 101, &sig));
         assert!(!download_signature_ok(&key, "q", "id", 100, &sig));
         assert!(!download_signature_ok(
-            &new_download_key().unwrap(),
+            &keyward_accounts::secret::random_token().unwrap(),
             "p",
             "id",
             100,

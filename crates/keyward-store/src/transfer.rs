@@ -76,7 +76,7 @@ pub struct ExportJob {
     pub file_name: Option<String>,
     /// The file's size in bytes, once written.
     pub size_bytes: Option<i64>,
-    /// The key of the HMAC signing download links (hex).
+    /// The key of the HMAC signing download links (random, base64url).
     pub download_key: String,
     /// Runs started so far.
     pub attempts: i64,

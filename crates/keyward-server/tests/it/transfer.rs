@@ -612,6 +612,18 @@ async fn import_killed_mid_way_resumes(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(queued, keyward_store::Enqueued::Yes);
+    // The per-project limit counts unfinished imports: this one is.
+    let other = keyward_store::ImportJob {
+        id: "userimport_OVERTHELIMIT00000000000000000000".into(),
+        ..job.clone()
+    };
+    assert_eq!(
+        store
+            .create_import(PROJECT, &other, &tasks, job.created_at + 1, 1)
+            .await
+            .unwrap(),
+        keyward_store::Enqueued::TooMany(1)
+    );
     // A run takes the first task, writes half of it, and dies.
     let task = store.claim_import_task().await.unwrap().unwrap();
     assert_eq!((task.seq, task.attempts), (0, 1));
@@ -649,4 +661,40 @@ async fn import_killed_mid_way_resumes(backend: Backend) {
         .collect();
     assert_eq!(indexes, (0..250).collect::<Vec<u64>>());
     assert_eq!(keyward_test_support::user_count(&second.store).await, 250);
+
+    // Kept 24 h: past its expiry a job is gone from the API and the store.
+    let expired = keyward_store::ImportJob {
+        id: "userimport_EXPIRED0000000000000000000000000".into(),
+        ..job.clone()
+    };
+    let now = keyward_store::now_micros();
+    let queued = second
+        .store
+        .create_import(PROJECT, &expired, &tasks[..1], now - 1, 8)
+        .await
+        .unwrap();
+    assert_eq!(queued, keyward_store::Enqueued::Yes);
+    let (status, body) = get(&second, &format!("import/{}", expired.id)).await;
+    assert_eq!(
+        (status, body["error"]["reason"].clone()),
+        (404, json!("TaskNotFound"))
+    );
+    // (The server's own worker may purge it first.)
+    assert!(second.store.purge_transfers(now).await.unwrap() <= 1);
+    assert!(
+        second
+            .store
+            .import_status(PROJECT, &expired.id, 0)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        second
+            .store
+            .import_status(PROJECT, &job.id, 0)
+            .await
+            .unwrap()
+            .is_some()
+    );
 }

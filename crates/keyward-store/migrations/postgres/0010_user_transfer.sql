@@ -51,7 +51,8 @@ CREATE TABLE user_exports (
     error        TEXT,
     file_name    TEXT,
     size_bytes   BIGINT,
-    -- Random; the key of the HMAC that signs this export's download links.
+    -- Random (256 bits, base64url); the key of the HMAC that signs this
+    -- export's download links.
     download_key TEXT    NOT NULL,
     attempts     BIGINT  NOT NULL DEFAULT 0,
     expires_at   BIGINT  NOT NULL,

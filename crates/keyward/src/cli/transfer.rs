@@ -363,7 +363,13 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
             );
         }
     }
-    debug_assert_eq!(sent, summary.total);
+    if summary.total < sent {
+        // A task that failed as a whole reports no outcome for its records.
+        bail!(
+            "{} of {sent} records sent have no outcome (a part of the import failed on the server; see above)",
+            sent - summary.total
+        );
+    }
     if summary.failed > 0 {
         bail!("{} of {} records failed", summary.failed, summary.total);
     }
