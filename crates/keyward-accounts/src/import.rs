@@ -9,13 +9,15 @@
 //! [`password::check_imported_hash`]) and replaced by argon2id at the first
 //! sign-in.
 
-use keyward_store::{Authenticator, Catalog, MasterKey, Tx, User};
+use keyward_store::{Authenticator, Catalog, MasterKey, NewUser, Tx, User};
 use serde_json::{Map, Value, json};
 
 use crate::audit::Actor;
 use crate::error::{AccountsError, Result};
 use crate::loginid::{self, LoginIdType};
-use crate::records::{add_identity, load, login_values, store_password, sync_and_save};
+use crate::records::{
+    add_identity, load, login_values, new_identity, new_password, store_password, sync_and_save,
+};
 use crate::{password, roles, status, stdattrs, users};
 
 /// Records per task, as in Authgear.
@@ -141,6 +143,170 @@ pub async fn apply(
             Ok(failed(e))
         }
     }
+}
+
+/// Apply a task's records with the outcomes [`apply`] gives them one by
+/// one in order, in a handful of statements for the common case: records
+/// that create a plain user (no roles, groups or second factors) and share
+/// no login ID with another record of the task are written together; the
+/// others, and all of them when the store finds a login ID taken, go
+/// through [`apply`]. Records that share no login ID cannot see each
+/// other's writes, so the order of the two groups changes nothing.
+pub async fn apply_batch(
+    tx: &mut Tx,
+    actor: &Actor,
+    options: Options<'_>,
+    records: &[Value],
+) -> Result<Vec<RecordResult>> {
+    let project = actor.project.as_str();
+    let kind = options.identifier.kind();
+    let mut plans: Vec<Plan> = Vec::with_capacity(records.len());
+    let mut owners: std::collections::HashMap<String, usize> = Default::default();
+    for record in records {
+        plans.push(match check(record, options.identifier) {
+            Err(e) => Plan::Done(failed(e)),
+            Ok(record) => {
+                let keys = Keys::of(&record, options.identifier);
+                for key in &keys.all {
+                    *owners.entry(key.clone()).or_default() += 1;
+                }
+                match keys.lookup {
+                    Some(lookup) if keys.plain => Plan::Candidate(record, lookup, keys.all),
+                    _ => Plan::Each,
+                }
+            }
+        });
+    }
+    let lookups: Vec<String> = plans
+        .iter()
+        .filter_map(|p| match p {
+            Plan::Candidate(_, lookup, _) => Some(lookup.clone()),
+            _ => None,
+        })
+        .collect();
+    let found: std::collections::HashMap<String, keyward_store::Identity> = tx
+        .identities_by_unique_keys(project, &lookups)
+        .await?
+        .into_iter()
+        .map(|i| (i.unique_key.clone(), i))
+        .collect();
+    let mut batch = Vec::new();
+    for plan in &mut plans {
+        let Plan::Candidate(record, lookup, keys) = plan else {
+            continue;
+        };
+        let shared = keys.iter().any(|k| owners.get(k).is_some_and(|&n| n > 1));
+        *plan = match found.get(lookup.as_str()) {
+            _ if shared => Plan::Each,
+            Some(identity) if identity.login_type != kind.as_str() => Plan::Each,
+            Some(_) if options.upsert => Plan::Each,
+            Some(identity) => Plan::Done(RecordResult {
+                outcome: Outcome::Skipped,
+                user_id: Some(identity.user_id.clone()),
+                warnings: vec![SKIPPED.into()],
+                error: None,
+            }),
+            None => {
+                let mut warnings = Vec::new();
+                match plan_plain_insert(actor, record, &mut warnings) {
+                    Ok(new) => {
+                        let user_id = new.user.id.clone();
+                        batch.push(new);
+                        Plan::Inserted(user_id, warnings)
+                    }
+                    Err(e) => Plan::Done(failed(e)),
+                }
+            }
+        };
+    }
+    if !batch.is_empty() && !tx.insert_users(project, &batch).await? {
+        for plan in &mut plans {
+            if matches!(plan, Plan::Inserted(..)) {
+                *plan = Plan::Each;
+            }
+        }
+    }
+    let mut results = Vec::with_capacity(records.len());
+    for (plan, record) in plans.into_iter().zip(records) {
+        results.push(match plan {
+            Plan::Done(result) => result,
+            Plan::Inserted(user_id, warnings) => RecordResult {
+                outcome: Outcome::Inserted,
+                user_id: Some(user_id),
+                warnings,
+                error: None,
+            },
+            Plan::Candidate(..) | Plan::Each => apply(tx, actor, options, record).await?,
+        });
+    }
+    Ok(results)
+}
+
+/// Where a record of [`apply_batch`] stands.
+enum Plan {
+    /// Decided without writing.
+    Done(RecordResult),
+    /// Might be written with the batch: the record, its identifier's
+    /// lookup key and the keys of its login IDs.
+    Candidate(Record, String, Vec<String>),
+    /// Written with the batch.
+    Inserted(String, Vec<String>),
+    /// Goes through [`apply`].
+    Each,
+}
+
+const SKIPPED: &str = "skipping because upsert = false and user exists";
+
+/// The login-ID keys a checked record touches, which decide what
+/// [`apply_batch`] may write together.
+struct Keys {
+    /// The identifier's lookup key.
+    lookup: Option<String>,
+    /// Every key its login IDs take (and the lookup key), once each.
+    all: Vec<String>,
+    /// Whether the record creates a plain user if new: no roles, groups or
+    /// second factors (they need the store) and every login ID checks (one
+    /// that does not fails in [`apply`] with its reason).
+    plain: bool,
+}
+
+impl Keys {
+    fn of(record: &Record, identifier: Identifier) -> Keys {
+        let lookup = record
+            .get(identifier.as_str())
+            .and_then(Value::as_str)
+            .and_then(|v| loginid::lookup_key(identifier.kind(), v));
+        let mut plain = !["roles", "groups", "mfa"]
+            .iter()
+            .any(|k| record.contains_key(*k));
+        let mut all: Vec<String> = lookup.iter().cloned().collect();
+        for (field, kind) in LOGIN_FIELDS {
+            match record.get(field).and_then(Value::as_str) {
+                None => {}
+                Some(v) => match loginid::check(kind, v) {
+                    Ok(login) => all.push(login.unique_key),
+                    Err(_) => plain = false,
+                },
+            }
+        }
+        all.sort();
+        all.dedup();
+        Keys { lookup, all, plain }
+    }
+}
+
+/// [`plan_insert`] with the password: everything a plain insert writes.
+fn plan_plain_insert(
+    actor: &Actor,
+    record: &Record,
+    warnings: &mut Vec<String>,
+) -> Result<NewUser> {
+    let mut new = plan_insert(actor, record, warnings)?;
+    if let Some(p) = record.get("password") {
+        let (hash, expire_after) = imported_password(p)?;
+        new.password = Some(new_password(actor, &new.user.id, hash, expire_after));
+    }
+    Ok(new)
 }
 
 fn failed(e: AccountsError) -> RecordResult {
@@ -368,7 +534,7 @@ async fn run(
             Ok((Outcome::Inserted, id))
         }
         Some(user) if !options.upsert => {
-            warnings.push("skipping because upsert = false and user exists".into());
+            warnings.push(SKIPPED.into());
             Ok((Outcome::Skipped, user.id))
         }
         Some(user) => {
@@ -379,37 +545,28 @@ async fn run(
     }
 }
 
-async fn insert(
-    tx: &mut Tx,
-    actor: &Actor,
-    options: Options<'_>,
-    record: &Record,
-    warnings: &mut Vec<String>,
-) -> Result<String> {
-    let project = actor.project.as_str();
+/// What an insert writes that the record alone decides (no store reads):
+/// the user with its attributes and status, its login IDs and verified
+/// claims, with the spec's warnings in its order. Roles, groups, the
+/// password and second factors come after.
+fn plan_insert(actor: &Actor, record: &Record, warnings: &mut Vec<String>) -> Result<NewUser> {
     let mut user = User::new(uuid::Uuid::new_v4().to_string(), actor.now);
-    tx.insert_user(project, &user).await?;
+    let mut logins = Vec::new();
     for (field, kind) in LOGIN_FIELDS {
         match record.get(field) {
             None => {}
             Some(Value::Null) => warnings.push(format!("{field} = null has no effect in insert.")),
-            Some(v) => {
-                let login = loginid::check(kind, v.as_str().unwrap_or_default())?;
-                add_identity(tx, actor, &user.id, &login).await?;
-            }
+            Some(v) => logins.push(loginid::check(kind, v.as_str().unwrap_or_default())?),
         }
     }
-    let logins = login_values(tx, project, &user.id).await?;
+    let mut verified = Vec::new();
     for (flag, field, kind) in [
         ("email_verified", "email", LoginIdType::Email),
         ("phone_number_verified", "phone_number", LoginIdType::Phone),
     ] {
         match record.get(flag) {
-            Some(Value::Bool(true)) => match logins.iter().find(|(k, _)| *k == kind) {
-                Some((_, v)) => {
-                    tx.set_claim_verified(project, &user.id, (field, v), true, actor.now)
-                        .await?
-                }
+            Some(Value::Bool(true)) => match logins.iter().find(|l| l.kind == kind) {
+                Some(login) => verified.push((field.to_owned(), login.normalized.clone())),
                 None => warnings.push(format!(
                     "{flag} = true has no effect when {field} is absent."
                 )),
@@ -440,14 +597,52 @@ async fn insert(
         Some(_) => warnings.push("disabled = false has no effect in insert.".into()),
         None => {}
     }
+    let claims: Vec<(LoginIdType, String)> = logins
+        .iter()
+        .map(|l| (l.kind, l.normalized.clone()))
+        .collect();
+    stdattrs::sync_identity_claims(&mut user.standard_attributes, &claims);
+    let identities = logins
+        .iter()
+        .map(|l| new_identity(actor, &user.id, l))
+        .collect();
+    Ok(NewUser {
+        user,
+        identities,
+        verified,
+        password: None,
+    })
+}
+
+/// Insert one user, statement by statement: a login ID someone else holds
+/// is reported with its type, and roles, groups and second factors are
+/// checked against the store.
+async fn insert(
+    tx: &mut Tx,
+    actor: &Actor,
+    options: Options<'_>,
+    record: &Record,
+    warnings: &mut Vec<String>,
+) -> Result<String> {
+    let project = actor.project.as_str();
+    let new = plan_insert(actor, record, warnings)?;
+    let user_id = new.user.id.clone();
+    tx.insert_user(project, &new.user).await?;
+    for identity in &new.identities {
+        tx.insert_identity(project, identity).await?;
+    }
+    for (field, value) in &new.verified {
+        tx.set_claim_verified(project, &user_id, (field, value), true, actor.now)
+            .await?;
+    }
     for catalog in [Catalog::Roles, Catalog::Groups] {
         if let Some(keys) = entry_keys(record, catalog) {
-            set_entries(tx, actor, catalog, &user.id, keys).await?;
+            set_entries(tx, actor, catalog, &user_id, keys).await?;
         }
     }
     if let Some(p) = record.get("password") {
         let (hash, expire_after) = imported_password(p)?;
-        store_password(tx, actor, &user.id, hash, expire_after).await?;
+        store_password(tx, actor, &user_id, hash, expire_after).await?;
     }
     if let Some(mfa) = record.get("mfa").and_then(Value::as_object) {
         if mfa.contains_key("password") {
@@ -462,7 +657,7 @@ async fn insert(
                 Some(Value::Null) => {
                     warnings.push(format!("mfa.{field} = null has no effect in insert."))
                 }
-                Some(v) => add_code_factor(tx, actor, &user.id, kind_of, v).await?,
+                Some(v) => add_code_factor(tx, actor, &user_id, kind_of, v).await?,
             }
         }
         if let Some(secret) = mfa
@@ -470,11 +665,10 @@ async fn insert(
             .and_then(|t| t.get("secret"))
             .and_then(Value::as_str)
         {
-            add_totp(tx, actor, &user.id, secret, options.master).await?;
+            add_totp(tx, actor, &user_id, secret, options.master).await?;
         }
     }
-    sync_and_save(tx, actor, &mut user).await?;
-    Ok(user.id)
+    Ok(user_id)
 }
 
 async fn upsert(

@@ -64,15 +64,25 @@ pub async fn store_password(
     password_hash: String,
     expire_after: Option<i64>,
 ) -> Result<()> {
-    let password = PasswordAuthenticator {
+    let password = new_password(actor, user_id, password_hash, expire_after);
+    Ok(tx.insert_password(&actor.project, &password).await?)
+}
+
+/// A new primary password row (not yet stored).
+pub fn new_password(
+    actor: &Actor,
+    user_id: &str,
+    password_hash: String,
+    expire_after: Option<i64>,
+) -> PasswordAuthenticator {
+    PasswordAuthenticator {
         id: uuid::Uuid::new_v4().to_string(),
         user_id: user_id.to_owned(),
         password_hash,
         expire_after,
         created_at: actor.now,
         updated_at: actor.now,
-    };
-    Ok(tx.insert_password(&actor.project, &password).await?)
+    }
 }
 
 /// Store a new login ID for a user (a taken value is `DuplicatedIdentity`).
@@ -82,7 +92,14 @@ pub async fn add_identity(
     user_id: &str,
     login: &LoginId,
 ) -> Result<Identity> {
-    let identity = Identity {
+    let identity = new_identity(actor, user_id, login);
+    tx.insert_identity(&actor.project, &identity).await?;
+    Ok(identity)
+}
+
+/// A new login ID row (not yet stored).
+pub fn new_identity(actor: &Actor, user_id: &str, login: &LoginId) -> Identity {
+    Identity {
         id: uuid::Uuid::new_v4().to_string(),
         user_id: user_id.to_owned(),
         key: login.kind.as_str().to_owned(),
@@ -92,7 +109,5 @@ pub async fn add_identity(
         original_value: login.original.clone(),
         created_at: actor.now,
         updated_at: actor.now,
-    };
-    tx.insert_identity(&actor.project, &identity).await?;
-    Ok(identity)
+    }
 }

@@ -274,9 +274,9 @@ async fn apply_task(state: &AppState, task: &ImportTask) -> Result<usize, Accoun
         by: Initiator::System,
     };
     let base = usize::try_from(task.seq).unwrap_or(0) * import::TASK_SIZE;
+    let results = import::apply_batch(&mut tx, &actor, options, &records).await?;
     let mut details = Vec::with_capacity(records.len());
-    for (i, record) in records.iter().enumerate() {
-        let result = import::apply(&mut tx, &actor, options, record).await?;
+    for (i, (record, result)) in records.iter().zip(results).enumerate() {
         if let Some(e) = result.error.as_ref().filter(|e| e.is_internal()) {
             tracing::error!(error = %e, "an import record failed on keyward's side");
         }

@@ -217,6 +217,28 @@ impl Tx {
         Ok(row.map(identity_from_row))
     }
 
+    /// The identities holding any of `unique_keys` (one query for a batch
+    /// of imported records instead of one per record).
+    pub async fn identities_by_unique_keys(
+        &mut self,
+        project: &str,
+        unique_keys: &[String],
+    ) -> Result<Vec<Identity>> {
+        if unique_keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT {IDENTITY_COLUMNS} FROM identities WHERE project_id = $1 AND unique_key IN ({})",
+            crate::users::placeholders(2, unique_keys.len())
+        );
+        let args: Vec<Arg> = unique_keys.iter().cloned().map(Arg::Text).collect();
+        let rows: Vec<IdentityRow> = on_tx!(self, |conn, pg| {
+            let query = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(project);
+            bind_args!(query, args).fetch_all(&mut *conn).await?
+        });
+        Ok(rows.into_iter().map(identity_from_row).collect())
+    }
+
     /// A user's login IDs, oldest first.
     pub async fn identities_of(&mut self, project: &str, user_id: &str) -> Result<Vec<Identity>> {
         let sql = format!(

@@ -91,6 +91,9 @@ macro_rules! bind_args {
             query = match arg {
                 $crate::Arg::Text(v) => query.bind(v),
                 $crate::Arg::Int(v) => query.bind(v),
+                $crate::Arg::OptText(v) => query.bind(v),
+                $crate::Arg::OptInt(v) => query.bind(v),
+                $crate::Arg::Bool(v) => query.bind(v),
             };
         }
         query
@@ -104,6 +107,8 @@ pub mod account_settings;
 pub mod audit;
 /// Users' authorizations of OAuth clients.
 pub mod authorizations;
+/// Many new users in a few statements (import, seeding).
+pub mod bulk;
 /// OAuth clients and their secrets.
 pub mod clients;
 /// Custom domains of projects.
@@ -163,6 +168,7 @@ use sqlx::sqlite::{
 pub use account_settings::{AccountSettings, MessagingOverride, MfaPolicy};
 pub use audit::{AuditEntry, AuditFilter};
 pub use authorizations::Authorization;
+pub use bulk::NewUser;
 pub use clients::{ClientSecret, ClientType, OAuthClient};
 pub use error::{Result, StoreError};
 pub use identities::{Identity, PasswordAuthenticator};
@@ -348,6 +354,9 @@ impl Store {
 pub(crate) enum Arg {
     Text(String),
     Int(i64),
+    OptText(Option<String>),
+    OptInt(Option<i64>),
+    Bool(bool),
 }
 
 /// Now, in Unix microseconds (the user directory's time unit).

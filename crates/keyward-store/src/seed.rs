@@ -2,8 +2,10 @@
 //! many statements per transaction, no password hashing. Not for real data:
 //! seeded users get `user<N>@seed.example` and a generated name.
 
-use crate::error::Result;
-use crate::{Arg, Store, now_micros};
+use serde_json::Value;
+
+use crate::error::{Result, StoreError};
+use crate::{Identity, NewUser, Store, User, now_micros};
 
 const FIRST: [&str; 20] = [
     "Ada",
@@ -49,8 +51,9 @@ const LAST: [&str; 20] = [
     "Berners-Lee",
     "Diffie",
 ];
-const ROWS_PER_STATEMENT: usize = 500;
-const STATEMENTS_PER_TX: usize = 20;
+/// Users per [`Tx::insert_users`] call, and calls per transaction.
+const USERS_PER_CALL: u64 = 500;
+const CALLS_PER_TX: usize = 20;
 
 impl Store {
     /// Insert `count` users numbered from `first` (so repeated calls can
@@ -61,17 +64,17 @@ impl Store {
         let end = first + count;
         while next < end {
             let mut tx = self.begin().await?;
-            for _ in 0..STATEMENTS_PER_TX {
+            for _ in 0..CALLS_PER_TX {
                 if next >= end {
                     break;
                 }
-                let n = (end - next).min(ROWS_PER_STATEMENT as u64);
-                let rows: Vec<SeedRow> = (next..next + n).map(|i| SeedRow::new(i, base)).collect();
+                let n = (end - next).min(USERS_PER_CALL);
+                let users: Vec<NewUser> = (next..next + n).map(|i| seeded(i, base)).collect();
                 next += n;
-                for (sql, args) in statements(project, &rows) {
-                    on_tx!(tx, |conn, pg| {
-                        let query = sqlx::query(sqlx::AssertSqlSafe(sql));
-                        bind_args!(query, args).execute(&mut *conn).await?;
+                if !tx.insert_users(project, &users).await? {
+                    // Seeding the same numbers twice.
+                    return Err(StoreError::DuplicateIdentity {
+                        login_type: "email".into(),
                     });
                 }
             }
@@ -91,99 +94,35 @@ impl Store {
     }
 }
 
-struct SeedRow {
-    user_id: String,
-    identity_id: String,
-    email: String,
-    name: String,
-    at: i64,
-}
-
-impl SeedRow {
-    fn new(i: u64, base: i64) -> Self {
-        let name = format!(
-            "{} {}",
-            FIRST[(i % 20) as usize],
-            LAST[((i / 20) % 20) as usize]
-        );
-        SeedRow {
-            user_id: uuid::Uuid::new_v4().to_string(),
-            identity_id: uuid::Uuid::new_v4().to_string(),
-            email: format!("user{i}@seed.example"),
-            name,
-            at: base + i as i64,
-        }
+/// Seeded user `i`: `user<i>@seed.example` and a name from the lists.
+fn seeded(i: u64, base: i64) -> NewUser {
+    let name = format!(
+        "{} {}",
+        FIRST[(i % 20) as usize],
+        LAST[((i / 20) % 20) as usize]
+    );
+    let email = format!("user{i}@seed.example");
+    let at = base + i as i64;
+    let mut user = User::new(uuid::Uuid::new_v4().to_string(), at);
+    user.standard_attributes
+        .insert("email".into(), Value::String(email.clone()));
+    user.standard_attributes
+        .insert("name".into(), Value::String(name));
+    let identity = Identity {
+        id: uuid::Uuid::new_v4().to_string(),
+        user_id: user.id.clone(),
+        key: "email".into(),
+        login_type: "email".into(),
+        login_id: email.clone(),
+        unique_key: email.clone(),
+        original_value: email,
+        created_at: at,
+        updated_at: at,
+    };
+    NewUser {
+        user,
+        identities: vec![identity],
+        verified: Vec::new(),
+        password: None,
     }
-}
-
-/// The three multi-row inserts (users, identities, search terms) for a batch.
-fn statements(project: &str, rows: &[SeedRow]) -> Vec<(String, Vec<Arg>)> {
-    let mut users = (
-        String::from(
-            "INSERT INTO users (project_id, id, created_at, updated_at, standard_attributes) VALUES ",
-        ),
-        vec![Arg::Text(project.to_owned())],
-    );
-    let mut identities = (
-        String::from(
-            "INSERT INTO identities (project_id, id, user_id, login_id_key, login_id_type, login_id, unique_key, original_value, created_at, updated_at) VALUES ",
-        ),
-        vec![Arg::Text(project.to_owned())],
-    );
-    let mut terms = (
-        String::from(
-            "INSERT INTO user_search_terms (project_id, term, user_id, created_at) VALUES ",
-        ),
-        vec![Arg::Text(project.to_owned())],
-    );
-    for (k, row) in rows.iter().enumerate() {
-        let sep = if k == 0 { "" } else { ", " };
-        let n = users.1.len() + 1;
-        users.0.push_str(&format!(
-            "{sep}($1, ${n}, ${}, ${}, ${})",
-            n + 1,
-            n + 1,
-            n + 2
-        ));
-        let attrs = serde_json::json!({"email": row.email, "name": row.name}).to_string();
-        users.1.extend([
-            Arg::Text(row.user_id.clone()),
-            Arg::Int(row.at),
-            Arg::Text(attrs),
-        ]);
-
-        let n = identities.1.len() + 1;
-        identities.0.push_str(&format!(
-            "{sep}($1, ${n}, ${}, 'email', 'email', ${}, ${}, ${}, ${}, ${})",
-            n + 1,
-            n + 2,
-            n + 2,
-            n + 2,
-            n + 3,
-            n + 3
-        ));
-        identities.1.extend([
-            Arg::Text(row.identity_id.clone()),
-            Arg::Text(row.user_id.clone()),
-            Arg::Text(row.email.clone()),
-            Arg::Int(row.at),
-        ]);
-
-        let n = terms.1.len() + 1;
-        terms.0.push_str(&format!(
-            "{sep}($1, ${n}, ${}, ${}), ($1, ${}, ${}, ${})",
-            n + 1,
-            n + 2,
-            n + 3,
-            n + 1,
-            n + 2
-        ));
-        terms.1.extend([
-            Arg::Text(row.email.clone()),
-            Arg::Text(row.user_id.clone()),
-            Arg::Int(row.at),
-            Arg::Text(row.name.to_lowercase()),
-        ]);
-    }
-    vec![users, identities, terms]
 }

@@ -244,7 +244,7 @@ fn json_object(text: &str) -> Result<Map<String, Value>> {
     }
 }
 
-fn json_text(map: &Map<String, Value>) -> String {
+pub(crate) fn json_text(map: &Map<String, Value>) -> String {
     Value::Object(map.clone()).to_string()
 }
 
@@ -263,6 +263,28 @@ impl User {
             id: self.id.clone(),
         }
     }
+}
+
+/// A user's search terms from its login IDs `(value, type)` and name:
+/// identity values as stored (normalized), phone numbers also without
+/// their `+`, and the name in lower case (Unicode-aware, which SQLite's
+/// `lower` is not, so it is done here).
+pub(crate) fn search_terms<'a>(
+    logins: impl Iterator<Item = (&'a str, &'a str)>,
+    user: &User,
+) -> std::collections::BTreeSet<String> {
+    let mut terms = std::collections::BTreeSet::new();
+    for (value, kind) in logins {
+        if kind == "phone" {
+            terms.insert(value.trim_start_matches('+').to_owned());
+        }
+        terms.insert(value.to_owned());
+    }
+    if let Some(Value::String(name)) = user.standard_attributes.get("name") {
+        terms.insert(name.to_lowercase());
+    }
+    terms.remove("");
+    terms
 }
 
 impl Tx {
@@ -493,10 +515,8 @@ impl Tx {
         }))
     }
 
-    /// Rebuild a user's search terms from its identities and name: identity
-    /// values as stored (normalized), phone numbers also without their `+`,
-    /// and the name in lower case (Unicode-aware, which SQLite's `lower`
-    /// is not, so it is done here).
+    /// Rebuild a user's search terms ([`search_terms`]) from its identities
+    /// and name.
     pub(crate) async fn refresh_search_terms(
         &mut self,
         project: &str,
@@ -520,17 +540,10 @@ impl Tx {
             .fetch_all(&mut *conn)
             .await?
         });
-        let mut terms = std::collections::BTreeSet::new();
-        for (value, kind) in identities {
-            if kind == "phone" {
-                terms.insert(value.trim_start_matches('+').to_owned());
-            }
-            terms.insert(value);
-        }
-        if let Some(Value::String(name)) = user.standard_attributes.get("name") {
-            terms.insert(name.to_lowercase());
-        }
-        terms.remove("");
+        let terms = search_terms(
+            identities.iter().map(|(v, k)| (v.as_str(), k.as_str())),
+            user,
+        );
         on_tx!(self, |conn, pg| {
             sqlx::query("DELETE FROM user_search_terms WHERE project_id = $1 AND user_id = $2")
                 .bind(project)

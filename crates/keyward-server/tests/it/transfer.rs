@@ -13,7 +13,8 @@ use crate::api::create_user;
 
 on_each_backend!(
     worked_examples_import_sign_in_and_export,
-    import_killed_mid_way_resumes
+    import_killed_mid_way_resumes,
+    batched_records_end_as_one_by_one
 );
 on_sqlite!(
     endpoints_refuse_bad_requests_as_authgear_does,
@@ -697,4 +698,220 @@ async fn import_killed_mid_way_resumes(backend: Backend) {
             .unwrap()
             .is_some()
     );
+}
+
+/// A task's records applied in bulk (`apply_batch`) give each record the
+/// outcome, warnings and error that applying them one by one in order
+/// gives, and leave the same users (login IDs, verified claims, attributes,
+/// status, second factors, passwords, search terms): records drawn at
+/// random from small pools of emails and phone numbers, so that records
+/// repeat each other's login IDs, collide with existing users, fail, and
+/// sometimes need the one-by-one path (second factors).
+async fn batched_records_end_as_one_by_one(backend: Backend) {
+    use keyward_accounts::import::{self, Identifier, Options};
+    let Some(db) = keyward_test_support::TestDatabase::new(backend).await else {
+        return;
+    };
+    let store = keyward_store::Store::open(&db.url, keyward_store::StoreOptions::default())
+        .await
+        .unwrap();
+    // A small deterministic generator (xorshift): the same records on
+    // every run, so a failure can be replayed.
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move |n: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % n
+    };
+    let mut records = Vec::new();
+    for i in 0..400 {
+        let mut r = serde_json::Map::new();
+        let email = match next(12) {
+            0 => json!("not an email"),
+            k => json!(format!("user{}@Batch.example", k % 8 + i / 100 * 8)),
+        };
+        r.insert("email".into(), email);
+        match next(4) {
+            0 => {
+                r.insert(
+                    "phone_number".into(),
+                    json!(format!("+1415555{:04}", next(6))),
+                );
+            }
+            1 => {
+                r.insert("phone_number".into(), Value::Null);
+            }
+            _ => {}
+        }
+        if next(3) == 0 {
+            r.insert("email_verified".into(), json!(next(2) == 0));
+        }
+        if next(2) == 0 {
+            r.insert("name".into(), json!(format!("Ädä {}", next(100))));
+        }
+        if next(5) == 0 {
+            r.insert("disabled".into(), json!(next(2) == 0));
+        }
+        if next(6) == 0 {
+            r.insert(
+                "password".into(),
+                json!({"type": "bcrypt", "password_hash": HASH}),
+            );
+        }
+        if next(8) == 0 {
+            r.insert("mfa".into(), json!({"email": "second@batch.example"}));
+        }
+        if next(10) == 0 {
+            r.insert("account_valid_from".into(), json!("2030-01-01T00:00:00Z"));
+            r.insert("account_valid_until".into(), json!("2020-01-01T00:00:00Z"));
+        }
+        records.push(Value::Object(r));
+    }
+    // Fresh records only: every one goes through the bulk path.
+    let fresh: Vec<Value> = (0..100)
+        .map(|i| json!({"email": format!("fresh{i}@batch.example"), "name": format!("Fresh {i}")}))
+        .collect();
+    for upsert in [false, true] {
+        let (one, bulk) = (format!("one{upsert}"), format!("bulk{upsert}"));
+        let mut outcomes: Vec<Vec<String>> = Vec::new();
+        for (project, batched) in [(&one, false), (&bulk, true)] {
+            store.create_project(project).await.unwrap();
+            let actor = keyward_accounts::Actor {
+                project: project.clone(),
+                now: keyward_store::now_micros(),
+                by: keyward_accounts::Initiator::System,
+            };
+            let options = Options {
+                upsert,
+                identifier: Identifier::Email,
+                master: None,
+            };
+            let mut seen = Vec::new();
+            for task in std::iter::once(&fresh[..]).chain(records.chunks(100)) {
+                let mut tx = store.begin().await.unwrap();
+                let results = if batched {
+                    import::apply_batch(&mut tx, &actor, options, task)
+                        .await
+                        .unwrap()
+                } else {
+                    let mut results = Vec::new();
+                    for record in task {
+                        results.push(
+                            import::apply(&mut tx, &actor, options, record)
+                                .await
+                                .unwrap(),
+                        );
+                    }
+                    results
+                };
+                tx.commit().await.unwrap();
+                for r in results {
+                    seen.push(format!(
+                        "{} {} {:?} {:?}",
+                        r.outcome.as_str(),
+                        r.user_id.is_some(),
+                        r.warnings,
+                        r.error.as_ref().map(|e| (e.reason(), e.to_string()))
+                    ));
+                }
+            }
+            outcomes.push(seen);
+        }
+        for (i, (a, b)) in outcomes[0].iter().zip(&outcomes[1]).enumerate() {
+            assert_eq!(a, b, "upsert = {upsert}, record {i}");
+        }
+        let existing = if upsert { "updated" } else { "skipped" };
+        for kind in ["inserted", existing, "failed"] {
+            assert!(
+                outcomes[0].iter().any(|o| o.starts_with(kind)),
+                "upsert = {upsert}: no record was {kind}"
+            );
+        }
+        // A phone number an earlier task's user holds: the store refused
+        // the bulk write and the task went record by record.
+        assert!(
+            outcomes[0].iter().any(|o| o.contains("InvariantViolated")),
+            "upsert = {upsert}: no record met a taken login ID"
+        );
+        let (a, b) = (state_of(&store, &one).await, state_of(&store, &bulk).await);
+        assert_eq!(a.len(), b.len());
+        for (a, b) in a.iter().zip(&b) {
+            assert_eq!(a, b, "upsert = {upsert}");
+        }
+    }
+}
+
+/// A project's users as comparable text (no IDs or times), sorted, with
+/// what a prefix search finds.
+async fn state_of(store: &keyward_store::Store, project: &str) -> Vec<String> {
+    let mut tx = store.begin().await.unwrap();
+    let users = tx.export_page(project, None, 10_000, None).await.unwrap();
+    let mut out = Vec::new();
+    for u in users {
+        let mut logins: Vec<_> = u
+            .identities
+            .iter()
+            .map(|i| {
+                (
+                    i.login_type.clone(),
+                    i.login_id.clone(),
+                    i.original_value.clone(),
+                )
+            })
+            .collect();
+        logins.sort();
+        let mut verified = u.verified.clone();
+        verified.sort();
+        let factors: Vec<_> = u
+            .authenticators
+            .iter()
+            .map(|(a, _)| (a.kind_of.clone(), a.target.clone()))
+            .collect();
+        let passwords: Vec<_> = tx
+            .passwords_of(project, &u.user.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|p| p.password_hash)
+            .collect();
+        out.push(format!(
+            "{logins:?} {verified:?} {:?} {:?} {} {:?} {:?} {factors:?} {passwords:?}",
+            u.user.standard_attributes,
+            u.user.custom_attributes,
+            u.user.is_disabled,
+            u.user.account_valid_from,
+            u.user.account_valid_until,
+        ));
+    }
+    for prefix in [
+        "user1",
+        "+1415555",
+        "14155550003",
+        "ädä 1",
+        "fresh9",
+        "fresh 1",
+    ] {
+        let filter = keyward_store::UserFilter {
+            search: Some(prefix.into()),
+            ..keyward_store::UserFilter::all(keyward_store::UserSort::CreatedAt)
+        };
+        let page = tx
+            .list_users(
+                project,
+                &filter,
+                &keyward_store::PageRequest {
+                    after: None,
+                    before: None,
+                    limit: 1000,
+                    from_end: false,
+                    descending: false,
+                },
+            )
+            .await
+            .unwrap();
+        out.push(format!("search {prefix}: {}", page.items.len()));
+    }
+    out.sort();
+    out
 }
