@@ -567,6 +567,24 @@ impl Record {
     }
 }
 
+/// Append a page of users in `format` (CSV rows of `columns`).
+pub fn render_page(
+    users: &[ExportedUser],
+    issuer: &str,
+    format: Format,
+    columns: &[Field],
+    out: &mut Vec<u8>,
+) -> Result<()> {
+    for user in users {
+        let record = Record::of(user, issuer);
+        match format {
+            Format::Ndjson => record.write_line(out),
+            Format::Csv => record.write_row(columns, out),
+        }?;
+    }
+    Ok(())
+}
+
 /// A CSV cell: strings as they are, numbers and booleans as JSON prints
 /// them, arrays and objects as compact JSON with sorted keys, nothing for
 /// null or a pointer that resolves to nothing.

@@ -550,7 +550,7 @@ async fn run(
 /// claims, with the spec's warnings in its order. Roles, groups, the
 /// password and second factors come after.
 fn plan_insert(actor: &Actor, record: &Record, warnings: &mut Vec<String>) -> Result<NewUser> {
-    let mut user = User::new(uuid::Uuid::new_v4().to_string(), actor.now);
+    let mut user = User::new(crate::records::new_id(), actor.now);
     let mut logins = Vec::new();
     for (field, kind) in LOGIN_FIELDS {
         match record.get(field) {

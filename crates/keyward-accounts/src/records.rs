@@ -9,6 +9,16 @@ use crate::error::{AccountsError, Result};
 use crate::loginid::{LoginId, LoginIdType};
 use crate::stdattrs;
 
+/// A new ID for a user, login ID or password row: a UUID, version 7, so
+/// that rows created one after the other sit next to each other in the
+/// ID-keyed indexes (an import of a million users then appends to those
+/// B-trees instead of writing a random page of each per user). Its
+/// first 48 bits are the creation time in milliseconds, which the row
+/// shows anyway (`createdAt`).
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
 /// The user with raw ID `id`, or `UserNotFound`.
 pub async fn load(tx: &mut Tx, project: &str, id: &str) -> Result<User> {
     tx.user(project, id)
@@ -76,7 +86,7 @@ pub fn new_password(
     expire_after: Option<i64>,
 ) -> PasswordAuthenticator {
     PasswordAuthenticator {
-        id: uuid::Uuid::new_v4().to_string(),
+        id: new_id(),
         user_id: user_id.to_owned(),
         password_hash,
         expire_after,
@@ -100,7 +110,7 @@ pub async fn add_identity(
 /// A new login ID row (not yet stored).
 pub fn new_identity(actor: &Actor, user_id: &str, login: &LoginId) -> Identity {
     Identity {
-        id: uuid::Uuid::new_v4().to_string(),
+        id: new_id(),
         user_id: user_id.to_owned(),
         key: login.kind.as_str().to_owned(),
         login_type: login.kind.as_str().to_owned(),

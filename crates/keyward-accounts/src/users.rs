@@ -150,7 +150,7 @@ pub async fn create(tx: &mut Tx, actor: &Actor, new: NewUser) -> Result<User> {
 /// Store a new user (no audit entry: the caller writes the one that says
 /// who created it).
 pub(crate) async fn insert_new(tx: &mut Tx, actor: &Actor, new: NewUser) -> Result<User> {
-    let mut user = User::new(uuid::Uuid::new_v4().to_string(), actor.now);
+    let mut user = User::new(crate::records::new_id(), actor.now);
     // Checks from < until, as check_new does for doors before they hash.
     status::set_valid_period(&mut user, new.valid_from, new.valid_until)?;
     tx.insert_user(&actor.project, &user).await?;

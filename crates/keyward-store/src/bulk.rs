@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use crate::error::Result;
 use crate::identities::{Identity, PasswordAuthenticator};
 use crate::users::{User, json_text, search_terms};
-use crate::{Arg, Tx};
+use crate::{Arg, Store, Tx};
 
 /// A user to create with everything that hangs off it.
 #[derive(Debug, Clone)]
@@ -27,18 +27,25 @@ pub struct NewUser {
 /// Parameters per statement: under SQLite's 32,766 and PostgreSQL's 65,535.
 const MAX_PARAMS: usize = 30_000;
 
-/// One multi-row `INSERT` being built: `$1` is the project, each row adds
-/// its own parameters after it.
-struct Insert {
+/// One multi-row `INSERT` being built; each row starts with the project.
+/// PostgreSQL gets numbered parameters with the project once as `$1`;
+/// SQLite gets anonymous `?` ones (the project repeated), because binding
+/// a numbered parameter there looks its name up in a list, which makes a
+/// statement of n parameters cost n² to bind.
+struct Insert<'a> {
     head: &'static str,
+    project: &'a str,
+    pg: bool,
     sql: String,
     args: Vec<Arg>,
 }
 
-impl Insert {
-    fn new(head: &'static str) -> Self {
+impl<'a> Insert<'a> {
+    fn new(head: &'static str, project: &'a str, pg: bool) -> Self {
         Insert {
             head,
+            project,
+            pg,
             sql: String::new(),
             args: Vec::new(),
         }
@@ -46,21 +53,32 @@ impl Insert {
 
     /// Add a row; when the statement was full, it is handed back first.
     fn row(&mut self, values: Vec<Arg>) -> Option<(String, Vec<Arg>)> {
-        let full = if self.args.len() + values.len() > MAX_PARAMS {
+        let full = if self.args.len() + values.len() + 1 > MAX_PARAMS {
             self.take()
         } else {
             None
         };
-        self.sql.push_str(if self.args.is_empty() {
-            self.head
+        if self.args.is_empty() {
+            self.sql.push_str(self.head);
+            if self.pg {
+                self.args.push(Arg::Text(self.project.to_owned()));
+            }
         } else {
-            ", "
-        });
-        self.sql.push_str("($1");
-        for v in values {
-            self.args.push(v);
-            // `$1` is the project, so the n-th argument is `$(n + 1)`.
-            let _ = write!(self.sql, ", ${}", self.args.len() + 1);
+            self.sql.push_str(", ");
+        }
+        if self.pg {
+            self.sql.push_str("($1");
+            for v in values {
+                self.args.push(v);
+                let _ = write!(self.sql, ", ${}", self.args.len());
+            }
+        } else {
+            self.sql.push_str("(?");
+            self.args.push(Arg::Text(self.project.to_owned()));
+            for v in values {
+                self.args.push(v);
+                self.sql.push_str(", ?");
+            }
         }
         self.sql.push(')');
         full
@@ -85,7 +103,8 @@ impl Tx {
     /// transaction is still usable, so the caller can go user by user to
     /// find out which.
     pub async fn insert_users(&mut self, project: &str, users: &[NewUser]) -> Result<bool> {
-        let statements = statements(users);
+        let pg = matches!(self.inner, crate::tx::TxInner::Postgres(_));
+        let statements = statements(project, pg, users);
         on_tx!(self, |conn, pg| {
             sqlx::query("SAVEPOINT bulk_insert")
                 .execute(&mut *conn)
@@ -93,7 +112,7 @@ impl Tx {
         });
         for (sql, args) in statements {
             let done = on_tx!(self, |conn, pg| {
-                let query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(project);
+                let query = sqlx::query(sqlx::AssertSqlSafe(sql));
                 bind_args!(query, args)
                     .execute(&mut *conn)
                     .await
@@ -127,28 +146,61 @@ impl Tx {
     }
 }
 
+impl Store {
+    /// Fresh planner statistics for the user tables after many rows went
+    /// in (PostgreSQL only: SQLite's planner finds these rows by primary
+    /// key without statistics). Without them PostgreSQL keeps the plans it
+    /// made while the tables were empty, and its foreign-key checks then
+    /// walk a project's whole user index for every inserted row, until
+    /// autovacuum (which may be off, and waits a minute at best) analyzes
+    /// them; `ANALYZE` also invalidates those cached plans.
+    pub async fn analyze_users(&self) -> Result<()> {
+        on_pool!(self, |pool, pg| {
+            if pg {
+                sqlx::query(
+                    "ANALYZE users, identities, user_search_terms, verified_claims, \
+                     password_authenticators",
+                )
+                .execute(pool)
+                .await?;
+            }
+        });
+        Ok(())
+    }
+}
+
 /// The multi-row inserts for `users`, users first (the other tables refer
 /// to them).
-fn statements(users: &[NewUser]) -> Vec<(String, Vec<Arg>)> {
+fn statements(project: &str, pg: bool, users: &[NewUser]) -> Vec<(String, Vec<Arg>)> {
     let mut user_rows = Insert::new(
         "INSERT INTO users (project_id, id, created_at, updated_at, last_login_at, is_disabled, \
             disable_reason, temp_disabled_from, temp_disabled_until, is_deactivated, delete_at, \
             delete_reason, is_anonymized, account_valid_from, account_valid_until, \
             standard_attributes, custom_attributes, anonymize_at) VALUES ",
+        project,
+        pg,
     );
     let mut identity_rows = Insert::new(
         "INSERT INTO identities (project_id, id, user_id, login_id_key, login_id_type, login_id, \
             unique_key, original_value, created_at, updated_at) VALUES ",
+        project,
+        pg,
     );
     let mut term_rows = Insert::new(
         "INSERT INTO user_search_terms (project_id, term, user_id, created_at) VALUES ",
+        project,
+        pg,
     );
     let mut claim_rows = Insert::new(
         "INSERT INTO verified_claims (project_id, user_id, name, value, created_at) VALUES ",
+        project,
+        pg,
     );
     let mut password_rows = Insert::new(
         "INSERT INTO password_authenticators (project_id, id, user_id, password_hash, \
             expire_after, created_at, updated_at) VALUES ",
+        project,
+        pg,
     );
     let mut out = Vec::new();
     let mut push = |s: Option<(String, Vec<Arg>)>| out.extend(s);

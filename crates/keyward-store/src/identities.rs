@@ -381,7 +381,7 @@ impl Tx {
     }
 
     /// The login IDs of many users at once, oldest first; `list` holds the
-    /// placeholders (from `$2`) that `args` fill.
+    /// placeholders (from `$2`) that `args` fill, or a subquery.
     pub(crate) async fn identities_of_users(
         &mut self,
         project: &str,
@@ -409,12 +409,23 @@ impl Tx {
         if user_ids.is_empty() {
             return Ok(Vec::new());
         }
-        let sql = format!(
-            "SELECT user_id, name, value FROM verified_claims WHERE project_id = $1 AND user_id IN ({}) \
-             ORDER BY user_id, name, value",
-            crate::users::placeholders(2, user_ids.len())
-        );
+        let list = crate::users::placeholders(2, user_ids.len());
         let args: Vec<Arg> = user_ids.iter().cloned().map(Arg::Text).collect();
+        self.verified_claims_in(project, &list, args).await
+    }
+
+    /// [`Tx::verified_claims_of_users`] for the users `list` selects: the
+    /// placeholders (from `$2`) that `args` fill, or a subquery.
+    pub(crate) async fn verified_claims_in(
+        &mut self,
+        project: &str,
+        list: &str,
+        args: Vec<Arg>,
+    ) -> Result<Vec<(String, String, String)>> {
+        let sql = format!(
+            "SELECT user_id, name, value FROM verified_claims WHERE project_id = $1 AND user_id IN ({list}) \
+             ORDER BY user_id, name, value"
+        );
         Ok(on_tx!(self, |conn, pg| {
             let query = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(project);
             bind_args!(query, args).fetch_all(&mut *conn).await?

@@ -13,6 +13,7 @@ on_each_backend!(
     login_ids_are_unique_per_project,
     search_and_role_filters,
     deleting_a_user_cascades_but_keeps_the_audit_log,
+    bulk_inserts_are_all_or_nothing,
 );
 
 async fn open(backend: Backend) -> Option<(Store, TestDatabase)> {
@@ -261,4 +262,71 @@ async fn deleting_a_user_cascades_but_keeps_the_audit_log(backend: Backend) {
         ..Default::default()
     };
     assert_eq!(tx.count_audit("myapp", &filter).await.unwrap(), 1);
+}
+
+/// `insert_users`: 2,000 users in one call (more parameters than one
+/// statement takes, so it splits them) with everything that hangs off a
+/// user; a second call repeating one login ID writes nothing, says so, and
+/// leaves the transaction usable.
+async fn bulk_inserts_are_all_or_nothing(backend: Backend) {
+    let Some((store, _db)) = open(backend).await else {
+        return;
+    };
+    let new = |i: usize| {
+        let mut user = User::new(uuid::Uuid::new_v4().to_string(), 1_000 + i as i64);
+        user.standard_attributes
+            .insert("name".into(), serde_json::json!(format!("Bulk Name {i}")));
+        let email = format!("bulk{i}@example.com");
+        keyward_store::NewUser {
+            identities: vec![identity(&user.id, &email)],
+            verified: vec![("email".into(), email)],
+            password: Some(keyward_store::PasswordAuthenticator {
+                id: uuid::Uuid::new_v4().to_string(),
+                user_id: user.id.clone(),
+                password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+                expire_after: None,
+                created_at: 1,
+                updated_at: 1,
+            }),
+            user,
+        }
+    };
+    let users: Vec<_> = (0..2000).map(new).collect();
+    let mut tx = store.begin().await.unwrap();
+    assert!(tx.insert_users("myapp", &users).await.unwrap());
+    tx.commit().await.unwrap();
+
+    let mut tx = store.begin().await.unwrap();
+    let again = vec![new(5000), new(1999)];
+    assert!(!tx.insert_users("myapp", &again).await.unwrap());
+    // Still usable: the refused call left no row behind.
+    assert!(tx.insert_users("myapp", &again[..1]).await.unwrap());
+    tx.commit().await.unwrap();
+
+    let mut tx = store.begin_read().await.unwrap();
+    let all = UserFilter::all(UserSort::CreatedAt);
+    assert_eq!(tx.count_users("myapp", &all).await.unwrap(), 2001);
+    let found = tx
+        .identity_by_unique_key("myapp", "bulk1234@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    let claims = tx
+        .verified_claims_of_users("myapp", std::slice::from_ref(&found.user_id))
+        .await
+        .unwrap();
+    assert_eq!(claims.len(), 1);
+    assert_eq!(
+        tx.passwords_of("myapp", &found.user_id)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let search = UserFilter {
+        search: Some("bulk name 123".into()),
+        ..UserFilter::all(UserSort::CreatedAt)
+    };
+    // "bulk name 123" and "bulk name 1230" … "bulk name 1239".
+    assert_eq!(tx.count_users("myapp", &search).await.unwrap(), 11);
 }
