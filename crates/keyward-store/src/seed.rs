@@ -62,6 +62,7 @@ impl Store {
         let base = now_micros();
         let mut next = first;
         let end = first + count;
+        let mut transactions = 0u32;
         while next < end {
             let mut tx = self.begin().await?;
             for _ in 0..CALLS_PER_TX {
@@ -79,6 +80,12 @@ impl Store {
                 }
             }
             tx.commit().await?;
+            transactions += 1;
+            // Statistics as the tables grow (see `analyze_users`), after
+            // the 1st, 2nd, 4th, … transaction.
+            if transactions.is_power_of_two() {
+                self.analyze_users().await?;
+            }
         }
         // Fresh statistics, so the planner sees the new size at once rather
         // than after the next autovacuum.
