@@ -2,7 +2,9 @@
 //! a time, checked against the record rules, matched by its identifier, and
 //! inserted or upserted with the spec's semantics and warnings. Each record
 //! runs inside a savepoint of the caller's transaction, so a failing record
-//! undoes exactly its own writes and the others stand.
+//! undoes exactly its own writes and the others stand; [`apply_batch`]
+//! writes a task's plain new users together and gives every record the
+//! outcome it would get alone.
 //!
 //! As in Authgear, an import writes no audit entry and sends no message.
 //! Password hashes are stored as given (bcrypt or argon2id, checked by
