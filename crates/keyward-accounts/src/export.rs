@@ -52,15 +52,35 @@ impl Field {
     pub fn name(&self) -> String {
         match &self.field_name {
             Some(n) => n.clone(),
-            None => self
-                .pointer
-                .split('/')
-                .skip(1)
-                .map(|t| t.replace("~1", "/").replace("~0", "~"))
-                .collect::<Vec<_>>()
-                .join("."),
+            None => self.tokens().join("."),
         }
     }
+
+    /// The pointer's reference tokens, unescaped.
+    pub fn tokens(&self) -> Vec<String> {
+        self.pointer
+            .split('/')
+            .skip(1)
+            .map(|t| t.replace("~1", "/").replace("~0", "~"))
+            .collect()
+    }
+}
+
+/// What `tokens` (a pointer's, unescaped) point to in `v`, as
+/// `Value::pointer` resolves it, without unescaping the pointer again for
+/// every row.
+fn lookup<'v>(mut v: &'v Value, tokens: &[String]) -> Option<&'v Value> {
+    for t in tokens {
+        v = match v {
+            Value::Object(map) => map.get(t.as_str())?,
+            // RFC 6901 array indexes: no sign, no leading zero.
+            Value::Array(items) if !t.starts_with('+') && (t == "0" || !t.starts_with('0')) => {
+                items.get(t.parse::<usize>().ok()?)?
+            }
+            _ => return None,
+        };
+    }
+    Some(v)
 }
 
 /// A checked export request.
@@ -554,15 +574,18 @@ impl Record {
         Ok(())
     }
 
-    /// Append the record as one CSV row of `columns`.
-    pub fn write_row(&self, columns: &[Field], out: &mut Vec<u8>) -> Result<()> {
+    /// Append the record as one CSV row of the columns whose pointers'
+    /// tokens are `columns`.
+    pub fn write_row(&self, columns: &[Vec<String>], out: &mut Vec<u8>) -> Result<()> {
         let value = serde_json::to_value(self)
             .map_err(|e| AccountsError::Internal(format!("cannot render a record: {e}")))?;
-        let cells: Vec<String> = columns
-            .iter()
-            .map(|c| cell(value.pointer(&c.pointer)))
-            .collect();
-        write_csv_row(&cells, out);
+        for (i, tokens) in columns.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            write_cell(lookup(&value, tokens), out);
+        }
+        out.push(b'\n');
         Ok(())
     }
 }
@@ -575,44 +598,55 @@ pub fn render_page(
     columns: &[Field],
     out: &mut Vec<u8>,
 ) -> Result<()> {
+    let tokens: Vec<Vec<String>> = columns.iter().map(Field::tokens).collect();
     for user in users {
         let record = Record::of(user, issuer);
         match format {
             Format::Ndjson => record.write_line(out),
-            Format::Csv => record.write_row(columns, out),
+            Format::Csv => record.write_row(&tokens, out),
         }?;
     }
     Ok(())
 }
 
-/// A CSV cell: strings as they are, numbers and booleans as JSON prints
-/// them, arrays and objects as compact JSON with sorted keys, nothing for
-/// null or a pointer that resolves to nothing.
-fn cell(v: Option<&Value>) -> String {
+/// Append a CSV cell: strings as they are, numbers and booleans as JSON
+/// prints them, arrays and objects as compact JSON with sorted keys, nothing
+/// for null or a pointer that resolves to nothing.
+fn write_cell(v: Option<&Value>, out: &mut Vec<u8>) {
     match v {
-        None | Some(Value::Null) => String::new(),
-        Some(Value::String(s)) => s.clone(),
-        Some(other) => other.to_string(),
+        None | Some(Value::Null) => {}
+        Some(Value::String(s)) => write_csv_cell(s, out),
+        Some(other) => write_csv_cell(&other.to_string(), out),
     }
 }
 
-/// Append one CSV line (comma, LF), quoting as Go's `encoding/csv` does.
+/// Append one CSV line (comma, LF).
 pub fn write_csv_row(cells: &[String], out: &mut Vec<u8>) {
     for (i, c) in cells.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        let quote =
-            c == r"\." || c.starts_with(char::is_whitespace) || c.contains([',', '"', '\r', '\n']);
-        if quote {
-            out.push(b'"');
-            out.extend_from_slice(c.replace('"', "\"\"").as_bytes());
-            out.push(b'"');
-        } else {
-            out.extend_from_slice(c.as_bytes());
-        }
+        write_csv_cell(c, out);
     }
     out.push(b'\n');
+}
+
+/// Append one cell, quoted as Go's `encoding/csv` quotes it.
+fn write_csv_cell(c: &str, out: &mut Vec<u8>) {
+    let quote =
+        c == r"\." || c.starts_with(char::is_whitespace) || c.contains([',', '"', '\r', '\n']);
+    if !quote {
+        out.extend_from_slice(c.as_bytes());
+        return;
+    }
+    out.push(b'"');
+    for part in c.split_inclusive('"') {
+        out.extend_from_slice(part.as_bytes());
+        if part.ends_with('"') {
+            out.push(b'"');
+        }
+    }
+    out.push(b'"');
 }
 
 /// The CSV header row.
@@ -624,6 +658,38 @@ pub fn write_header(columns: &[Field], out: &mut Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pointers_resolve_as_serde_json_resolves_them() {
+        let v = json!({"a/b": 1, "m~n": 2, "list": [10, 11, {"x": [true]}], "": {"": 3},
+            "0": "zero", "obj": {"01": "key"}});
+        for pointer in [
+            "",
+            "/",
+            "/a~1b",
+            "/m~0n",
+            "/list",
+            "/list/0",
+            "/list/1",
+            "/list/2/x/0",
+            "/list/01",
+            "/list/+1",
+            "/list/-",
+            "/list/3",
+            "/list/x",
+            "//",
+            "/0",
+            "/obj/01",
+            "/missing/deeper",
+            "/list/0/0",
+        ] {
+            let field = Field {
+                pointer: pointer.into(),
+                field_name: None,
+            };
+            assert_eq!(lookup(&v, &field.tokens()), v.pointer(pointer), "{pointer}");
+        }
+    }
 
     #[test]
     fn requests_are_checked_as_authgear_does() {
@@ -676,9 +742,14 @@ mod tests {
             String::from_utf8(out).unwrap(),
             "plain,\"a,b\",\"say \"\"hi\"\"\",\" lead\",\"\\.\",,\"x\ny\"\n"
         );
+        let cell = |v: Option<&Value>| {
+            let mut out = Vec::new();
+            write_cell(v, &mut out);
+            String::from_utf8(out).unwrap()
+        };
         assert_eq!(
             cell(Some(&json!({"b": 1, "a": [true]}))),
-            r#"{"a":[true],"b":1}"#
+            r#""{""a"":[true],""b"":1}""#
         );
         assert_eq!(cell(Some(&json!(0))), "0");
         assert_eq!(cell(None), "");

@@ -388,14 +388,15 @@ impl Tx {
         list: &str,
         args: Vec<Arg>,
     ) -> Result<Vec<Identity>> {
-        let sql = format!(
-            "SELECT {IDENTITY_COLUMNS} FROM identities WHERE project_id = $1 AND user_id IN ({list}) \
-             ORDER BY created_at, id"
-        );
-        let rows: Vec<IdentityRow> = on_tx!(self, |conn, pg| {
-            let query = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(project);
-            bind_args!(query, args).fetch_all(&mut *conn).await?
-        });
+        let rows: Vec<IdentityRow> = self
+            .json_rows(
+                IDENTITY_COLUMNS,
+                &format!("identities WHERE project_id = $1 AND user_id IN ({list})"),
+                "created_at, id",
+                project,
+                args,
+            )
+            .await?;
         Ok(rows.into_iter().map(identity_from_row).collect())
     }
 
@@ -422,14 +423,14 @@ impl Tx {
         list: &str,
         args: Vec<Arg>,
     ) -> Result<Vec<(String, String, String)>> {
-        let sql = format!(
-            "SELECT user_id, name, value FROM verified_claims WHERE project_id = $1 AND user_id IN ({list}) \
-             ORDER BY user_id, name, value"
-        );
-        Ok(on_tx!(self, |conn, pg| {
-            let query = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(project);
-            bind_args!(query, args).fetch_all(&mut *conn).await?
-        }))
+        self.json_rows(
+            "user_id, name, value",
+            &format!("verified_claims WHERE project_id = $1 AND user_id IN ({list})"),
+            "user_id, name, value",
+            project,
+            args,
+        )
+        .await
     }
 
     /// Mark a claim verified or not (idempotent).

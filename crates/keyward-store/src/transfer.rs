@@ -5,7 +5,7 @@
 //! stores text and bytes.
 
 use crate::error::Result;
-use crate::users::{USER_COLUMNS, UserRow, user_from_row};
+use crate::users::{USER_COLUMNS, UserJsonRow, user_from_row};
 use crate::{Arg, Authenticator, Identity, MasterKey, Store, Tx, User};
 
 /// An import job.
@@ -678,23 +678,27 @@ impl Tx {
         master: Option<&MasterKey>,
     ) -> Result<Vec<ExportedUser>> {
         let (after_at, after_id) = after.unwrap_or((i64::MIN, String::new()));
-        let sql = format!(
-            "SELECT {USER_COLUMNS} FROM users u WHERE u.project_id = $1 \
-               AND (u.created_at, u.id) > ($2, $3) \
-             ORDER BY u.created_at, u.id LIMIT $4"
-        );
-        let rows: Vec<UserRow> = on_tx!(self, |conn, pg| {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(project)
-                .bind(after_at)
-                .bind(&after_id)
-                .bind(limit)
-                .fetch_all(&mut *conn)
-                .await?
-        });
+        // Every query of a page gives one row (see `Tx::json_rows`).
+        let rows: Vec<UserJsonRow> = self
+            .json_rows(
+                &USER_COLUMNS.replace("u.", ""),
+                &format!(
+                    "(SELECT {USER_COLUMNS} FROM users u WHERE u.project_id = $1 \
+                       AND (u.created_at, u.id) > ($2, $3) \
+                     ORDER BY u.created_at, u.id LIMIT $4) page"
+                ),
+                "created_at, id",
+                project,
+                vec![
+                    Arg::Int(after_at),
+                    Arg::Text(after_id.clone()),
+                    Arg::Int(limit),
+                ],
+            )
+            .await?;
         let users = rows
             .into_iter()
-            .map(user_from_row)
+            .map(|r| user_from_row(r.into()))
             .collect::<Result<Vec<_>>>()?;
         if users.is_empty() {
             return Ok(Vec::new());

@@ -228,6 +228,69 @@ where
     }
 }
 
+/// A `users` row as [`crate::Tx::json_rows`] gives it: the values of
+/// [`USER_COLUMNS`] in order, booleans as `0`/`1` from SQLite.
+#[derive(serde::Deserialize)]
+pub(crate) struct UserJsonRow(
+    String,
+    i64,
+    i64,
+    Option<i64>,
+    #[serde(deserialize_with = "flag")] bool,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+    #[serde(deserialize_with = "flag")] bool,
+    Option<i64>,
+    Option<String>,
+    #[serde(deserialize_with = "flag")] bool,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    String,
+    String,
+);
+
+/// A boolean column in JSON: `true`/`false` from PostgreSQL, `1`/`0` from
+/// SQLite.
+fn flag<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<bool, D::Error> {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum Flag {
+        Bool(bool),
+        Int(i64),
+    }
+    Ok(match serde::Deserialize::deserialize(d)? {
+        Flag::Bool(b) => b,
+        Flag::Int(i) => i != 0,
+    })
+}
+
+impl From<UserJsonRow> for UserRow {
+    fn from(r: UserJsonRow) -> UserRow {
+        let user = User {
+            id: r.0,
+            created_at: r.1,
+            updated_at: r.2,
+            last_login_at: r.3,
+            is_disabled: r.4,
+            disable_reason: r.5,
+            temporarily_disabled_from: r.6,
+            temporarily_disabled_until: r.7,
+            is_deactivated: r.8,
+            delete_at: r.9,
+            delete_reason: r.10,
+            is_anonymized: r.11,
+            account_valid_from: r.12,
+            account_valid_until: r.13,
+            anonymize_at: r.14,
+            standard_attributes: Map::new(),
+            custom_attributes: Map::new(),
+        };
+        UserRow(user, r.15, r.16)
+    }
+}
+
 pub(crate) fn user_from_row(row: UserRow) -> Result<User> {
     let UserRow(mut user, standard, custom) = row;
     user.standard_attributes = json_object(&standard)?;
