@@ -61,6 +61,18 @@ const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', arg
 try {
   const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1366, height: 860 } });
   const page = await context.newPage();
+  // Whatever a user's console would show on the normal path (before the
+  // deliberate refusals of steps 11-12): it must stay empty.
+  const consoleErrors = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(`${m.text()} (on ${page.url()})`);
+  });
+  page.on('pageerror', (e) => consoleErrors.push(`uncaught: ${e.message} (on ${page.url()})`));
+
+  // 0. The server's root says what it is and leads to the portal.
+  await page.goto(`${base}/`);
+  await page.getByRole('heading', { name: 'keyward' }).waitFor();
+  assert.equal(await page.getByRole('link', { name: 'Portal' }).getAttribute('href'), '/portal');
 
   // 1. The one-time setup link creates the first operator and signs them in.
   await page.goto(setupUrl);
@@ -90,8 +102,14 @@ try {
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Projects' }).waitFor();
 
-  // 3. Create a project.
-  await page.getByLabel(/Project ID/).fill(PROJECT);
+  // 3. Create a project. The field's own check works in the browser (its
+  // pattern is valid under the `v` flag browsers apply).
+  const projectId = page.getByLabel(/Project ID/);
+  await projectId.fill('Bad_ID');
+  assert.equal(await projectId.evaluate((el) => el.validity.patternMismatch), true);
+  await projectId.fill('my-app-2');
+  assert.equal(await projectId.evaluate((el) => el.validity.valid), true);
+  await projectId.fill(PROJECT);
   await page.getByRole('button', { name: 'Create project' }).click();
   await page.getByRole('heading', { name: PROJECT, exact: true }).waitFor();
   assert.equal(await page.locator('#project-id').inputValue(), PROJECT);
@@ -172,6 +190,8 @@ try {
   await page.keyboard.press('Tab');
   assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Skip to content');
   await page.screenshot({ path: join(shots, '08-projects.png'), fullPage: true });
+
+  assert.deepEqual(consoleErrors, [], 'errors in the browser console');
 
   // 11. CSRF: a page on another origin posts a delete form to the portal.
   const evil = createServer((req, res) => {

@@ -26,6 +26,7 @@ pub fn page(title: &str, operator: Option<&PortalSession>, body: Markup) -> Html
                     meta charset="utf-8";
                     meta name="viewport" content="width=device-width, initial-scale=1";
                     title { (title) " · keyward" }
+                    link rel="icon" type="image/svg+xml" href="/portal/assets/favicon.svg";
                     link rel="stylesheet" href="/portal/assets/portal.css";
                     script src="/portal/assets/portal.js" defer {}
                 }

@@ -112,6 +112,9 @@ fn peer_ip(parts: &axum::http::request::Parts) -> Option<std::net::IpAddr> {
 /// `/portal/...`.
 pub fn router() -> Router<PortalState> {
     Router::new()
+        .route("/", get(home))
+        .route("/favicon.ico", get(favicon))
+        .route("/portal/assets/favicon.svg", get(favicon))
         .route("/portal", get(projects::list))
         .route("/portal/", get(|| async { Redirect::to("/portal") }))
         .route("/portal/assets/portal.css", get(css))
@@ -221,6 +224,32 @@ async fn same_origin_posts(request: Request, next: Next) -> Response {
         }
     }
     next.run(request).await
+}
+
+/// `GET /`: what this server is, for whoever types its address.
+async fn home() -> Response {
+    html::page(
+        "Identity server",
+        None,
+        maud::html! {
+            section.card.narrow {
+                h1 { "keyward" }
+                p { "An identity server: each project's users, their sign-in (OpenID Connect) and an Admin API to manage them." }
+                ul {
+                    li { a href="/portal" { "Portal" } " — for operators: projects, Admin API keys, applications, audit log." }
+                    li { "Admin API: " code { "POST /_api/admin/graphql" } " on a project's host, or "
+                        code { "/projects/<project>/_api/admin/graphql" } "." }
+                    li { "Sign-in: " code { "/.well-known/openid-configuration" } " on a project's host." }
+                    li { "Health: " a href="/healthz" { "/healthz" } ", " a href="/readyz" { "/readyz" } "." }
+                }
+            }
+        },
+    )
+    .into_response()
+}
+
+async fn favicon() -> Response {
+    asset("image/svg+xml", include_str!("assets/favicon.svg"))
 }
 
 async fn css() -> Response {

@@ -51,7 +51,7 @@ pub async fn list(
                 form method="post" action="/portal/projects" class="inline" {
                     (csrf(&op.session))
                     label for="project-id" { "Project ID (lower-case letters, digits and hyphens)" }
-                    input id="project-id" name="id" required pattern="[a-z0-9][a-z0-9-]*" maxlength="63" placeholder="myapp";
+                    input id="project-id" name="id" required pattern="[a-z0-9][a-z0-9\\-]*" maxlength="63" placeholder="myapp";
                     button type="submit" { "Create project" }
                 }
             }

@@ -81,6 +81,9 @@ pub struct Config {
     /// The first retry of an undelivered message waits this long, each
     /// next one twice as long (at most an hour). Default 30 s.
     pub outbox_retry_secs: i64,
+    /// Proxies whose `Forwarded` / `X-Forwarded-*` headers name the client,
+    /// its scheme and host. Default none: the peer is the client.
+    pub trusted_proxies: crate::forwarded::TrustedProxies,
 }
 
 impl Default for Config {
@@ -112,6 +115,7 @@ impl Default for Config {
             sms_webhook_url: None,
             outbox_interval: Duration::from_secs(1),
             outbox_retry_secs: 30,
+            trusted_proxies: Default::default(),
         }
     }
 }

@@ -21,6 +21,8 @@ pub mod auth;
 pub mod config;
 /// HTTP error responses (one place decides status codes).
 pub mod error;
+/// The client behind trusted proxies: address, scheme, host.
+pub mod forwarded;
 /// Signing `createSession`'s access tokens with the sign-in door's keys.
 pub mod issuer;
 /// Background jobs: scheduled deletions and anonymizations, under a lease.

@@ -27,9 +27,11 @@ use tokio::sync::{Semaphore, oneshot};
 use tower::ServiceExt as _;
 
 use crate::config::Config;
+use crate::forwarded::{self, TrustedProxies};
 
-/// The peer address the accept loop attached to a request, if any (a
-/// router driven in process has none).
+/// The client's address the accept loop attached to a request (the peer,
+/// or the client behind trusted proxies), if any (a router driven in
+/// process has none).
 pub fn peer_ip(parts: &axum::http::request::Parts) -> Option<std::net::IpAddr> {
     parts
         .extensions
@@ -38,7 +40,7 @@ pub fn peer_ip(parts: &axum::http::request::Parts) -> Option<std::net::IpAddr> {
 }
 
 /// Connection-level settings, from [`Config`].
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ConnectionLimits {
     /// Connections served at once.
     pub max_connections: usize,
@@ -46,6 +48,8 @@ pub struct ConnectionLimits {
     pub header_read_timeout: Duration,
     /// Longest wait for requests in flight at shutdown.
     pub shutdown_grace: Duration,
+    /// Peers whose forwarding headers are believed (see [`crate::forwarded`]).
+    pub trusted_proxies: Arc<TrustedProxies>,
 }
 
 impl ConnectionLimits {
@@ -55,6 +59,7 @@ impl ConnectionLimits {
             max_connections: config.max_connections.max(1),
             header_read_timeout: config.header_read_timeout,
             shutdown_grace: config.shutdown_grace,
+            trusted_proxies: Arc::new(config.trusted_proxies.clone()),
         }
     }
 }
@@ -83,7 +88,7 @@ pub async fn serve(
         };
         match accepted {
             Ok((stream, peer)) => {
-                spawn_connection(stream, peer, app.clone(), limits, &graceful, slot)
+                spawn_connection(stream, peer, app.clone(), &limits, &graceful, slot)
             }
             Err(e) => accept_failed(e).await,
         }
@@ -96,7 +101,7 @@ pub async fn serve(
         let Ok(slot) = slots.clone().try_acquire_owned() else {
             break;
         };
-        spawn_connection(stream, peer, app.clone(), limits, &graceful, slot);
+        spawn_connection(stream, peer, app.clone(), &limits, &graceful, slot);
     }
     drop(listener);
     if tokio::time::timeout(limits.shutdown_grace, graceful.shutdown())
@@ -115,27 +120,36 @@ fn spawn_connection(
     stream: TcpStream,
     peer: SocketAddr,
     app: Router,
-    limits: ConnectionLimits,
+    limits: &ConnectionLimits,
     graceful: &GracefulShutdown,
     slot: tokio::sync::OwnedSemaphorePermit,
 ) {
     let _ = stream.set_nodelay(true);
+    let trusted = limits.trusted_proxies.clone();
     let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
-        request.extensions_mut().insert(ConnectInfo(peer));
+        // From here on the request says only what keyward vouches for:
+        // the client's address (through trusted proxies), its host and
+        // scheme; see `forwarded`.
+        let origin = forwarded::resolve(peer.ip(), request.headers(), &trusted, false);
+        forwarded::apply(&origin, request.headers_mut());
+        request
+            .extensions_mut()
+            .insert(ConnectInfo(forwarded::client_addr(&origin, peer)));
         app.clone().oneshot(request)
     });
+    let header_read_timeout = limits.header_read_timeout;
     let watcher = graceful.watcher();
     tokio::spawn(async move {
         let mut builder = Builder::new(TokioExecutor::new());
         builder
             .http1()
             .timer(TokioTimer::new())
-            .header_read_timeout(limits.header_read_timeout);
+            .header_read_timeout(header_read_timeout);
         builder
             .http2()
             .timer(TokioTimer::new())
-            .keep_alive_interval(limits.header_read_timeout)
-            .keep_alive_timeout(limits.header_read_timeout);
+            .keep_alive_interval(header_read_timeout)
+            .keep_alive_timeout(header_read_timeout);
         let connection = builder.serve_connection(TokioIo::new(stream), service);
         if let Err(e) = watcher.watch(connection).await {
             // Timeouts, resets and malformed requests end up here: the

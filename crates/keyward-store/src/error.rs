@@ -120,6 +120,20 @@ pub enum StoreError {
     /// Applying migrations failed.
     #[error("database migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
+    /// A backup or restore cannot be done as asked.
+    #[error("{0}")]
+    Backup(String),
+    /// The database was migrated by a newer keyward.
+    #[error(
+        "the database's schema is version {found}, newer than this keyward knows (up to {known}): \
+         a newer keyward has upgraded it; run that version (or newer), or restore a backup taken before the upgrade"
+    )]
+    SchemaTooNew {
+        /// The newest migration applied to the database.
+        found: i64,
+        /// The newest migration this binary has.
+        known: i64,
+    },
 }
 
 impl StoreError {
@@ -155,6 +169,8 @@ impl StoreError {
             StoreError::ClientNotFound(_) => "store.client_not_found",
             StoreError::Database(_) => "store.database",
             StoreError::Migration(_) => "store.migration",
+            StoreError::SchemaTooNew { .. } => "store.schema_too_new",
+            StoreError::Backup(_) => "store.backup",
         }
     }
 

@@ -107,6 +107,8 @@ pub mod account_settings;
 pub mod audit;
 /// Users' authorizations of OAuth clients.
 pub mod authorizations;
+/// Online backups of a SQLite store and their checked restore.
+pub mod backup;
 /// Many new users in a few statements (import, seeding).
 pub mod bulk;
 /// OAuth clients and their secrets.
@@ -256,7 +258,7 @@ impl Store {
                 .acquire_timeout(options.acquire_timeout)
                 .connect_with(connect)
                 .await?;
-            migrations::postgres().run(&pool).await?;
+            migrations::run(&migrations::postgres(), &pool).await?;
             Backend::Postgres(pool)
         } else if url.starts_with("sqlite:") {
             let connect = SqliteConnectOptions::from_str(url)?
@@ -271,7 +273,7 @@ impl Store {
                 .acquire_timeout(options.acquire_timeout.max(options.statement_timeout))
                 .connect_with(connect)
                 .await?;
-            migrations::sqlite().run(&pool).await?;
+            migrations::run(&migrations::sqlite(), &pool).await?;
             Backend::Sqlite(pool)
         } else {
             return Err(StoreError::Unsupported(format!(
@@ -280,6 +282,14 @@ impl Store {
             )));
         };
         Ok(Store { backend, options })
+    }
+
+    /// The newest migration applied to the database (its schema version).
+    pub async fn schema_version(&self) -> Result<i64> {
+        let sql = "SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success";
+        Ok(on_pool!(self, |pool, pg| {
+            sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await?
+        }))
     }
 
     /// The options this store was opened with.

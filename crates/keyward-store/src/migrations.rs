@@ -7,7 +7,9 @@
 use std::borrow::Cow;
 
 use sqlx::SqlSafeStr as _;
-use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::migrate::{MigrateError, Migration, MigrationType, Migrator};
+
+use crate::error::StoreError;
 
 type Embedded = &'static [(i64, &'static str, &'static str)];
 
@@ -135,6 +137,27 @@ fn migrator(embedded: Embedded, own_transaction: &[i64]) -> Migrator {
             })
             .collect(),
     )
+}
+
+/// Apply `migrator` to the database behind `conn`, refusing a schema newer
+/// than this binary's with [`StoreError::SchemaTooNew`].
+pub(crate) async fn run<'a, A>(migrator: &Migrator, conn: A) -> Result<(), StoreError>
+where
+    A: sqlx::Acquire<'a>,
+    <A::Connection as std::ops::Deref>::Target: sqlx::migrate::Migrate,
+{
+    match migrator.run(conn).await {
+        Err(MigrateError::VersionMissing(found)) => Err(StoreError::SchemaTooNew {
+            found,
+            known: latest(migrator),
+        }),
+        other => Ok(other?),
+    }
+}
+
+/// The newest migration `migrator` has.
+pub(crate) fn latest(migrator: &Migrator) -> i64 {
+    migrator.iter().map(|m| m.version).max().unwrap_or(0)
 }
 
 pub(crate) fn sqlite() -> Migrator {

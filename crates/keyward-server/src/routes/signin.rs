@@ -89,7 +89,14 @@ async fn resolve_tenant(
             return response;
         }
     };
-    let issuer = format!("{}://{host}", state.config().public_scheme);
+    // https when the operator says browsers always use it, or when this
+    // request came over it (the accept loop vouches for the header).
+    let https = state.config().public_scheme == "https"
+        || request
+            .headers()
+            .get("x-forwarded-proto")
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
+    let issuer = format!("{}://{host}", if https { "https" } else { "http" });
     tracing::Span::current().record("project", project.as_str());
     request.extensions_mut().insert(Tenant { project, issuer });
     next.run(request).await

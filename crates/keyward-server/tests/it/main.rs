@@ -47,6 +47,7 @@ mod mfa;
 mod oidc_client;
 mod outage;
 mod portal;
+mod proxies;
 mod reset;
 mod resources;
 mod roles;

@@ -21,3 +21,4 @@ macro_rules! on_each_backend {
 mod directory;
 mod jobs;
 mod store;
+mod upgrades;

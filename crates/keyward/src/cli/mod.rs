@@ -1,6 +1,7 @@
 //! Command-line interface. Each noun has its module; this one holds the
 //! options every command shares and opens the store they all use.
 
+mod backup;
 mod jobs;
 mod key;
 mod master_key_cmd;
@@ -116,6 +117,10 @@ pub enum Command {
     Users(users::UsersCommand),
     /// Show scheduled deletions and anonymizations and which server runs them.
     Jobs(jobs::JobsArgs),
+    /// Copy the SQLite store to a new file while it serves (PostgreSQL: use pg_dump).
+    Backup(backup::BackupArgs),
+    /// Put a backup in place in an empty data directory, after checking it.
+    Restore(backup::RestoreArgs),
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -137,6 +142,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::PortalUser(cmd) => portal::run(&cli.global, cmd).await,
         Command::MasterKey(cmd) => master_key_cmd::run(&cli.global, cmd).await,
         Command::Jobs(args) => jobs::run(&cli.global, args).await,
+        Command::Backup(args) => backup::backup(&cli.global, args).await,
+        Command::Restore(args) => backup::restore(&cli.global, args).await,
     }
 }
 
@@ -157,7 +164,7 @@ impl Global {
         let url = match &self.database {
             Some(url) => url.clone(),
             None => {
-                create_data_dir(&self.data_dir)?;
+                self.ensure_data_dir()?;
                 format!("sqlite://{}", self.data_dir.join("keyward.db").display())
             }
         };
@@ -171,6 +178,34 @@ impl Global {
         Store::open(&url, options)
             .await
             .with_context(|| format!("cannot open the database {}", redact_url(&url)))
+    }
+
+    /// Create the data directory (owner-only) if it does not exist.
+    pub fn ensure_data_dir(&self) -> anyhow::Result<()> {
+        create_data_dir(&self.data_dir)
+    }
+
+    /// The SQLite database file, or `None` for PostgreSQL.
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        match &self.database {
+            None => Some(self.data_dir.join("keyward.db")),
+            Some(url) => url
+                .strip_prefix("sqlite://")
+                .or_else(|| url.strip_prefix("sqlite:"))
+                .map(|rest| PathBuf::from(rest.split('?').next().unwrap_or_default())),
+        }
+    }
+
+    /// Where the master key comes from, for messages.
+    pub fn master_key_source(&self) -> String {
+        if std::env::var_os("KEYWARD_MASTER_KEY").is_some() {
+            return "KEYWARD_MASTER_KEY".into();
+        }
+        self.master_key_file
+            .clone()
+            .unwrap_or_else(|| master_key::default_path(&self.data_dir))
+            .display()
+            .to_string()
     }
 
     pub fn master_key(&self, if_missing: IfMissing) -> anyhow::Result<MasterKey> {

@@ -8,7 +8,7 @@ use keyward_store::StoreError;
 use keyward_token::KeyStatus;
 
 use super::Global;
-use super::serve::{ServeArgs, start, wait_for_signal};
+use super::serve::{ServeArgs, announce_setup, portal_options, start, wait_for_signal};
 use crate::master_key::IfMissing;
 
 #[derive(Debug, Args)]
@@ -74,10 +74,8 @@ pub async fn run(global: &Global, args: QuickstartArgs) -> anyhow::Result<()> {
         }
     };
 
-    let portal = keyward_server::portal::PortalOptions {
-        master_key: Some(std::sync::Arc::new(master)),
-        setup_token: None,
-    };
+    let portal = portal_options(&store, master).await?;
+    let setup_token = portal.setup_token.clone();
     let handle = start(&store, &args.serve, portal).await?;
     let port = handle.addr.port();
     let issuer = format!("http://{}.{}:{port}", args.project, args.serve.base_domain);
@@ -105,6 +103,8 @@ pub async fn run(global: &Global, args: QuickstartArgs) -> anyhow::Result<()> {
         "{issuer}/oauth2/authorize?client_id={client_id}&redirect_uri={}&response_type=code&scope=openid",
         url_encode(&format!("{issuer}/settings"))
     );
+    eprintln!("The operators' portal: http://{}/portal", handle.addr);
+    announce_setup(handle.addr, setup_token.as_deref());
     eprintln!("Press Ctrl-C to stop.");
     wait_for_signal().await;
     handle.shutdown().await?;

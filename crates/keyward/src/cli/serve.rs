@@ -3,10 +3,11 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Args;
+use keyward_server::forwarded::TrustedProxies;
 use keyward_server::limits::FailureLimit;
 use keyward_server::portal::PortalOptions;
 use keyward_server::{Config, ServerHandle};
-use keyward_store::Store;
+use keyward_store::{MasterKey, Store};
 
 use super::Global;
 use crate::master_key::IfMissing;
@@ -69,6 +70,16 @@ pub struct ServeArgs {
         default_value = "keyward <no-reply@localhost>"
     )]
     pub mail_from: String,
+    /// Proxies (CIDR blocks or addresses, comma-separated) whose
+    /// Forwarded / X-Forwarded-For / -Proto / -Host headers are believed:
+    /// the right-most address that is not one of them is the client, for
+    /// rate limits, lockout, audit entries and sessions. Default none.
+    #[arg(long, env = "KEYWARD_TRUSTED_PROXIES", value_parser = trusted_proxies, default_value = "")]
+    pub trusted_proxies: TrustedProxies,
+}
+
+fn trusted_proxies(text: &str) -> Result<TrustedProxies, String> {
+    TrustedProxies::parse(text)
 }
 
 fn sms_url(text: &str) -> Result<String, String> {
@@ -87,32 +98,13 @@ fn public_scheme(text: &str) -> Result<&'static str, String> {
 
 pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
     let store = global.store().await?;
-    // The portal seals and opens private keys with the master key.
-    let master = std::sync::Arc::new(global.master_key(IfMissing::Create)?);
-    let setup_token = if store.count_portal_users().await? == 0 {
-        Some(
-            keyward_server::portal::session::random_token()
-                .map_err(|_| anyhow::anyhow!("no randomness"))?,
-        )
-    } else {
-        None
-    };
-    let portal = PortalOptions {
-        master_key: Some(master),
-        setup_token: setup_token.clone(),
-    };
+    let master = global.master_key(IfMissing::Create)?;
+    let portal = portal_options(&store, master).await?;
+    let setup_token = portal.setup_token.clone();
     let handle = start(&store, &args, portal).await?;
     tracing::info!("keyward listening on http://{}", handle.addr);
     tracing::info!("portal: http://{}/portal", handle.addr);
-    if let Some(token) = setup_token {
-        // Printed once, to the operator's terminal: whoever opens it first
-        // creates the first portal account.
-        eprintln!(
-            "no portal account exists yet: create the first one at http://{}/portal/setup?token={token} \
-             (works once), or run `keyward portal-user create --email <EMAIL>`",
-            handle.addr
-        );
-    }
+    announce_setup(handle.addr, setup_token.as_deref());
     wait_for_signal().await;
     tracing::info!("shutting down; finishing requests in flight");
     handle
@@ -121,6 +113,34 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
         .context("server stopped with an error")?;
     store.close().await;
     Ok(())
+}
+
+/// The portal's options: the master key (it seals and opens private keys)
+/// and, while no portal account exists, a one-time setup token.
+pub async fn portal_options(store: &Store, master: MasterKey) -> anyhow::Result<PortalOptions> {
+    let setup_token = if store.count_portal_users().await? == 0 {
+        Some(
+            keyward_server::portal::session::random_token()
+                .map_err(|_| anyhow::anyhow!("no randomness"))?,
+        )
+    } else {
+        None
+    };
+    Ok(PortalOptions {
+        master_key: Some(std::sync::Arc::new(master)),
+        setup_token,
+    })
+}
+
+/// Print the setup link, once, to the operator's terminal: whoever opens it
+/// first creates the first portal account.
+pub fn announce_setup(addr: SocketAddr, setup_token: Option<&str>) {
+    if let Some(token) = setup_token {
+        eprintln!(
+            "no portal account exists yet: create the first one at http://{addr}/portal/setup?token={token} \
+             (works once), or run `keyward portal-user create --email <EMAIL>`"
+        );
+    }
 }
 
 pub async fn start(
@@ -164,6 +184,7 @@ pub async fn start(
         body_read_timeout: Duration::from_secs(args.read_timeout.max(1)),
         request_timeout: Duration::from_secs(args.request_timeout.max(1)),
         public_scheme: args.public_url.unwrap_or("http"),
+        trusted_proxies: args.trusted_proxies.clone(),
         ..Config::default()
     };
     Ok(keyward_server::start_with_portal(config, store.clone(), listener, portal).await?)

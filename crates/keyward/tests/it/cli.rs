@@ -712,3 +712,44 @@ fn project_messaging_and_mfa_settings() {
     let err = env.fail(&["serve", "--sms-webhook-url", "sms.example.com/hook"]);
     assert!(err.contains("not an http:// or https:// URL"), "{err}");
 }
+
+#[test]
+fn backup_and_restore_with_the_cli() {
+    let env = Env::new();
+    env.ok(&["project", "create", "myapp"]);
+    let kid = env.ok(&["key", "create", "--project", "myapp", "--out", "k.pem"]);
+    // Taken while the server runs.
+    let server = env.serve();
+    let out = env
+        .command(&["backup", "--out", "copy.db"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8(out.stderr).unwrap();
+    assert!(said.contains("master key"), "the master-key caveat: {said}");
+    drop(server);
+    // Never over an existing file.
+    let err = env.fail(&["backup", "--out", "copy.db"]);
+    assert!(err.contains("already exists"), "{err}");
+
+    // Into an empty data directory: the project and its key are back.
+    let restored = ["--data-dir", "restored"];
+    let copy = env.path("copy.db");
+    let copy = copy.to_str().unwrap();
+    env.ok(&[&restored[..], &["restore", copy]].concat());
+    let keys = env.ok(&[&restored[..], &["key", "list", "--project", "myapp"]].concat());
+    assert!(keys.contains(&kid), "{keys}");
+    // Not over a database.
+    let err = env.fail(&[&restored[..], &["restore", copy]].concat());
+    assert!(err.contains("exists"), "{err}");
+    // PostgreSQL is pointed at its own tools.
+    let err = env.fail_with_env(
+        &["backup", "--out", "pg.db"],
+        &[("KEYWARD_DATABASE_URL", "postgres://127.0.0.1:1/none")],
+    );
+    assert!(err.contains("pg_dump"), "{err}");
+}
