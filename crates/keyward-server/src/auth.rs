@@ -94,9 +94,16 @@ pub struct Authenticator {
 impl Authenticator {
     /// A new authenticator over `store`.
     pub fn new(config: &Config, store: Store, metrics: Metrics) -> Self {
+        let limits = match &config.redis_limits {
+            Some(redis) => {
+                Limits::new(config.auth_failure_limit).shared(redis.clone(), metrics.clone())
+            }
+            None => Limits::new(config.auth_failure_limit),
+        };
         Authenticator {
             store,
             metrics,
+            limits,
             leeway_secs: config.leeway_secs,
             insecure_no_auth: config.insecure_no_auth,
             projects: moka::future::Cache::builder()
@@ -114,7 +121,6 @@ impl Authenticator {
                 .max_capacity(100_000)
                 .time_to_live(config.last_used_interval)
                 .build(),
-            limits: Limits::new(config.auth_failure_limit),
         }
     }
 
@@ -133,6 +139,7 @@ impl Authenticator {
             .await?;
         self.limits
             .admit(&caller.project, &caller.kid)
+            .await
             .map_err(AuthError::Limited)?;
         Ok(caller)
     }
@@ -151,10 +158,11 @@ impl Authenticator {
             None => {
                 self.limits
                     .check_failures(client)
+                    .await
                     .map_err(AuthError::Limited)?;
                 match self.load(project_id).await {
                     Err(AuthError::ProjectNotFound(p)) => {
-                        self.limits.record_failure(client);
+                        self.limits.record_failure(client).await;
                         return Err(AuthError::ProjectNotFound(p));
                     }
                     other => other?,
@@ -176,16 +184,21 @@ impl Authenticator {
             [] => None,
             [one] => Some(*one),
             _ => {
-                return Err(self.refuse(
-                    client,
-                    TokenError {
-                        reason: Reason::MalformedToken,
-                        message: "send exactly one Authorization header".into(),
-                    },
-                ));
+                return Err(self
+                    .refuse(
+                        client,
+                        TokenError {
+                            reason: Reason::MalformedToken,
+                            message: "send exactly one Authorization header".into(),
+                        },
+                    )
+                    .await);
             }
         };
-        let token = bearer_token(header).map_err(|e| self.refuse(client, e))?;
+        let token = match bearer_token(header) {
+            Ok(token) => token,
+            Err(e) => return Err(self.refuse(client, e).await),
+        };
         let now = unix_now();
         let cache_key = token_digest(project_id, token);
 
@@ -194,7 +207,7 @@ impl Authenticator {
                 self.metrics.cache_hit();
                 if loaded.project.limits.replay_guard {
                     // Only accepted tokens are cached: this one was used.
-                    return Err(self.refuse(client, replayed()));
+                    return Err(self.refuse(client, replayed()).await);
                 }
                 return Ok(self.accept(&loaded, hit.kid.clone(), hit.audit_context.clone(), now));
             }
@@ -204,6 +217,7 @@ impl Authenticator {
         // Before the expensive part: an address that keeps failing waits.
         self.limits
             .check_failures(client)
+            .await
             .map_err(AuthError::Limited)?;
 
         let mut loaded = loaded;
@@ -219,7 +233,10 @@ impl Authenticator {
             let policy = loaded.policy(self.leeway_secs);
             result = verify(token, &loaded.keys, project_id, &policy, now);
         }
-        let verified = result.map_err(|e| self.refuse(client, e))?;
+        let verified = match result {
+            Ok(verified) => verified,
+            Err(e) => return Err(self.refuse(client, e).await),
+        };
         if let Some(jti) = &verified.jti {
             // `exp` is at most a day or so away (the lifetime cap), so the
             // conversion cannot overflow.
@@ -230,7 +247,7 @@ impl Authenticator {
                 .await
                 .map_err(|e| AuthError::Store(e.to_string()))?;
             if !fresh {
-                return Err(self.refuse(client, replayed()));
+                return Err(self.refuse(client, replayed()).await);
             }
         }
         let ttl = Duration::from_secs_f64((verified.exp - now as f64).max(0.0));
@@ -300,9 +317,9 @@ impl Authenticator {
         }
     }
 
-    fn refuse(&self, client: IpAddr, e: TokenError) -> AuthError {
+    async fn refuse(&self, client: IpAddr, e: TokenError) -> AuthError {
         self.metrics.auth_failure(e.reason);
-        self.limits.record_failure(client);
+        self.limits.record_failure(client).await;
         tracing::debug!(reason = e.reason.code(), detail = %e.message, "admin API token refused");
         AuthError::Token(e)
     }

@@ -84,6 +84,10 @@ pub struct Config {
     /// Proxies whose `Forwarded` / `X-Forwarded-*` headers name the client,
     /// its scheme and host. Default none: the peer is the client.
     pub trusted_proxies: crate::forwarded::TrustedProxies,
+    /// Where the Admin API's rate limits and failed-authentication budgets
+    /// live so that every replica shares them; `None`: this replica's
+    /// memory. Default none.
+    pub redis_limits: Option<crate::limits::redis::RedisLimits>,
 }
 
 impl Default for Config {
@@ -116,6 +120,7 @@ impl Default for Config {
             outbox_interval: Duration::from_secs(1),
             outbox_retry_secs: 30,
             trusted_proxies: Default::default(),
+            redis_limits: None,
         }
     }
 }

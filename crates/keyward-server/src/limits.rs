@@ -10,8 +10,18 @@
 //!   Tokens already verified (cache hits) are not held up: a caller reusing
 //!   its valid token keeps working while its address is penalised.
 //!
-//! With several replicas each keeps its own buckets, so a project's
-//! effective limit is the per-replica limit times the replicas that serve it.
+//! Without Redis each replica keeps its own buckets, so a project's
+//! effective limit is the per-replica limit times the replicas that serve
+//! it. With `--redis-url` the buckets and penalties live in Redis
+//! ([`redis`]) and every replica draws on one budget. When Redis does not
+//! answer (within 250 ms) the decision falls back to this replica's memory,
+//! and so do all decisions of the next 5 s (so an outage costs requests no
+//! wait); each is counted in `keyward_limit_fallbacks_total`, and a warning
+//! is logged at most every 10 s. Limits then hold per replica again, but
+//! never vanish.
+
+/// The buckets in Redis.
+pub mod redis;
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
@@ -89,6 +99,11 @@ enum Bucket {
 
 /// The limits of one server process.
 pub struct Limits {
+    shared: Option<(redis::RedisLimits, crate::metrics::Metrics)>,
+    failure_limit: Option<FailureLimit>,
+    last_fallback_log: std::sync::Mutex<Option<Instant>>,
+    /// Redis failed: decide in memory until then.
+    redis_down_until: std::sync::Mutex<Option<Instant>>,
     clock: DefaultClock,
     buckets: moka::sync::Cache<Bucket, Arc<DefaultDirectRateLimiter>>,
     failure_quota: Option<Quota>,
@@ -109,6 +124,10 @@ impl Limits {
         // them after a minute changes no decision; the caps bound memory
         // under a flood of distinct addresses.
         Limits {
+            shared: None,
+            failure_limit: failure_limit.filter(|l| l.per_second > 0),
+            last_fallback_log: std::sync::Mutex::new(None),
+            redis_down_until: std::sync::Mutex::new(None),
             clock: DefaultClock::default(),
             buckets: moka::sync::Cache::builder()
                 .max_capacity(100_000)
@@ -126,28 +145,94 @@ impl Limits {
         }
     }
 
+    /// These limits held in Redis, shared by every replica using it.
+    pub fn shared(mut self, redis: redis::RedisLimits, metrics: crate::metrics::Metrics) -> Self {
+        self.shared = Some((redis, metrics));
+        self
+    }
+
     /// Admit one authenticated request by `kid` to `project`, or say which
     /// limit it is over.
-    pub fn admit(&self, project: &Project, kid: &str) -> Result<(), Limited> {
+    pub async fn admit(&self, project: &Project, kid: &str) -> Result<(), Limited> {
         if let Some(rate) = project.limits.key_rate {
             let bucket = Bucket::Key {
                 project: project.id.clone(),
                 kid: kid.to_owned(),
                 rate,
             };
-            self.take(bucket, rate, LimitReason::Key)?;
+            self.take(bucket, rate, LimitReason::Key).await?;
         }
         if let Some(rate) = project.limits.project_rate {
             let bucket = Bucket::Project {
                 project: project.id.clone(),
                 rate,
             };
-            self.take(bucket, rate, LimitReason::Project)?;
+            self.take(bucket, rate, LimitReason::Project).await?;
         }
         Ok(())
     }
 
-    fn take(&self, bucket: Bucket, rate: u32, reason: LimitReason) -> Result<(), Limited> {
+    async fn take(&self, bucket: Bucket, rate: u32, reason: LimitReason) -> Result<(), Limited> {
+        if let Some(redis) = self.redis() {
+            let key = match &bucket {
+                Bucket::Key { project, kid, rate } => {
+                    format!("keyward:rate:key:{project}:{kid}:{rate}")
+                }
+                Bucket::Project { project, rate } => {
+                    format!("keyward:rate:project:{project}:{rate}")
+                }
+            };
+            match redis.take(&key, rate, rate, None).await {
+                Ok(None) => return Ok(()),
+                Ok(Some(retry_after)) => {
+                    return Err(Limited {
+                        reason,
+                        retry_after,
+                    });
+                }
+                Err(e) => self.fell_back(&e),
+            }
+        }
+        self.take_here(bucket, rate, reason)
+    }
+
+    /// Redis, unless it failed within the last few seconds (then the
+    /// decision is made in memory and counted).
+    fn redis(&self) -> Option<&redis::RedisLimits> {
+        let (redis, metrics) = self.shared.as_ref()?;
+        let down = self
+            .redis_down_until
+            .lock()
+            .map(|until| until.is_some_and(|t| Instant::now() < t))
+            .unwrap_or(false);
+        if down {
+            metrics.limit_fallback();
+            return None;
+        }
+        Some(redis)
+    }
+
+    /// Redis gave no decision: this one and those of the next 5 s are made
+    /// in memory.
+    fn fell_back(&self, e: &redis::RedisLimitError) {
+        let Some((_, metrics)) = &self.shared else {
+            return;
+        };
+        metrics.limit_fallback();
+        let now = Instant::now();
+        if let Ok(mut until) = self.redis_down_until.lock() {
+            *until = Some(now + Duration::from_secs(5));
+        }
+        let Ok(mut last) = self.last_fallback_log.lock() else {
+            return;
+        };
+        if last.is_none_or(|t| now.duration_since(t) >= Duration::from_secs(10)) {
+            *last = Some(now);
+            tracing::warn!(error = %e, "limits are held in this replica's memory until Redis answers again");
+        }
+    }
+
+    fn take_here(&self, bucket: Bucket, rate: u32, reason: LimitReason) -> Result<(), Limited> {
         let Some(rate) = NonZeroU32::new(rate) else {
             return Ok(());
         };
@@ -161,7 +246,27 @@ impl Limits {
     }
 
     /// Refuse before verifying when `client` is over its failure budget.
-    pub fn check_failures(&self, client: IpAddr) -> Result<(), Limited> {
+    pub async fn check_failures(&self, client: IpAddr) -> Result<(), Limited> {
+        if self.failure_limit.is_none() {
+            return Ok(());
+        }
+        if let Some(redis) = self.redis() {
+            match redis.remaining(&penalty_key(client)).await {
+                Ok(None) => return self.check_failures_here(client),
+                Ok(Some(retry_after)) => {
+                    return Err(Limited {
+                        reason: LimitReason::AuthFailures,
+                        retry_after,
+                    });
+                }
+                Err(e) => self.fell_back(&e),
+            }
+        }
+        self.check_failures_here(client)
+    }
+
+    /// A penalty this replica gave while Redis was away still holds.
+    fn check_failures_here(&self, client: IpAddr) -> Result<(), Limited> {
         match self.penalised.get(&client) {
             Some(until) => {
                 let now = Instant::now();
@@ -179,7 +284,22 @@ impl Limits {
     }
 
     /// Count one failed authentication from `client`.
-    pub fn record_failure(&self, client: IpAddr) {
+    pub async fn record_failure(&self, client: IpAddr) {
+        if let (Some(redis), Some(limit)) = (self.redis(), self.failure_limit) {
+            let key = format!("keyward:fail:{client}");
+            match redis
+                .take(
+                    &key,
+                    limit.per_second,
+                    limit.burst,
+                    Some(&penalty_key(client)),
+                )
+                .await
+            {
+                Ok(_) => return,
+                Err(e) => self.fell_back(&e),
+            }
+        }
         let Some(quota) = self.failure_quota else {
             return;
         };
@@ -191,6 +311,11 @@ impl Limits {
             self.penalised.insert(client, Instant::now() + wait);
         }
     }
+}
+
+/// The Redis key of `client`'s failed-authentication penalty.
+fn penalty_key(client: IpAddr) -> String {
+    format!("keyward:penalty:{client}")
 }
 
 #[cfg(test)]
@@ -211,46 +336,46 @@ mod tests {
         }
     }
 
-    #[test]
-    fn no_limits_by_default() {
+    #[tokio::test]
+    async fn no_limits_by_default() {
         let limits = Limits::new(None);
         let p = project(None, None);
         for _ in 0..10_000 {
-            limits.admit(&p, "k").unwrap();
+            limits.admit(&p, "k").await.unwrap();
         }
     }
 
-    #[test]
-    fn key_limit_is_per_key_with_a_one_second_burst() {
+    #[tokio::test]
+    async fn key_limit_is_per_key_with_a_one_second_burst() {
         let limits = Limits::new(None);
         let p = project(Some(5), None);
         for _ in 0..5 {
-            limits.admit(&p, "a").unwrap();
+            limits.admit(&p, "a").await.unwrap();
         }
-        let over = limits.admit(&p, "a").unwrap_err();
+        let over = limits.admit(&p, "a").await.unwrap_err();
         assert_eq!(over.reason, LimitReason::Key);
         assert!(
             over.retry_after > Duration::ZERO && over.retry_after <= Duration::from_millis(200)
         );
         // Another key has its own budget.
-        limits.admit(&p, "b").unwrap();
+        limits.admit(&p, "b").await.unwrap();
     }
 
-    #[test]
-    fn project_limit_spans_keys() {
+    #[tokio::test]
+    async fn project_limit_spans_keys() {
         let limits = Limits::new(None);
         let p = project(None, Some(3));
-        limits.admit(&p, "a").unwrap();
-        limits.admit(&p, "b").unwrap();
-        limits.admit(&p, "c").unwrap();
+        limits.admit(&p, "a").await.unwrap();
+        limits.admit(&p, "b").await.unwrap();
+        limits.admit(&p, "c").await.unwrap();
         assert_eq!(
-            limits.admit(&p, "d").unwrap_err().reason,
+            limits.admit(&p, "d").await.unwrap_err().reason,
             LimitReason::Project
         );
     }
 
-    #[test]
-    fn failures_penalise_one_address_after_the_burst() {
+    #[tokio::test]
+    async fn failures_penalise_one_address_after_the_burst() {
         let limits = Limits::new(Some(FailureLimit {
             per_second: 1,
             burst: 3,
@@ -258,24 +383,24 @@ mod tests {
         let bad: IpAddr = [10, 0, 0, 1].into();
         let other: IpAddr = [10, 0, 0, 2].into();
         for _ in 0..3 {
-            limits.check_failures(bad).unwrap();
-            limits.record_failure(bad);
+            limits.check_failures(bad).await.unwrap();
+            limits.record_failure(bad).await;
         }
-        limits.check_failures(bad).unwrap();
-        limits.record_failure(bad);
-        let held = limits.check_failures(bad).unwrap_err();
+        limits.check_failures(bad).await.unwrap();
+        limits.record_failure(bad).await;
+        let held = limits.check_failures(bad).await.unwrap_err();
         assert_eq!(held.reason, LimitReason::AuthFailures);
         assert!(held.retry_after <= Duration::from_secs(1));
-        limits.check_failures(other).unwrap();
+        limits.check_failures(other).await.unwrap();
     }
 
-    #[test]
-    fn failure_limit_can_be_off() {
+    #[tokio::test]
+    async fn failure_limit_can_be_off() {
         let limits = Limits::new(None);
         let ip: IpAddr = [10, 0, 0, 1].into();
         for _ in 0..1000 {
-            limits.record_failure(ip);
+            limits.record_failure(ip).await;
         }
-        limits.check_failures(ip).unwrap();
+        limits.check_failures(ip).await.unwrap();
     }
 }

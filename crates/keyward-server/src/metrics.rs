@@ -40,6 +40,7 @@ struct Inner {
     cache_hits: Counter,
     cache_misses: Counter,
     latency: Histogram,
+    limit_fallbacks: Counter,
 }
 
 impl Default for Metrics {
@@ -56,6 +57,12 @@ impl Metrics {
         let auth_failures = Family::<ReasonLabels, Counter>::default();
         let cache_hits = Counter::default();
         let cache_misses = Counter::default();
+        let limit_fallbacks = Counter::default();
+        registry.register(
+            "keyward_limit_fallbacks",
+            "Limit decisions made in this replica's memory because Redis did not answer",
+            limit_fallbacks.clone(),
+        );
         let scheduled_work = Family::<OutcomeLabels, Counter>::default();
         registry.register(
             "keyward_scheduled_account_work",
@@ -117,6 +124,7 @@ impl Metrics {
                 cache_hits,
                 cache_misses,
                 latency,
+                limit_fallbacks,
             }),
         }
     }
@@ -156,6 +164,11 @@ impl Metrics {
             .messages
             .get_or_create(&OutcomeLabels { outcome })
             .inc();
+    }
+
+    /// A limit decided in memory because Redis did not answer.
+    pub fn limit_fallback(&self) {
+        self.inner.limit_fallbacks.inc();
     }
 
     /// Count a verified-token cache hit.

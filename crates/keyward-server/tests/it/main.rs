@@ -48,6 +48,7 @@ mod oidc_client;
 mod outage;
 mod portal;
 mod proxies;
+mod redis_limits;
 mod reset;
 mod resources;
 mod roles;

@@ -234,7 +234,7 @@ fn create_data_dir(dir: &std::path::Path) -> anyhow::Result<()> {
 }
 
 /// A database URL with any password removed, for messages.
-fn redact_url(url: &str) -> String {
+pub(crate) fn redact_url(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
             let userinfo = &url[scheme_end + 3..at];

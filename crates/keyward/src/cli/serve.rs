@@ -76,6 +76,11 @@ pub struct ServeArgs {
     /// rate limits, lockout, audit entries and sessions. Default none.
     #[arg(long, env = "KEYWARD_TRUSTED_PROXIES", value_parser = trusted_proxies, default_value = "")]
     pub trusted_proxies: TrustedProxies,
+    /// Hold the Admin API's rate limits and failed-authentication budgets
+    /// in this Redis (`redis://host:6379/0`, `rediss://` for TLS), shared
+    /// by every replica using it. Without it each replica counts alone.
+    #[arg(long, env = "KEYWARD_REDIS_URL", hide_env_values = true)]
+    pub redis_url: Option<String>,
 }
 
 fn trusted_proxies(text: &str) -> Result<TrustedProxies, String> {
@@ -169,8 +174,17 @@ pub async fn start(
         .map(|url| keyward_server::mailer::Mailer::new(url, &args.mail_from))
         .transpose()
         .map_err(|e| anyhow::anyhow!("--smtp-url / --mail-from: {e}"))?;
+    let redis_limits = match &args.redis_url {
+        Some(url) => Some(
+            keyward_server::limits::redis::RedisLimits::connect(url)
+                .await
+                .with_context(|| format!("cannot reach Redis at {}", super::redact_url(url)))?,
+        ),
+        None => None,
+    };
     let config = Config {
         base_domain: args.base_domain.clone(),
+        redis_limits,
         mailer,
         sms_webhook_url: args.sms_webhook_url.clone(),
         leeway_secs: args.leeway,

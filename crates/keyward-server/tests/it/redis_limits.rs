@@ -1,0 +1,176 @@
+//! Limits held in a real Redis (KEYWARD_TEST_REDIS_URL; skipped without
+//! it): two replicas draw on one budget, and when Redis stops answering the
+//! limits fall back to each replica's memory instead of vanishing.
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use keyward_server::limits::redis::RedisLimits;
+use keyward_server::limits::{FailureLimit, LimitReason, Limits};
+use keyward_server::metrics::Metrics;
+use keyward_store::{Project, ProjectLimits};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+fn redis_url() -> Option<String> {
+    let url = std::env::var("KEYWARD_TEST_REDIS_URL").ok();
+    if url.is_none() {
+        eprintln!("KEYWARD_TEST_REDIS_URL is not set: skipping a Redis test");
+    }
+    url
+}
+
+/// A project of its own (keys in a shared Redis never collide across runs).
+fn project(project_rate: u32) -> Project {
+    Project {
+        id: format!("p{}", uuid::Uuid::new_v4().simple()),
+        created_at: 0,
+        max_token_lifetime_secs: 3600,
+        limits: ProjectLimits {
+            key_rate: None,
+            project_rate: Some(project_rate),
+            replay_guard: false,
+        },
+    }
+}
+
+fn random_ip() -> IpAddr {
+    IpAddr::from(uuid::Uuid::new_v4().into_bytes())
+}
+
+const FAILURES: FailureLimit = FailureLimit {
+    per_second: 1,
+    burst: 5,
+};
+
+async fn replica(url: &str, metrics: &Metrics) -> Limits {
+    let redis = RedisLimits::connect(url).await.unwrap();
+    Limits::new(Some(FAILURES)).shared(redis, metrics.clone())
+}
+
+#[tokio::test]
+async fn two_replicas_enforce_a_project_limit_once() {
+    let Some(url) = redis_url() else { return };
+    let metrics = Metrics::new();
+    let (a, b) = (replica(&url, &metrics).await, replica(&url, &metrics).await);
+    let p = project(20);
+    let started = Instant::now();
+    let mut admitted = 0u32;
+    for i in 0..200 {
+        let limits = if i % 2 == 0 { &a } else { &b };
+        match limits.admit(&p, "k").await {
+            Ok(()) => admitted += 1,
+            Err(over) => assert_eq!(over.reason, LimitReason::Project),
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    // A burst of 20, then 20 a second: the same as one replica alone,
+    // not twice it.
+    let most = 20.0 + 20.0 * elapsed + 1.0;
+    assert!(admitted >= 20, "{admitted} admitted");
+    assert!(
+        f64::from(admitted) <= most,
+        "{admitted} admitted in {elapsed:.2} s, at most {most:.0} allowed"
+    );
+    assert!(metrics.render().contains("keyward_limit_fallbacks_total 0"));
+}
+
+#[tokio::test]
+async fn a_failure_penalty_on_one_replica_holds_on_the_other() {
+    let Some(url) = redis_url() else { return };
+    let metrics = Metrics::new();
+    let (a, b) = (replica(&url, &metrics).await, replica(&url, &metrics).await);
+    let (bad, other) = (random_ip(), random_ip());
+    for _ in 0..FAILURES.burst + 1 {
+        a.record_failure(bad).await;
+    }
+    let held = b.check_failures(bad).await.unwrap_err();
+    assert_eq!(held.reason, LimitReason::AuthFailures);
+    assert!(held.retry_after <= Duration::from_secs(1), "{held:?}");
+    b.check_failures(other).await.unwrap();
+}
+
+/// A TCP relay to Redis that can be frozen: connections stay open but
+/// nothing gets through, as with a hung Redis.
+async fn freezable_relay(target: String) -> (String, Arc<AtomicBool>) {
+    let frozen = Arc::new(AtomicBool::new(false));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let flag = frozen.clone();
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let Ok(server) = tokio::net::TcpStream::connect(&target).await else {
+                continue;
+            };
+            let (cr, cw) = client.into_split();
+            let (sr, sw) = server.into_split();
+            tokio::spawn(pump(cr, sw, flag.clone()));
+            tokio::spawn(pump(sr, cw, flag.clone()));
+        }
+    });
+    (format!("redis://{addr}"), frozen)
+}
+
+async fn pump(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    frozen: Arc<AtomicBool>,
+) {
+    let mut buf = vec![0u8; 16 * 1024];
+    while let Ok(n) = from.read(&mut buf).await {
+        if n == 0 {
+            break;
+        }
+        while frozen.load(Ordering::Relaxed) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        if to.write_all(&buf[..n]).await.is_err() {
+            break;
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_hung_redis_falls_back_to_memory_not_to_no_limit() {
+    let Some(url) = redis_url() else { return };
+    let target = url
+        .trim_start_matches("redis://")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let (relay, frozen) = freezable_relay(target).await;
+    let metrics = Metrics::new();
+    let limits = replica(&relay, &metrics).await;
+    frozen.store(true, Ordering::Relaxed);
+    let bad = random_ip();
+    let started = Instant::now();
+    for _ in 0..FAILURES.burst + 1 {
+        limits.record_failure(bad).await;
+    }
+    // Only the first decision waited for Redis (250 ms); the rest went
+    // straight to memory, and the budget still held.
+    assert!(
+        started.elapsed() < Duration::from_millis(900),
+        "{:?}",
+        started.elapsed()
+    );
+    let held = limits.check_failures(bad).await.unwrap_err();
+    assert_eq!(held.reason, LimitReason::AuthFailures);
+    let p = project(3);
+    let mut admitted = 0;
+    for _ in 0..10 {
+        if limits.admit(&p, "k").await.is_ok() {
+            admitted += 1;
+        }
+    }
+    assert!(
+        admitted <= 4,
+        "{admitted} of 10 admitted at 3/s without Redis"
+    );
+    let text = metrics.render();
+    assert!(
+        !text.contains("keyward_limit_fallbacks_total 0"),
+        "fallbacks not counted: {text}"
+    );
+}
