@@ -25,6 +25,14 @@ const BATCH: i64 = 100;
 /// The outbox's lease.
 pub const OUTBOX_LEASE: &str = "outbox";
 
+/// Every lease a server may hold, released at shutdown.
+pub const LEASES: [&str; 4] = [
+    SCHEDULED_ACCOUNTS_LEASE,
+    OUTBOX_LEASE,
+    crate::transfer::IMPORT_LEASE,
+    crate::transfer::EXPORT_LEASE,
+];
+
 /// Run the scheduled account work until the task is aborted.
 pub async fn run(state: AppState) {
     let interval = state.config().jobs_interval;
@@ -100,7 +108,7 @@ pub(crate) async fn under_lease_woken<F, Fut>(
 {
     let lease = Lease {
         name,
-        holder: format!("{}:{}", std::process::id(), uuid::Uuid::new_v4()),
+        holder: state.lease_holder().to_owned(),
         ttl_secs: i64::try_from(interval.as_secs().saturating_mul(3))
             .unwrap_or(i64::MAX)
             .max(10),

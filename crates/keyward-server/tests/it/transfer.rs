@@ -14,7 +14,8 @@ use crate::api::create_user;
 on_each_backend!(
     worked_examples_import_sign_in_and_export,
     import_killed_mid_way_resumes,
-    batched_records_end_as_one_by_one
+    batched_records_end_as_one_by_one,
+    a_stopped_server_hands_its_job_leases_over
 );
 on_sqlite!(
     endpoints_refuse_bad_requests_as_authgear_does,
@@ -914,4 +915,37 @@ async fn state_of(store: &keyward_store::Store, project: &str) -> Vec<String> {
     }
     out.sort();
     out
+}
+
+/// A server that stops hands its job leases over: the next one (a replica,
+/// or the same restarted) runs an export at once instead of waiting for
+/// the old lease to expire (10 s).
+async fn a_stopped_server_hands_its_job_leases_over(backend: Backend) {
+    let Some(mut first) = TestServer::spawn(backend).await else {
+        return;
+    };
+    // The first server takes the export lease on its first tick.
+    let store = first.other_process().await;
+    let held = keyward_test_support::within(Duration::from_secs(5), || {
+        let store = store.clone();
+        async move { store.lease("user_export").await.unwrap().is_some() }
+    })
+    .await;
+    assert!(
+        held.is_some(),
+        "the first server never took the export lease"
+    );
+    first.handle.take().unwrap().shutdown().await.unwrap();
+
+    let second = TestServer::spawn_replica(&first).await;
+    let started = std::time::Instant::now();
+    let (status, body) = post(&second, "export", &json!({"format": "ndjson"})).await;
+    assert_eq!(status, 200, "{body}");
+    let id = body["result"]["id"].as_str().unwrap().to_owned();
+    finished(&second, "export", &id).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the export waited {:?} for the stopped server's lease",
+        started.elapsed()
+    );
 }
