@@ -7,6 +7,7 @@
 
 mod common;
 
+mod behind_nginx;
 mod browser_signin;
 mod cli;
 mod clients;
