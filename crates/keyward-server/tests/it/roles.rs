@@ -8,7 +8,51 @@ use crate::api::{assert_error, create_user};
 use keyward_test_support::{Backend, TestServer};
 
 on_each_backend!(roles_and_groups, user_and_group_centred_directions);
-on_sqlite!(role_changes_reach_the_next_refresh);
+on_sqlite!(
+    role_changes_reach_the_next_refresh,
+    pages_above_the_maximum_are_clamped_as_authgear_clamps_them
+);
+
+/// Authgear clamps `first`/`last` to 100 (graphqlutil's
+/// DEFAULT_MAX_PAGE_SIZE) without an error; `hasNextPage` tells the caller
+/// that more follow, so paging on with `endCursor` reaches every item.
+async fn pages_above_the_maximum_are_clamped_as_authgear_clamps_them(backend: Backend) {
+    let Some(server) = TestServer::spawn(backend).await else {
+        return;
+    };
+    // Five mutation fields per request at most.
+    for batch in 0..21 {
+        let aliases: String = (0..5)
+            .map(|i| {
+                format!(
+                    "r{i}: createRole(input: {{key: \"role_{batch}_{i}\"}}) {{ role {{ id }} }} "
+                )
+            })
+            .collect();
+        let body = server
+            .run(&format!("mutation {{ {aliases} }}"), json!({}))
+            .await;
+        assert!(body["errors"].is_null(), "{body}");
+    }
+    let page = |after: Option<&str>| {
+        let after = after
+            .map(|c| format!(", after: \"{c}\""))
+            .unwrap_or_default();
+        format!(
+            "{{ roles(first: 500{after}) {{ totalCount edges {{ node {{ key }} }} pageInfo {{ hasNextPage endCursor }} }} }}"
+        )
+    };
+    let first = server.run(&page(None), json!({})).await;
+    let roles = &first["data"]["roles"];
+    assert_eq!(roles["edges"].as_array().unwrap().len(), 100, "{first}");
+    assert_eq!(roles["totalCount"], 105);
+    assert_eq!(roles["pageInfo"]["hasNextPage"], true);
+    let cursor = roles["pageInfo"]["endCursor"].as_str().unwrap();
+    let rest = server.run(&page(Some(cursor)), json!({})).await;
+    let roles = &rest["data"]["roles"];
+    assert_eq!(roles["edges"].as_array().unwrap().len(), 5, "{rest}");
+    assert_eq!(roles["pageInfo"]["hasNextPage"], false);
+}
 
 async fn roles_and_groups(backend: Backend) {
     let Some(server) = TestServer::spawn(backend).await else {
