@@ -110,6 +110,10 @@ impl AppState {
                 transports: config.transports(),
                 ..SigninSettings::default()
             },
+            config
+                .redis_limits
+                .clone()
+                .map(|r| Arc::new(r) as Arc<dyn keyward_signin::SharedCounts>),
         );
         let portal = PortalState::new(
             store.clone(),

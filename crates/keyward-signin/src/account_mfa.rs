@@ -150,7 +150,11 @@ pub async fn totp_confirm(State(state): State<SigninState>, ctx: Ctx, body: Byte
         Err(e) => return e.into_response(),
     };
     let project = ctx.tenant.project.clone();
-    if !state.throttle().allows(&project, &ctx.device.ip, &user.id) {
+    if !state
+        .throttle()
+        .allows(&project, &ctx.device.ip, &user.id)
+        .await
+    {
         return pages::too_many_attempts(&project);
     }
     let confirmed = async {
@@ -178,7 +182,10 @@ pub async fn totp_confirm(State(state): State<SigninState>, ctx: Ctx, body: Byte
             .await
         }
         Ok(Enrolled::WrongCode) => {
-            state.throttle().fail(&project, &ctx.device.ip, &user.id);
+            state
+                .throttle()
+                .fail(&project, &ctx.device.ip, &user.id)
+                .await;
             match secret_for(&state, &ctx, &user).await {
                 Ok((secret, account)) => enrol_page(
                     &ctx,

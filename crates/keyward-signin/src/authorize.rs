@@ -612,7 +612,11 @@ pub async fn login(State(state): State<SigninState>, ctx: Ctx, body: Bytes) -> R
         .await;
     }
     let project = ctx.tenant.project.clone();
-    if !state.throttle().allows(&project, &ctx.device.ip, &login_id) {
+    if !state
+        .throttle()
+        .allows(&project, &ctx.device.ip, &login_id)
+        .await
+    {
         return pages::too_many_attempts(&project);
     }
     match sign_in(&state, &ctx, authz.as_ref(), &login_id, password).await {
@@ -734,7 +738,10 @@ async fn refused(
     let project = &ctx.tenant.project;
     match outcome {
         Outcome::InvalidCredentials => {
-            state.throttle().fail(project, &ctx.device.ip, login_id);
+            state
+                .throttle()
+                .fail(project, &ctx.device.ip, login_id)
+                .await;
             render_form(
                 state,
                 ctx,
@@ -746,7 +753,10 @@ async fn refused(
             .await
         }
         Outcome::Locked { until } => {
-            state.throttle().fail(project, &ctx.device.ip, login_id);
+            state
+                .throttle()
+                .fail(project, &ctx.device.ip, login_id)
+                .await;
             locked_page(state, project, until)
         }
         Outcome::Blocked(refusal) => pages::message(

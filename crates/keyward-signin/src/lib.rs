@@ -32,6 +32,8 @@ mod second_factor;
 mod settings;
 mod signup;
 mod throttle;
+
+pub use throttle::{CountFuture, SharedCounts};
 mod token;
 mod userinfo;
 
@@ -127,6 +129,7 @@ impl SigninState {
         master_key: Option<Arc<MasterKey>>,
         clock: SharedClock,
         settings: SigninSettings,
+        shared_counts: Option<Arc<dyn throttle::SharedCounts>>,
     ) -> Self {
         SigninState {
             inner: Arc::new(Inner {
@@ -136,7 +139,7 @@ impl SigninState {
                     settings.first_key_delay_secs,
                 ),
                 master: master_key,
-                throttle: throttle::Throttle::new(&settings),
+                throttle: throttle::Throttle::new(&settings, shared_counts),
                 store,
                 clock,
                 settings,

@@ -106,12 +106,19 @@ pub async fn forgot(State(state): State<SigninState>, ctx: Ctx, body: Bytes) -> 
         );
     }
     let project = ctx.tenant.project.clone();
-    if !state.throttle().allows(&project, &ctx.device.ip, &email) {
+    if !state
+        .throttle()
+        .allows(&project, &ctx.device.ip, &email)
+        .await
+    {
         return pages::too_many_attempts(&project);
     }
     // Counted like a failure: bounds how fast one address can be probed or
     // one mailbox flooded, whatever the answer.
-    state.throttle().fail(&project, &ctx.device.ip, &email);
+    state
+        .throttle()
+        .fail(&project, &ctx.device.ip, &email)
+        .await;
     match request(&state, &ctx, &email, transports).await {
         Ok(()) => pages::message(
             StatusCode::OK,

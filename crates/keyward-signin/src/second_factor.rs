@@ -421,6 +421,7 @@ pub async fn answer(State(state): State<SigninState>, ctx: Ctx, body: Bytes) -> 
     if !state
         .throttle()
         .allows(&project, &ctx.device.ip, &p.user.id)
+        .await
     {
         return pages::too_many_attempts(&project);
     }
@@ -454,11 +455,17 @@ pub async fn answer(State(state): State<SigninState>, ctx: Ctx, body: Bytes) -> 
     match checked.await {
         Ok(Ok(done)) => done,
         Ok(Err(Checked::Locked { until })) => {
-            state.throttle().fail(&project, &ctx.device.ip, &p.user.id);
+            state
+                .throttle()
+                .fail(&project, &ctx.device.ip, &p.user.id)
+                .await;
             locked(&state, &project, until)
         }
         Ok(Err(_)) => {
-            state.throttle().fail(&project, &ctx.device.ip, &p.user.id);
+            state
+                .throttle()
+                .fail(&project, &ctx.device.ip, &p.user.id)
+                .await;
             let sent_to = matches!(answer, Answer::Oob { .. }).then_some(authenticator);
             verify_again(
                 &state,
@@ -538,6 +545,7 @@ pub async fn enrol(State(state): State<SigninState>, ctx: Ctx, body: Bytes) -> R
     if !state
         .throttle()
         .allows(&project, &ctx.device.ip, &p.user.id)
+        .await
     {
         return pages::too_many_attempts(&project);
     }
@@ -578,7 +586,10 @@ pub async fn enrol(State(state): State<SigninState>, ctx: Ctx, body: Bytes) -> R
             finish_alone(&state, &ctx, &p, &mfa::amr_with(Method::Totp)).await
         }
         Ok((Enrolled::WrongCode, Some(secret), account)) => {
-            state.throttle().fail(&project, &ctx.device.ip, &p.user.id);
+            state
+                .throttle()
+                .fail(&project, &ctx.device.ip, &p.user.id)
+                .await;
             render(
                 &ctx,
                 p.authz.as_ref(),

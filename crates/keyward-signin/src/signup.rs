@@ -221,6 +221,7 @@ pub async fn start(State(state): State<SigninState>, ctx: Ctx, body: Bytes) -> R
     if !state
         .throttle()
         .allows(&project, &ctx.device.ip, &login.normalized)
+        .await
     {
         return pages::too_many_attempts(&project);
     }
@@ -228,7 +229,8 @@ pub async fn start(State(state): State<SigninState>, ctx: Ctx, body: Bytes) -> R
     // flooded with codes.
     state
         .throttle()
-        .fail(&project, &ctx.device.ip, &login.normalized);
+        .fail(&project, &ctx.device.ip, &login.normalized)
+        .await;
     let started = async {
         let hash = password::hash(plain, state.settings().hash_cost).await?;
         let transports = state.transports(&project).await?;
@@ -278,7 +280,11 @@ pub async fn verify(State(state): State<SigninState>, ctx: Ctx, body: Bytes) -> 
     let token = form.get("signup").unwrap_or_default().to_owned();
     let code = form.get("code").unwrap_or_default().trim().to_owned();
     let project = ctx.tenant.project.clone();
-    if !state.throttle().allows(&project, &ctx.device.ip, &token) {
+    if !state
+        .throttle()
+        .allows(&project, &ctx.device.ip, &token)
+        .await
+    {
         return pages::too_many_attempts(&project);
     }
     let done = async {
@@ -306,7 +312,10 @@ pub async fn verify(State(state): State<SigninState>, ctx: Ctx, body: Bytes) -> 
                 }
             }
             Ok(Completed::WrongCode) => {
-                state.throttle().fail(&project, &ctx.device.ip, &token);
+                state
+                    .throttle()
+                    .fail(&project, &ctx.device.ip, &token)
+                    .await;
                 render(
                     &ctx,
                     authz.as_ref(),

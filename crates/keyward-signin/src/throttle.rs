@@ -1,13 +1,34 @@
-//! Limits on failed sign-ins per client address and per login ID, in this
-//! replica's memory. Only failures are counted, so users who know their
-//! password are never slowed (an office behind one address signs in
-//! freely); the limits bound how fast one address, or many addresses
-//! against one account, can guess. Account lockout, which every replica
-//! shares through the database, is the accounts core's.
+//! Limits on failed sign-ins per client address and per login ID. Only
+//! failures are counted, so users who know their password are never slowed
+//! (an office behind one address signs in freely); the limits bound how
+//! fast one address, or many addresses against one account, can guess.
+//! Account lockout, which every replica shares through the database, is the
+//! accounts core's.
+//!
+//! The counts are kept in this replica's memory and, when the server
+//! supplies [`SharedCounts`] (Redis), there too, so that every replica sees
+//! every failure. A shared store that does not answer leaves the decision
+//! to the memory counts: the limits loosen to per replica, never vanish.
 
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::SigninSettings;
+
+/// A future the shared store returns.
+pub type CountFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, String>> + Send + 'a>>;
+
+/// Failure counts shared by every replica. The door only counts; where
+/// the counts live is the server's business.
+pub trait SharedCounts: Send + Sync {
+    /// Add one failure to `key`, in a window of `window` that starts with
+    /// the key's first failure.
+    fn add<'a>(&'a self, key: &'a str, window: Duration) -> CountFuture<'a, ()>;
+    /// The failures of `key` in its current window.
+    fn get<'a>(&'a self, key: &'a str) -> CountFuture<'a, u32>;
+}
 
 /// Failures per fixed window, per key.
 struct Window {
@@ -50,14 +71,16 @@ impl Window {
 pub struct Throttle {
     by_ip: Window,
     by_login: Window,
+    shared: Option<Arc<dyn SharedCounts>>,
 }
 
 impl Throttle {
-    pub fn new(s: &SigninSettings) -> Self {
+    pub fn new(s: &SigninSettings, shared: Option<Arc<dyn SharedCounts>>) -> Self {
         let window = Duration::from_secs(s.failure_window_secs.max(1));
         Throttle {
             by_ip: Window::new(s.failures_per_ip, window),
             by_login: Window::new(s.failures_per_login, window),
+            shared,
         }
     }
 
@@ -68,15 +91,48 @@ impl Throttle {
         )
     }
 
+    /// The shared store's keys of the two counts.
+    fn shared_keys(ip_key: &str, login_key: &str) -> (String, String) {
+        (
+            format!("keyward:signin:ip:{ip_key}"),
+            format!("keyward:signin:login:{login_key}"),
+        )
+    }
+
     /// Whether an attempt from `ip` for `login` may be tried at all.
-    pub fn allows(&self, project: &str, ip: &str, login: &str) -> bool {
+    pub async fn allows(&self, project: &str, ip: &str, login: &str) -> bool {
         let (ip_key, login_key) = Self::keys(project, ip, login);
+        if let Some(shared) = &self.shared {
+            let (ip_shared, login_shared) = Self::shared_keys(&ip_key, &login_key);
+            match (
+                shared.get(&ip_shared).await,
+                shared.get(&login_shared).await,
+            ) {
+                (Ok(by_ip), Ok(by_login)) => {
+                    return by_ip < self.by_ip.limit && by_login < self.by_login.limit;
+                }
+                (Err(e), _) | (_, Err(e)) => {
+                    tracing::debug!(error = %e, "sign-in failure counts from memory");
+                }
+            }
+        }
         !self.by_ip.full(&ip_key) && !self.by_login.full(&login_key)
     }
 
     /// Count a failed attempt.
-    pub fn fail(&self, project: &str, ip: &str, login: &str) {
+    pub async fn fail(&self, project: &str, ip: &str, login: &str) {
         let (ip_key, login_key) = Self::keys(project, ip, login);
+        if let Some(shared) = &self.shared {
+            let (ip_shared, login_shared) = Self::shared_keys(&ip_key, &login_key);
+            for (key, window) in [
+                (ip_shared, self.by_ip.length),
+                (login_shared, self.by_login.length),
+            ] {
+                if let Err(e) = shared.add(&key, window).await {
+                    tracing::debug!(error = %e, "sign-in failure counted in memory only");
+                }
+            }
+        }
         self.by_ip.count(ip_key);
         self.by_login.count(login_key);
     }

@@ -92,9 +92,14 @@ impl TestServer {
     /// A second server (another replica) on `first`'s database, sharing its
     /// project and key. Keep `first` alive while using it.
     pub async fn spawn_replica(first: &TestServer) -> TestServer {
+        Self::spawn_replica_with(first, Config::for_test()).await
+    }
+
+    /// [`TestServer::spawn_replica`] with settings of the test's choosing.
+    pub async fn spawn_replica_with(first: &TestServer, config: Config) -> TestServer {
         let store = first.other_process().await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let handle = keyward_server::start(Config::for_test(), store.clone(), listener)
+        let handle = keyward_server::start(config, store.clone(), listener)
             .await
             .unwrap();
         TestServer {

@@ -34,11 +34,20 @@ redis.call('SET', KEYS[1], next_tat, 'PX', math.ceil((next_tat - now) / 1000) + 
 return {1, 0}
 ";
 
+/// One more failure in KEYS[1]'s fixed window of ARGV[1] milliseconds,
+/// which starts with the key's first failure.
+const COUNT: &str = r"
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return n
+";
+
 /// A connection to the Redis that holds the limits (reconnects by itself).
 #[derive(Clone)]
 pub struct RedisLimits {
     conn: ConnectionManager,
     script: redis::Script,
+    count: redis::Script,
 }
 
 impl std::fmt::Debug for RedisLimits {
@@ -68,6 +77,7 @@ impl RedisLimits {
         Ok(RedisLimits {
             conn,
             script: redis::Script::new(GCRA),
+            count: redis::Script::new(COUNT),
         })
     }
 
@@ -105,5 +115,36 @@ impl RedisLimits {
         .await
         .map_err(|_| RedisLimitError::Timeout)??;
         Ok((ms > 0).then(|| Duration::from_millis(ms as u64)))
+    }
+}
+
+/// The sign-in door's failure counts, in the same Redis.
+impl keyward_signin::SharedCounts for RedisLimits {
+    fn add<'a>(&'a self, key: &'a str, window: Duration) -> keyward_signin::CountFuture<'a, ()> {
+        Box::pin(async move {
+            let mut conn = self.conn.clone();
+            let millis = u64::try_from(window.as_millis()).unwrap_or(u64::MAX).max(1);
+            let mut invocation = self.count.key(key);
+            invocation.arg(millis);
+            tokio::time::timeout(ANSWER_WITHIN, invocation.invoke_async::<i64>(&mut conn))
+                .await
+                .map_err(|_| RedisLimitError::Timeout.to_string())?
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        })
+    }
+
+    fn get<'a>(&'a self, key: &'a str) -> keyward_signin::CountFuture<'a, u32> {
+        Box::pin(async move {
+            let mut conn = self.conn.clone();
+            let n: Option<u32> = tokio::time::timeout(
+                ANSWER_WITHIN,
+                redis::cmd("GET").arg(key).query_async(&mut conn),
+            )
+            .await
+            .map_err(|_| RedisLimitError::Timeout.to_string())?
+            .map_err(|e| e.to_string())?;
+            Ok(n.unwrap_or(0))
+        })
     }
 }

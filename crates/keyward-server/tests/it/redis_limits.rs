@@ -174,3 +174,53 @@ async fn a_hung_redis_falls_back_to_memory_not_to_no_limit() {
         "fallbacks not counted: {text}"
     );
 }
+
+/// The sign-in door's failure budget per login ID is one budget across
+/// replicas: failures on one replica refuse the next attempt on the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_failures_on_one_replica_count_on_the_other() {
+    use keyward_store::ClientType;
+    use keyward_test_support::{Backend, Pkce, TestServer, authorize_url};
+    let Some(url) = redis_url() else { return };
+    let config = || keyward_server::Config {
+        signin_failures_per_login: 2,
+        ..keyward_server::Config::for_test()
+    };
+    let with_redis = || async {
+        keyward_server::Config {
+            redis_limits: Some(RedisLimits::connect(&url).await.unwrap()),
+            ..config()
+        }
+    };
+    let Some(first) = TestServer::spawn_with(Backend::Sqlite, with_redis().await).await else {
+        return;
+    };
+    let second = TestServer::spawn_replica_with(&first, with_redis().await).await;
+    // Its own login ID: counts in a shared Redis outlive the test.
+    let email = format!("th-{}@example.com", uuid::Uuid::new_v4().simple());
+    first.end_user(&email, "correct horse battery").await;
+    let app = first
+        .oauth_client(ClientType::Spa, "http://127.0.0.1:9/callback")
+        .await;
+    let mut on_first = first.browser();
+    for _ in 0..2 {
+        let page = on_first
+            .sign_in(
+                &authorize_url(&on_first.issuer.clone(), &app, &Pkce::new(), &[]),
+                &email,
+                "wrong password",
+            )
+            .await;
+        assert_eq!(page.status, 401);
+    }
+    let mut on_second = second.browser();
+    let page = on_second
+        .sign_in(
+            &authorize_url(&on_second.issuer.clone(), &app, &Pkce::new(), &[]),
+            &email,
+            "correct horse battery",
+        )
+        .await;
+    assert_eq!(page.status, 429, "{}", page.body);
+    assert!(page.body.contains("Too many attempts"), "{}", page.body);
+}
