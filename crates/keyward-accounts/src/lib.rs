@@ -56,6 +56,7 @@ pub mod roles;
 pub mod scheduled;
 pub mod secret;
 pub mod sessions;
+pub mod shared_counts;
 pub mod signin;
 pub mod signup;
 pub mod status;

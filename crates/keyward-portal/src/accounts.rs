@@ -161,8 +161,8 @@ pub async fn login(
 ) -> Result<Response, PortalError> {
     let email_key = form.email.trim().to_lowercase();
     let portal = state.portal();
-    if portal.failures(&format!("ip:{ip}")) >= MAX_FAILURES_PER_IP
-        || portal.failures(&format!("email:{email_key}")) >= MAX_FAILURES_PER_EMAIL
+    if portal.failures(&format!("ip:{ip}")).await >= MAX_FAILURES_PER_IP
+        || portal.failures(&format!("email:{email_key}")).await >= MAX_FAILURES_PER_EMAIL
     {
         return Err(PortalError::TooManyAttempts);
     }
@@ -176,8 +176,8 @@ pub async fn login(
             start_session(&state, &user.id, &headers, "/portal").await
         }
         _ => {
-            portal.record_failure(format!("ip:{ip}"));
-            portal.record_failure(format!("email:{email_key}"));
+            portal.record_failure(format!("ip:{ip}")).await;
+            portal.record_failure(format!("email:{email_key}")).await;
             tracing::warn!(%ip, "failed portal sign-in");
             Ok((
                 axum::http::StatusCode::UNAUTHORIZED,

@@ -37,6 +37,7 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use keyward_accounts::shared_counts::SharedCounts;
 use keyward_store::MasterKey;
 
 pub use accounts::{MIN_OPERATOR_PASSWORD, check_operator_password};
@@ -58,7 +59,12 @@ pub struct Portal {
     master_key: Option<Arc<MasterKey>>,
     setup_token: Mutex<Option<String>>,
     failures: moka::sync::Cache<String, u32>,
+    /// The same counts where every replica sees them (Redis), if any.
+    shared: Option<Arc<dyn SharedCounts>>,
 }
+
+/// How long failed sign-ins count against an address or an email.
+const FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
 
 impl Portal {
     /// Portal state from its options.
@@ -68,9 +74,17 @@ impl Portal {
             setup_token: Mutex::new(options.setup_token),
             failures: moka::sync::Cache::builder()
                 .max_capacity(100_000)
-                .time_to_live(Duration::from_secs(15 * 60))
+                .time_to_live(FAILURE_WINDOW)
                 .build(),
+            shared: None,
         }
+    }
+
+    /// Count failed sign-ins in `shared` too, so that every replica sees
+    /// them (the memory counts stay, and decide when it does not answer).
+    pub fn with_shared_counts(mut self, shared: Option<Arc<dyn SharedCounts>>) -> Self {
+        self.shared = shared;
+        self
     }
 
     fn master_key(&self) -> Option<&MasterKey> {
@@ -88,12 +102,31 @@ impl Portal {
         *self.setup_token.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
 
-    fn failures(&self, key: &str) -> u32 {
-        self.failures.get(key).unwrap_or(0)
+    /// Failed sign-ins under `key`: the shared count when it answers, and
+    /// never less than this replica saw.
+    async fn failures(&self, key: &str) -> u32 {
+        let here = self.failures.get(key).unwrap_or(0);
+        let Some(shared) = &self.shared else {
+            return here;
+        };
+        match shared.get(&format!("keyward:portal:{key}")).await {
+            Ok(n) => n.max(here),
+            Err(e) => {
+                tracing::debug!(error = %e, "portal sign-in failures from memory");
+                here
+            }
+        }
     }
 
     /// Count one failure, atomically: parallel guesses cannot undercount.
-    fn record_failure(&self, key: String) {
+    async fn record_failure(&self, key: String) {
+        if let Some(shared) = &self.shared
+            && let Err(e) = shared
+                .add(&format!("keyward:portal:{key}"), FAILURE_WINDOW)
+                .await
+        {
+            tracing::debug!(error = %e, "portal sign-in failure counted in memory only");
+        }
         self.failures
             .entry(key)
             .and_upsert_with(|entry| entry.map_or(1, |e| e.into_value().saturating_add(1)));

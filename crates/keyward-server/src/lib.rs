@@ -99,6 +99,11 @@ impl AppState {
             metrics.clone(),
         ));
         let clock: keyward_accounts::SharedClock = Arc::new(keyward_accounts::SystemClock);
+        // The doors' failure counts, in Redis when there is one.
+        let shared_counts = config
+            .redis_limits
+            .clone()
+            .map(|r| Arc::new(r) as Arc<dyn keyward_accounts::shared_counts::SharedCounts>);
         let signin = SigninState::new(
             store.clone(),
             portal.master_key.clone(),
@@ -110,14 +115,11 @@ impl AppState {
                 transports: config.transports(),
                 ..SigninSettings::default()
             },
-            config
-                .redis_limits
-                .clone()
-                .map(|r| Arc::new(r) as Arc<dyn keyward_signin::SharedCounts>),
+            shared_counts.clone(),
         );
         let portal = PortalState::new(
             store.clone(),
-            keyward_portal::Portal::new(portal),
+            keyward_portal::Portal::new(portal).with_shared_counts(shared_counts.clone()),
             PortalSettings {
                 reauth_window: config.portal_reauth_window,
                 hash_cost: config.password_hash_cost,

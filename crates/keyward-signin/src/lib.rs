@@ -33,7 +33,7 @@ mod settings;
 mod signup;
 mod throttle;
 
-pub use throttle::{CountFuture, SharedCounts};
+pub use keyward_accounts::shared_counts::SharedCounts;
 mod token;
 mod userinfo;
 
@@ -129,7 +129,7 @@ impl SigninState {
         master_key: Option<Arc<MasterKey>>,
         clock: SharedClock,
         settings: SigninSettings,
-        shared_counts: Option<Arc<dyn throttle::SharedCounts>>,
+        shared_counts: Option<Arc<dyn SharedCounts>>,
     ) -> Self {
         SigninState {
             inner: Arc::new(Inner {

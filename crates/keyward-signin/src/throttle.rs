@@ -7,28 +7,14 @@
 //!
 //! The counts are kept in this replica's memory and, when the server
 //! supplies [`SharedCounts`] (Redis), there too, so that every replica sees
-//! every failure. A shared store that does not answer leaves the decision
-//! to the memory counts: the limits loosen to per replica, never vanish.
+//! every failure.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use keyward_accounts::shared_counts::SharedCounts;
+
 use crate::SigninSettings;
-
-/// A future the shared store returns.
-pub type CountFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, String>> + Send + 'a>>;
-
-/// Failure counts shared by every replica. The door only counts; where
-/// the counts live is the server's business.
-pub trait SharedCounts: Send + Sync {
-    /// Add one failure to `key`, in a window of `window` that starts with
-    /// the key's first failure.
-    fn add<'a>(&'a self, key: &'a str, window: Duration) -> CountFuture<'a, ()>;
-    /// The failures of `key` in its current window.
-    fn get<'a>(&'a self, key: &'a str) -> CountFuture<'a, u32>;
-}
 
 /// Failures per fixed window, per key.
 struct Window {

@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use keyward_accounts::shared_counts::{CountFuture, SharedCounts};
 use redis::aio::ConnectionManager;
 
 /// How long a limit decision may wait for Redis before this replica
@@ -118,9 +119,9 @@ impl RedisLimits {
     }
 }
 
-/// The sign-in door's failure counts, in the same Redis.
-impl keyward_signin::SharedCounts for RedisLimits {
-    fn add<'a>(&'a self, key: &'a str, window: Duration) -> keyward_signin::CountFuture<'a, ()> {
+/// The doors' failure counts (sign-in, portal), in the same Redis.
+impl SharedCounts for RedisLimits {
+    fn add<'a>(&'a self, key: &'a str, window: Duration) -> CountFuture<'a, ()> {
         Box::pin(async move {
             let mut conn = self.conn.clone();
             let millis = u64::try_from(window.as_millis()).unwrap_or(u64::MAX).max(1);
@@ -134,7 +135,7 @@ impl keyward_signin::SharedCounts for RedisLimits {
         })
     }
 
-    fn get<'a>(&'a self, key: &'a str) -> keyward_signin::CountFuture<'a, u32> {
+    fn get<'a>(&'a self, key: &'a str) -> CountFuture<'a, u32> {
         Box::pin(async move {
             let mut conn = self.conn.clone();
             let n: Option<u32> = tokio::time::timeout(

@@ -224,3 +224,67 @@ async fn sign_in_failures_on_one_replica_count_on_the_other() {
     assert_eq!(page.status, 429, "{}", page.body);
     assert!(page.body.contains("Too many attempts"), "{}", page.body);
 }
+
+/// The portal's failed operator sign-ins count on every replica too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn portal_sign_in_failures_count_on_every_replica() {
+    use keyward_test_support::{Backend, SETUP_TOKEN, TestServer};
+    let Some(url) = redis_url() else { return };
+    // The address's count lives 15 minutes in Redis: start it afresh, so
+    // that earlier runs on this machine do not count here.
+    let client = redis::Client::open(url.as_str()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let _: () = redis::cmd("DEL")
+        .arg("keyward:portal:ip:127.0.0.1")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let with_redis = || async {
+        keyward_server::Config {
+            redis_limits: Some(RedisLimits::connect(&url).await.unwrap()),
+            ..keyward_server::Config::for_test()
+        }
+    };
+    let Some(first) = TestServer::spawn_with(Backend::Sqlite, with_redis().await).await else {
+        return;
+    };
+    let second = TestServer::spawn_replica_with(&first, with_redis().await).await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let email = format!("ops-{}@example.com", uuid::Uuid::new_v4().simple());
+    let password = "correct-horse-battery";
+    let setup = http
+        .post(format!("{}/portal/setup", first.url))
+        .form(&[
+            ("token", SETUP_TOKEN),
+            ("email", email.as_str()),
+            ("password", password),
+            ("confirm", password),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(setup.status(), 303);
+    let sign_in = |server: &TestServer, password: &'static str| {
+        let request = http
+            .post(format!("{}/portal/login", server.url))
+            .form(&[("email", email.as_str()), ("password", password)]);
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    // Five failures for the email, spread over both replicas.
+    for i in 0..5 {
+        let server = if i % 2 == 0 { &first } else { &second };
+        assert_eq!(sign_in(server, "wrong-password").await, 401);
+    }
+    // Each replica saw only some of them, yet both refuse the right one.
+    for server in [&first, &second] {
+        assert_eq!(sign_in(server, password).await, 429);
+    }
+    let _: () = redis::cmd("DEL")
+        .arg("keyward:portal:ip:127.0.0.1")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+}
