@@ -90,10 +90,7 @@ impl Throttle {
         let (ip_key, login_key) = Self::keys(project, ip, login);
         if let Some(shared) = &self.shared {
             let (ip_shared, login_shared) = Self::shared_keys(&ip_key, &login_key);
-            match (
-                shared.get(&ip_shared).await,
-                shared.get(&login_shared).await,
-            ) {
+            match tokio::join!(shared.get(&ip_shared), shared.get(&login_shared)) {
                 (Ok(by_ip), Ok(by_login)) => {
                     return by_ip < self.by_ip.limit && by_login < self.by_login.limit;
                 }
@@ -110,13 +107,12 @@ impl Throttle {
         let (ip_key, login_key) = Self::keys(project, ip, login);
         if let Some(shared) = &self.shared {
             let (ip_shared, login_shared) = Self::shared_keys(&ip_key, &login_key);
-            for (key, window) in [
-                (ip_shared, self.by_ip.length),
-                (login_shared, self.by_login.length),
-            ] {
-                if let Err(e) = shared.add(&key, window).await {
-                    tracing::debug!(error = %e, "sign-in failure counted in memory only");
-                }
+            let added = tokio::join!(
+                shared.add(&ip_shared, self.by_ip.length),
+                shared.add(&login_shared, self.by_login.length),
+            );
+            if let (Err(e), _) | (_, Err(e)) = added {
+                tracing::debug!(error = %e, "sign-in failure counted in memory only");
             }
         }
         self.by_ip.count(ip_key);

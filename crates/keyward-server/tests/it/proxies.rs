@@ -21,12 +21,17 @@ fn config(trusted: &str) -> Config {
 
 /// The status and reason of a query with `token` from `X-Forwarded-For: xff`.
 async fn attempt(server: &TestServer, token: &str, xff: &str) -> (u16, String) {
+    run_from(server, token, xff, "{ project { id } }").await
+}
+
+/// The status and reason of `query` with `token` from `X-Forwarded-For: xff`.
+async fn run_from(server: &TestServer, token: &str, xff: &str, query: &str) -> (u16, String) {
     let response = server
         .http
         .post(server.endpoint())
         .bearer_auth(token)
         .header("x-forwarded-for", xff)
-        .json(&json!({ "query": "{ project { id } }" }))
+        .json(&json!({ "query": query }))
         .send()
         .await
         .unwrap();
@@ -77,17 +82,14 @@ async fn a_trusted_proxy_names_the_client(backend: Backend) {
     );
 
     // The audit log records the client, not the proxy.
-    let token = server.token();
-    let response = server
-        .http
-        .post(server.endpoint())
-        .bearer_auth(&token)
-        .header("x-forwarded-for", "203.0.113.77")
-        .json(&json!({ "query": "mutation { createRole(input: {key: \"proxied\"}) { role { id } } }" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
+    let created = run_from(
+        &server,
+        &server.token(),
+        "203.0.113.77",
+        "mutation { createRole(input: {key: \"proxied\"}) { role { id } } }",
+    )
+    .await;
+    assert_eq!(created, (200, "ok".into()));
     let body = server
         .run(
             "{ auditLogs(activityTypes: [ADMIN_API_MUTATION_CREATE_ROLE_EXECUTED]) { edges { node { ipAddress } } } }",
@@ -114,7 +116,39 @@ async fn spoofed_forwarding_changes_nothing(backend: Backend) {
     );
 }
 
+/// The issuer of a project's sign-in follows the scheme and host a trusted
+/// proxy forwards, and only those.
+async fn the_issuer_follows_a_trusted_proxys_scheme_and_host(backend: Backend) {
+    let discovery = |server: &TestServer| {
+        server
+            .http
+            .get(format!("{}/.well-known/openid-configuration", server.url))
+            .header("x-forwarded-host", "myapp.localhost:8443")
+            .header("x-forwarded-proto", "https")
+            .send()
+    };
+    let Some(behind) = TestServer::spawn_with(backend, config("127.0.0.1")).await else {
+        return;
+    };
+    let response = discovery(&behind).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let doc: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(doc["issuer"], "https://myapp.localhost:8443");
+    assert_eq!(
+        doc["token_endpoint"],
+        "https://myapp.localhost:8443/oauth2/token"
+    );
+    // From an untrusted peer the same headers name no project: the request
+    // is for 127.0.0.1, which is none.
+    let Some(direct) = TestServer::spawn_with(backend, config("10.0.0.0/8")).await else {
+        return;
+    };
+    let response = discovery(&direct).await.unwrap();
+    assert_eq!(response.status(), 404);
+}
+
 on_sqlite!(
     a_trusted_proxy_names_the_client,
-    spoofed_forwarding_changes_nothing
+    spoofed_forwarding_changes_nothing,
+    the_issuer_follows_a_trusted_proxys_scheme_and_host
 );

@@ -151,11 +151,7 @@ fn two_replicas_behind_nginx_share_limits_and_see_real_clients() {
         eprintln!("no KEYWARD_TEST_REDIS_URL or no nginx: skipping the nginx test");
         return;
     };
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = multi_thread_runtime();
     let Some(db) = rt.block_on(TestDatabase::new(Backend::Postgres)) else {
         return;
     };

@@ -720,16 +720,7 @@ fn backup_and_restore_with_the_cli() {
     let kid = env.ok(&["key", "create", "--project", "myapp", "--out", "k.pem"]);
     // Taken while the server runs.
     let server = env.serve();
-    let out = env
-        .command(&["backup", "--out", "copy.db"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let said = String::from_utf8(out.stderr).unwrap();
+    let said = env.ok_stderr(&["backup", "--out", "copy.db"]);
     assert!(said.contains("master key"), "the master-key caveat: {said}");
     drop(server);
     // Never over an existing file.

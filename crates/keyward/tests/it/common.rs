@@ -74,6 +74,17 @@ impl Env {
         self.ok_raw(args).trim().to_owned()
     }
 
+    /// Run, expect success, return stderr (where commands say what they did).
+    pub fn ok_stderr(&self, args: &[&str]) -> String {
+        let out = self.command(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "keyward {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stderr).unwrap()
+    }
+
     pub fn ok_raw(&self, args: &[&str]) -> String {
         let out = self.command(args).output().unwrap();
         assert!(
@@ -257,6 +268,15 @@ impl Drop for Server {
 
 pub fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// Two worker threads, for tests that drive load while the main thread acts.
+pub fn multi_thread_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
         .enable_all()
         .build()
         .unwrap()

@@ -16,11 +16,7 @@ const MAX_LOAD_TIME: Duration = Duration::from_secs(60);
 
 #[test]
 fn two_replicas_rotate_keys_without_a_failed_request() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = multi_thread_runtime();
     let Some(db) = rt.block_on(TestDatabase::new(Backend::Postgres)) else {
         return;
     };
