@@ -88,6 +88,9 @@ pub struct Config {
     /// live so that every replica shares them; `None`: this replica's
     /// memory. Default none.
     pub redis_limits: Option<crate::limits::redis::RedisLimits>,
+    /// Serve HTTPS (and HTTP/2) with this certificate; `None`: plain
+    /// HTTP, for a TLS-terminating proxy in front. Default none.
+    pub tls: Option<crate::tls::Tls>,
 }
 
 impl Default for Config {
@@ -121,6 +124,7 @@ impl Default for Config {
             outbox_retry_secs: 30,
             trusted_proxies: Default::default(),
             redis_limits: None,
+            tls: None,
         }
     }
 }

@@ -41,6 +41,8 @@ pub mod routes;
 pub mod serve;
 /// Delivering text messages through an HTTP webhook.
 pub mod sms;
+/// Built-in HTTPS: certificate files, reloaded in place.
+pub mod tls;
 /// Running user imports and exports in the background.
 pub mod transfer;
 /// Background tasks: noticing key changes made by other processes.
@@ -246,6 +248,21 @@ pub struct ServerHandle {
 }
 
 impl ServerHandle {
+    /// The server's TLS, to reload its certificate (on SIGHUP); `None`
+    /// when it serves plain HTTP.
+    pub fn tls(&self) -> Option<&tls::Tls> {
+        self.state.config().tls.as_ref()
+    }
+
+    /// `https` when the server speaks TLS itself, else `http`.
+    pub fn scheme(&self) -> &'static str {
+        if self.tls().is_some() {
+            "https"
+        } else {
+            "http"
+        }
+    }
+
     /// Stop accepting connections, let requests in flight finish, then return.
     pub async fn shutdown(mut self) -> std::io::Result<()> {
         if let Some(tx) = self.shutdown.take() {

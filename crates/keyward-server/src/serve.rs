@@ -10,6 +10,9 @@
 //!   backlog, lets requests in flight finish (connections close once idle),
 //!   and gives up after `shutdown_grace`.
 //!
+//! - with TLS (see [`crate::tls`]), the handshake must also finish within
+//!   `header_read_timeout`; HTTP/2 is offered by ALPN.
+//!
 //! The body read timeout and the request timeout are in `routes/`.
 
 use std::net::SocketAddr;
@@ -50,6 +53,8 @@ pub struct ConnectionLimits {
     pub shutdown_grace: Duration,
     /// Peers whose forwarding headers are believed (see [`crate::forwarded`]).
     pub trusted_proxies: Arc<TrustedProxies>,
+    /// TLS handshakes, when keyward serves HTTPS itself.
+    pub tls: Option<crate::tls::Tls>,
 }
 
 impl ConnectionLimits {
@@ -60,6 +65,7 @@ impl ConnectionLimits {
             header_read_timeout: config.header_read_timeout,
             shutdown_grace: config.shutdown_grace,
             trusted_proxies: Arc::new(config.trusted_proxies.clone()),
+            tls: config.tls.clone(),
         }
     }
 }
@@ -125,21 +131,65 @@ fn spawn_connection(
     slot: tokio::sync::OwnedSemaphorePermit,
 ) {
     let _ = stream.set_nodelay(true);
-    let trusted = limits.trusted_proxies.clone();
-    let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
-        // From here on the request says only what keyward vouches for:
-        // the client's address (through trusted proxies), its host and
-        // scheme; see `forwarded`.
-        let origin = forwarded::resolve(peer.ip(), request.headers(), &trusted, false);
-        forwarded::apply(&origin, request.headers_mut());
-        request
-            .extensions_mut()
-            .insert(ConnectInfo(forwarded::client_addr(&origin, peer)));
-        app.clone().oneshot(request)
-    });
-    let header_read_timeout = limits.header_read_timeout;
-    let watcher = graceful.watcher();
+    let connection = Connection {
+        peer,
+        app,
+        trusted: limits.trusted_proxies.clone(),
+        header_read_timeout: limits.header_read_timeout,
+        watcher: graceful.watcher(),
+    };
+    let tls = limits.tls.as_ref().map(crate::tls::Tls::acceptor);
     tokio::spawn(async move {
+        match tls {
+            None => connection.serve(stream, false).await,
+            // The handshake gets the same time as a request's headers, so
+            // a client that stalls in it holds a slot for seconds only.
+            Some(acceptor) => {
+                match tokio::time::timeout(connection.header_read_timeout, acceptor.accept(stream))
+                    .await
+                {
+                    Ok(Ok(stream)) => connection.serve(stream, true).await,
+                    Ok(Err(e)) => tracing::debug!(error = %e, "TLS handshake failed"),
+                    Err(_) => tracing::debug!("TLS handshake timed out"),
+                }
+            }
+        }
+        drop(slot);
+    });
+}
+
+/// One accepted connection, plain or after its TLS handshake.
+struct Connection {
+    peer: SocketAddr,
+    app: Router,
+    trusted: Arc<TrustedProxies>,
+    header_read_timeout: Duration,
+    watcher: hyper_util::server::graceful::Watcher,
+}
+
+impl Connection {
+    async fn serve<I>(self, io: I, tls: bool)
+    where
+        I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        let Connection {
+            peer,
+            app,
+            trusted,
+            header_read_timeout,
+            watcher,
+        } = self;
+        let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+            // From here on the request says only what keyward vouches for:
+            // the client's address (through trusted proxies), its host and
+            // scheme; see `forwarded`.
+            let origin = forwarded::resolve(peer.ip(), request.headers(), &trusted, tls);
+            forwarded::apply(&origin, request.headers_mut());
+            request
+                .extensions_mut()
+                .insert(ConnectInfo(forwarded::client_addr(&origin, peer)));
+            app.clone().oneshot(request)
+        });
         let mut builder = Builder::new(TokioExecutor::new());
         builder
             .http1()
@@ -150,14 +200,13 @@ fn spawn_connection(
             .timer(TokioTimer::new())
             .keep_alive_interval(header_read_timeout)
             .keep_alive_timeout(header_read_timeout);
-        let connection = builder.serve_connection(TokioIo::new(stream), service);
+        let connection = builder.serve_connection(TokioIo::new(io), service);
         if let Err(e) = watcher.watch(connection).await {
             // Timeouts, resets and malformed requests end up here: the
             // client's doing, so not worth more than debug.
             tracing::debug!(error = %e, "connection ended with an error");
         }
-        drop(slot);
-    });
+    }
 }
 
 /// Out of file descriptors and the like: wait a little instead of spinning.

@@ -15,6 +15,7 @@ pub mod keys;
 pub mod server;
 pub mod signin;
 pub mod smtp;
+pub mod tls;
 pub mod webhook;
 
 pub use db::{Backend, TestDatabase};

@@ -3,10 +3,9 @@
 
 mod cli;
 mod master_key;
+mod settings;
 
 use std::process::ExitCode;
-
-use clap::Parser;
 
 fn main() -> ExitCode {
     // A panic's message could quote whatever value it was handling (a
@@ -20,7 +19,13 @@ fn main() -> ExitCode {
             "error: internal error at {location} (message withheld: it may contain request data)"
         );
     }));
-    let args = cli::Cli::parse();
+    let parsed = match cli::parse(std::env::args_os().collect()) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -31,7 +36,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(cli::run(args)) {
+    match runtime.block_on(cli::run(parsed)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             // One line: the error and its causes, no backtrace.

@@ -55,5 +55,6 @@ mod roles;
 mod rotation;
 mod signin;
 mod slow;
+mod tls;
 mod transfer;
 mod users;

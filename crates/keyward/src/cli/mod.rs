@@ -2,6 +2,7 @@
 //! options every command shares and opens the store they all use.
 
 mod backup;
+mod config;
 mod jobs;
 mod key;
 mod master_key_cmd;
@@ -24,6 +25,7 @@ use clap::{Parser, Subcommand};
 use keyward_store::{MasterKey, Store, StoreOptions};
 
 use crate::master_key::{self, IfMissing};
+use crate::settings::{self, ConfigFile};
 
 /// keyward: an identity server: users behind an RS256-protected Admin API, signed in with OpenID Connect.
 #[derive(Debug, Parser)]
@@ -38,6 +40,10 @@ pub struct Cli {
 /// Options every command takes, so the CLI and a running server share one store.
 #[derive(Debug, clap::Args)]
 pub struct Global {
+    /// Read settings from this TOML file (see docs/configuration.md);
+    /// flags and environment variables win over it.
+    #[arg(long, global = true, env = "KEYWARD_CONFIG")]
+    pub config: Option<PathBuf>,
     /// Directory for the SQLite database and the generated master key file.
     #[arg(
         long,
@@ -47,7 +53,12 @@ pub struct Global {
     )]
     pub data_dir: PathBuf,
     /// Database URL (default: sqlite://<data-dir>/keyward.db).
-    #[arg(long, global = true, env = "KEYWARD_DATABASE_URL")]
+    #[arg(
+        long,
+        global = true,
+        env = "KEYWARD_DATABASE_URL",
+        hide_env_values = true
+    )]
     pub database: Option<String>,
     /// File holding the master key (base64 of 32 bytes) that seals private
     /// keys at rest. KEYWARD_MASTER_KEY, when set, takes precedence.
@@ -121,9 +132,39 @@ pub enum Command {
     Backup(backup::BackupArgs),
     /// Put a backup in place in an empty data directory, after checking it.
     Restore(backup::RestoreArgs),
+    /// Check or show the settings (flags, environment, config file).
+    #[command(subcommand)]
+    Config(config::ConfigCommand),
 }
 
-pub async fn run(cli: Cli) -> anyhow::Result<()> {
+/// The command line, parsed over the config file's settings.
+pub struct Parsed {
+    pub cli: Cli,
+    /// Where each value came from, for `config show`.
+    pub matches: clap::ArgMatches,
+    pub file: Option<ConfigFile>,
+}
+
+/// Parse `args` with the config file (`--config` or `KEYWARD_CONFIG`)
+/// underneath. A bad file is an error; a bad command line exits as clap
+/// does (usage, `--help`, `--version`).
+pub fn parse(args: Vec<std::ffi::OsString>) -> anyhow::Result<Parsed> {
+    use clap::{CommandFactory as _, FromArgMatches as _};
+    let mut command = Cli::command();
+    let file = match settings::path_from(&args) {
+        Some(path) => Some(ConfigFile::load(&path, &command)?),
+        None => None,
+    };
+    if let Some(file) = &file {
+        command = settings::install(command, file);
+    }
+    let matches = command.get_matches_from(args);
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    Ok(Parsed { cli, matches, file })
+}
+
+pub async fn run(parsed: Parsed) -> anyhow::Result<()> {
+    let Parsed { cli, matches, file } = parsed;
     let default_level = match cli.command {
         Command::Serve(_) | Command::Quickstart(_) => "info",
         _ => "warn",
@@ -144,6 +185,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Jobs(args) => jobs::run(&cli.global, args).await,
         Command::Backup(args) => backup::backup(&cli.global, args).await,
         Command::Restore(args) => backup::restore(&cli.global, args).await,
+        Command::Config(cmd) => config::run(
+            cmd,
+            config::Parsed {
+                matches: &matches,
+                file: file.as_ref(),
+            },
+        ),
     }
 }
 

@@ -8,7 +8,7 @@ use keyward_store::StoreError;
 use keyward_token::KeyStatus;
 
 use super::Global;
-use super::serve::{ServeArgs, announce_setup, portal_options, start, wait_for_signal};
+use super::serve::{ServeArgs, announce_setup, check, portal_options, start, wait_for_signal};
 use crate::master_key::IfMissing;
 
 #[derive(Debug, Args)]
@@ -24,6 +24,7 @@ pub struct QuickstartArgs {
 }
 
 pub async fn run(global: &Global, args: QuickstartArgs) -> anyhow::Result<()> {
+    check(&args.serve)?;
     let store = global.store().await?;
     let master = global.master_key(IfMissing::Create)?;
     match store.create_project(&args.project).await {
@@ -78,21 +79,25 @@ pub async fn run(global: &Global, args: QuickstartArgs) -> anyhow::Result<()> {
     let setup_token = portal.setup_token.clone();
     let handle = start(&store, &args.serve, portal).await?;
     let port = handle.addr.port();
-    let issuer = format!("http://{}.{}:{port}", args.project, args.serve.base_domain);
+    let scheme = handle.scheme();
+    let issuer = format!(
+        "{scheme}://{}.{}:{port}",
+        args.project, args.serve.base_domain
+    );
     let client_id = demo_client(global, &store, &args.project, &issuer).await?;
     let signer = TokenSigner::from_key_file(&args.project, &kid, &args.key_out, 3600)?;
     let token = signer.token()?;
-    eprintln!("keyward is listening on http://{}", handle.addr);
+    eprintln!("keyward is listening on {scheme}://{}", handle.addr);
     eprintln!("project: {}   key ID: {kid}", args.project);
     eprintln!("Try the Admin API (the token is valid for one hour; `keyward token` makes more):");
     println!(
-        "curl -s http://{project}.{domain}:{port}/_api/admin/graphql -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' -d '{{\"query\":\"{{ project {{ id }} }}\"}}'",
+        "curl -s {scheme}://{project}.{domain}:{port}/_api/admin/graphql -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' -d '{{\"query\":\"{{ project {{ id }} }}\"}}'",
         project = args.project,
         domain = args.serve.base_domain,
     );
     eprintln!("Create an end user (any email and a password of 8+ characters):");
     println!(
-        "curl -s http://{project}.{domain}:{port}/_api/admin/graphql -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' -d '{{\"query\":\"mutation {{ createUser(input: {{definition: {{loginID: {{key: \\\"email\\\", value: \\\"ada@example.com\\\"}}}}, password: \\\"correct horse battery\\\"}}) {{ user {{ id }} }} }}\"}}'",
+        "curl -s {scheme}://{project}.{domain}:{port}/_api/admin/graphql -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' -d '{{\"query\":\"mutation {{ createUser(input: {{definition: {{loginID: {{key: \\\"email\\\", value: \\\"ada@example.com\\\"}}}}, password: \\\"correct horse battery\\\"}}) {{ user {{ id }} }} }}\"}}'",
         project = args.project,
         domain = args.serve.base_domain,
     );
@@ -103,10 +108,10 @@ pub async fn run(global: &Global, args: QuickstartArgs) -> anyhow::Result<()> {
         "{issuer}/oauth2/authorize?client_id={client_id}&redirect_uri={}&response_type=code&scope=openid",
         url_encode(&format!("{issuer}/settings"))
     );
-    eprintln!("The operators' portal: http://{}/portal", handle.addr);
-    announce_setup(handle.addr, setup_token.as_deref());
+    eprintln!("The operators' portal: {scheme}://{}/portal", handle.addr);
+    announce_setup(scheme, handle.addr, setup_token.as_deref());
     eprintln!("Press Ctrl-C to stop.");
-    wait_for_signal().await;
+    wait_for_signal(handle.tls()).await;
     handle.shutdown().await?;
     store.close().await;
     Ok(())

@@ -1,4 +1,5 @@
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -6,6 +7,7 @@ use clap::Args;
 use keyward_server::forwarded::TrustedProxies;
 use keyward_server::limits::FailureLimit;
 use keyward_server::portal::PortalOptions;
+use keyward_server::tls::Tls;
 use keyward_server::{Config, ServerHandle};
 use keyward_store::{MasterKey, Store};
 
@@ -81,6 +83,56 @@ pub struct ServeArgs {
     /// by every replica using it. Without it each replica counts alone.
     #[arg(long, env = "KEYWARD_REDIS_URL", hide_env_values = true)]
     pub redis_url: Option<String>,
+    /// Serve HTTPS with this certificate chain (PEM: the server's
+    /// certificate first, then intermediates), with --tls-key. HTTP/2 is
+    /// offered. On SIGHUP both files are read again: new connections get
+    /// the new certificate, open ones are not dropped, and a pair that does
+    /// not load is refused with the old one kept.
+    #[arg(long, env = "KEYWARD_TLS_CERT")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, env = "KEYWARD_TLS_KEY")]
+    pub tls_key: Option<PathBuf>,
+}
+
+impl ServeArgs {
+    /// The TLS that --tls-cert and --tls-key ask for (both or neither).
+    fn tls(&self) -> anyhow::Result<Option<Tls>> {
+        match (&self.tls_cert, &self.tls_key) {
+            (None, None) => Ok(None),
+            (Some(cert), Some(key)) => Tls::load(cert, key)
+                .map(Some)
+                .map_err(|e| anyhow::anyhow!("TLS: {e}")),
+            (Some(_), None) => anyhow::bail!("--tls-cert (tls.cert) needs --tls-key (tls.key)"),
+            (None, Some(_)) => anyhow::bail!("--tls-key (tls.key) needs --tls-cert (tls.cert)"),
+        }
+    }
+
+    fn mailer(&self) -> anyhow::Result<Option<keyward_server::mailer::Mailer>> {
+        self.smtp_url
+            .as_deref()
+            .map(|url| keyward_server::mailer::Mailer::new(url, &self.mail_from))
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("--smtp-url / --mail-from: {e}"))
+    }
+
+    fn check_auth_switch(&self) -> anyhow::Result<()> {
+        if self.insecure_no_auth && !self.listen.ip().is_loopback() {
+            anyhow::bail!(
+                "--insecure-no-auth turns authentication off and is allowed only on a loopback address, not {}",
+                self.listen
+            );
+        }
+        Ok(())
+    }
+}
+
+/// What `serve` checks before it binds: `keyward config check`.
+pub fn check(args: &ServeArgs) -> anyhow::Result<()> {
+    args.check_auth_switch()?;
+    args.tls()?;
+    args.mailer()?;
+    Ok(())
 }
 
 fn trusted_proxies(text: &str) -> Result<TrustedProxies, String> {
@@ -102,15 +154,18 @@ fn public_scheme(text: &str) -> Result<&'static str, String> {
 }
 
 pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
+    // Settings first: a bad one stops here, before anything is created.
+    check(&args)?;
     let store = global.store().await?;
     let master = global.master_key(IfMissing::Create)?;
     let portal = portal_options(&store, master).await?;
     let setup_token = portal.setup_token.clone();
     let handle = start(&store, &args, portal).await?;
-    tracing::info!("keyward listening on http://{}", handle.addr);
-    tracing::info!("portal: http://{}/portal", handle.addr);
-    announce_setup(handle.addr, setup_token.as_deref());
-    wait_for_signal().await;
+    let scheme = handle.scheme();
+    tracing::info!("keyward listening on {scheme}://{}", handle.addr);
+    tracing::info!("portal: {scheme}://{}/portal", handle.addr);
+    announce_setup(scheme, handle.addr, setup_token.as_deref());
+    wait_for_signal(handle.tls()).await;
     tracing::info!("shutting down; finishing requests in flight");
     handle
         .shutdown()
@@ -139,10 +194,10 @@ pub async fn portal_options(store: &Store, master: MasterKey) -> anyhow::Result<
 
 /// Print the setup link, once, to the operator's terminal: whoever opens it
 /// first creates the first portal account.
-pub fn announce_setup(addr: SocketAddr, setup_token: Option<&str>) {
+pub fn announce_setup(scheme: &str, addr: SocketAddr, setup_token: Option<&str>) {
     if let Some(token) = setup_token {
         eprintln!(
-            "no portal account exists yet: create the first one at http://{addr}/portal/setup?token={token} \
+            "no portal account exists yet: create the first one at {scheme}://{addr}/portal/setup?token={token} \
              (works once), or run `keyward portal-user create --email <EMAIL>`"
         );
     }
@@ -153,27 +208,18 @@ pub async fn start(
     args: &ServeArgs,
     portal: PortalOptions,
 ) -> anyhow::Result<ServerHandle> {
+    args.check_auth_switch()?;
     if args.insecure_no_auth {
-        if !args.listen.ip().is_loopback() {
-            anyhow::bail!(
-                "--insecure-no-auth turns authentication off and is allowed only on a loopback address, not {}",
-                args.listen
-            );
-        }
         tracing::warn!(
             "AUTHENTICATION IS OFF (--insecure-no-auth): every Admin API request is accepted with full access. \
              Never use this outside measurements and local development."
         );
     }
+    let tls = args.tls()?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
-    let mailer = args
-        .smtp_url
-        .as_deref()
-        .map(|url| keyward_server::mailer::Mailer::new(url, &args.mail_from))
-        .transpose()
-        .map_err(|e| anyhow::anyhow!("--smtp-url / --mail-from: {e}"))?;
+    let mailer = args.mailer()?;
     let redis_limits = match &args.redis_url {
         Some(url) => Some(
             keyward_server::limits::redis::RedisLimits::connect(url)
@@ -199,30 +245,54 @@ pub async fn start(
         request_timeout: Duration::from_secs(args.request_timeout.max(1)),
         public_scheme: args.public_url.unwrap_or("http"),
         trusted_proxies: args.trusted_proxies.clone(),
+        tls,
         ..Config::default()
     };
     Ok(keyward_server::start_with_portal(config, store.clone(), listener, portal).await?)
 }
 
-/// SIGINT (Ctrl-C) or SIGTERM.
-pub async fn wait_for_signal() {
+/// Until SIGINT (Ctrl-C) or SIGTERM. SIGHUP reloads the TLS certificate.
+pub async fn wait_for_signal(tls: Option<&Tls>) {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
+        let (Ok(mut term), Ok(mut hangup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) else {
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        };
+        loop {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => return,
+                _ = term.recv() => return,
+                _ = hangup.recv() => reload(tls),
             }
         }
     }
     #[cfg(not(unix))]
     {
+        let _ = tls;
         let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(unix)]
+fn reload(tls: Option<&Tls>) {
+    let Some(tls) = tls else {
+        tracing::info!("SIGHUP: nothing to reload (no --tls-cert)");
+        return;
+    };
+    match tls.reload() {
+        Ok(loaded) => tracing::info!(
+            certificates = loaded.chain_len,
+            "TLS certificate reloaded; new connections get it"
+        ),
+        Err(e) => tracing::error!(
+            reason = e.reason(),
+            error = %e,
+            "TLS certificate not reloaded; still serving the previous one"
+        ),
     }
 }

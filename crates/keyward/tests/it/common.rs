@@ -44,6 +44,7 @@ impl Env {
             .env_remove("KEYWARD_DATABASE_URL")
             .env_remove("KEYWARD_DATA_DIR")
             .env_remove("KEYWARD_MASTER_KEY_FILE")
+            .env_remove("KEYWARD_CONFIG")
             .env_remove("KEYWARD_LOG");
         if let Some(url) = &self.database {
             cmd.env("KEYWARD_DATABASE_URL", url);
