@@ -99,11 +99,8 @@ enum Bucket {
 
 /// The limits of one server process.
 pub struct Limits {
-    shared: Option<(redis::RedisLimits, crate::metrics::Metrics)>,
+    shared: Option<redis::RedisLimits>,
     failure_limit: Option<FailureLimit>,
-    last_fallback_log: std::sync::Mutex<Option<Instant>>,
-    /// Redis failed: decide in memory until then.
-    redis_down_until: std::sync::Mutex<Option<Instant>>,
     clock: DefaultClock,
     buckets: moka::sync::Cache<Bucket, Arc<DefaultDirectRateLimiter>>,
     failure_quota: Option<Quota>,
@@ -126,8 +123,6 @@ impl Limits {
         Limits {
             shared: None,
             failure_limit: failure_limit.filter(|l| l.per_second > 0),
-            last_fallback_log: std::sync::Mutex::new(None),
-            redis_down_until: std::sync::Mutex::new(None),
             clock: DefaultClock::default(),
             buckets: moka::sync::Cache::builder()
                 .max_capacity(100_000)
@@ -147,7 +142,8 @@ impl Limits {
 
     /// These limits held in Redis, shared by every replica using it.
     pub fn shared(mut self, redis: redis::RedisLimits, metrics: crate::metrics::Metrics) -> Self {
-        self.shared = Some((redis, metrics));
+        redis.report_to(&metrics);
+        self.shared = Some(redis);
         self
     }
 
@@ -173,7 +169,7 @@ impl Limits {
     }
 
     async fn take(&self, bucket: Bucket, rate: u32, reason: LimitReason) -> Result<(), Limited> {
-        if let Some(redis) = self.redis() {
+        if let Some(redis) = &self.shared {
             let key = match &bucket {
                 Bucket::Key { project, kid, rate } => {
                     format!("keyward:rate:key:{project}:{kid}:{rate}")
@@ -190,46 +186,11 @@ impl Limits {
                         retry_after,
                     });
                 }
-                Err(e) => self.fell_back(&e),
+                // Counted and logged by `redis`; decided here.
+                Err(_) => {}
             }
         }
         self.take_here(bucket, rate, reason)
-    }
-
-    /// Redis, unless it failed within the last few seconds (then the
-    /// decision is made in memory and counted).
-    fn redis(&self) -> Option<&redis::RedisLimits> {
-        let (redis, metrics) = self.shared.as_ref()?;
-        let down = self
-            .redis_down_until
-            .lock()
-            .map(|until| until.is_some_and(|t| Instant::now() < t))
-            .unwrap_or(false);
-        if down {
-            metrics.limit_fallback();
-            return None;
-        }
-        Some(redis)
-    }
-
-    /// Redis gave no decision: this one and those of the next 5 s are made
-    /// in memory.
-    fn fell_back(&self, e: &redis::RedisLimitError) {
-        let Some((_, metrics)) = &self.shared else {
-            return;
-        };
-        metrics.limit_fallback();
-        let now = Instant::now();
-        if let Ok(mut until) = self.redis_down_until.lock() {
-            *until = Some(now + Duration::from_secs(5));
-        }
-        let Ok(mut last) = self.last_fallback_log.lock() else {
-            return;
-        };
-        if last.is_none_or(|t| now.duration_since(t) >= Duration::from_secs(10)) {
-            *last = Some(now);
-            tracing::warn!(error = %e, "limits are held in this replica's memory until Redis answers again");
-        }
     }
 
     fn take_here(&self, bucket: Bucket, rate: u32, reason: LimitReason) -> Result<(), Limited> {
@@ -250,7 +211,7 @@ impl Limits {
         if self.failure_limit.is_none() {
             return Ok(());
         }
-        if let Some(redis) = self.redis() {
+        if let Some(redis) = &self.shared {
             match redis.remaining(&penalty_key(client)).await {
                 Ok(None) => return self.check_failures_here(client),
                 Ok(Some(retry_after)) => {
@@ -259,7 +220,7 @@ impl Limits {
                         retry_after,
                     });
                 }
-                Err(e) => self.fell_back(&e),
+                Err(_) => {}
             }
         }
         self.check_failures_here(client)
@@ -285,19 +246,19 @@ impl Limits {
 
     /// Count one failed authentication from `client`.
     pub async fn record_failure(&self, client: IpAddr) {
-        if let (Some(redis), Some(limit)) = (self.redis(), self.failure_limit) {
+        if let (Some(redis), Some(limit)) = (&self.shared, self.failure_limit) {
             let key = format!("keyward:fail:{client}");
-            match redis
+            let counted = redis
                 .take(
                     &key,
                     limit.per_second,
                     limit.burst,
                     Some(&penalty_key(client)),
                 )
-                .await
-            {
-                Ok(_) => return,
-                Err(e) => self.fell_back(&e),
+                .await;
+            // Without an answer (counted and logged by `redis`), count here.
+            if counted.is_ok() {
+                return;
             }
         }
         let Some(quota) = self.failure_quota else {

@@ -575,6 +575,13 @@ mod tests {
         assert!(e.contains("k.toml:1: `trusted_proxies`"), "{e}");
         let e = parse("public_url = \"ftp://x\"\n").unwrap_err().to_string();
         assert!(e.contains("https:// or http://"), "{e}");
+        let e = parse("signin_failures_per_login = 0\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("`signin_failures_per_login`: invalid value \"0\""),
+            "{e}"
+        );
         let e = parse("listen = 1.5\n").unwrap_err().to_string();
         assert!(e.contains("a float is not a value for this setting"), "{e}");
         let e = parse("listen = [\"a\"]\n").unwrap_err().to_string();

@@ -3,14 +3,25 @@
 //! (GCRA, as `governor` does in memory), timed by Redis's own clock, so
 //! replicas with skewed clocks agree and no read-modify-write can race.
 
-use std::time::Duration;
+use std::future::Future;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use keyward_accounts::shared_counts::{CountFuture, SharedCounts};
 use redis::aio::ConnectionManager;
 
+use crate::metrics::Metrics;
+
 /// How long a limit decision may wait for Redis before this replica
 /// decides alone: a hung Redis must not hang every request.
 pub const ANSWER_WITHIN: Duration = Duration::from_millis(250);
+
+/// After Redis failed to answer, how long every decision skips it (so an
+/// outage costs requests no wait).
+pub const SKIP_AFTER_FAILURE: Duration = Duration::from_secs(5);
+
+/// At most one warning per this long while Redis is away.
+const WARN_EVERY: Duration = Duration::from_secs(10);
 
 /// GCRA over KEYS[1]: ARGV[1] microseconds per token, ARGV[2] tokens of
 /// burst. Admits (returns `{1, 0}`) or refuses with the microseconds until
@@ -44,11 +55,60 @@ return n
 ";
 
 /// A connection to the Redis that holds the limits (reconnects by itself).
+/// Clones share the connection and what is known of Redis's health: after
+/// a call that gets no answer, every call of the next
+/// [`SKIP_AFTER_FAILURE`] fails at once ([`RedisLimitError::Skipped`]);
+/// each such fallback is counted in `keyward_limit_fallbacks_total`, and a
+/// warning is logged at most every 10 s. Callers decide in memory then.
 #[derive(Clone)]
 pub struct RedisLimits {
     conn: ConnectionManager,
     script: redis::Script,
     count: redis::Script,
+    health: Arc<Health>,
+}
+
+#[derive(Default)]
+struct Health {
+    /// Redis failed: skip it until then.
+    down_until: Mutex<Option<Instant>>,
+    last_warning: Mutex<Option<Instant>>,
+    metrics: OnceLock<Metrics>,
+}
+
+impl Health {
+    fn skipping(&self) -> bool {
+        let down = self
+            .down_until
+            .lock()
+            .map(|until| until.is_some_and(|t| Instant::now() < t))
+            .unwrap_or(false);
+        if down {
+            self.count();
+        }
+        down
+    }
+
+    fn count(&self) {
+        if let Some(metrics) = self.metrics.get() {
+            metrics.limit_fallback();
+        }
+    }
+
+    fn failed(&self, e: &RedisLimitError) {
+        self.count();
+        let now = Instant::now();
+        if let Ok(mut until) = self.down_until.lock() {
+            *until = Some(now + SKIP_AFTER_FAILURE);
+        }
+        let Ok(mut last) = self.last_warning.lock() else {
+            return;
+        };
+        if last.is_none_or(|t| now.duration_since(t) >= WARN_EVERY) {
+            *last = Some(now);
+            tracing::warn!(error = %e, "limits are held in this replica's memory until Redis answers again");
+        }
+    }
 }
 
 impl std::fmt::Debug for RedisLimits {
@@ -66,6 +126,9 @@ pub enum RedisLimitError {
     /// No answer within [`ANSWER_WITHIN`].
     #[error("redis did not answer within {ANSWER_WITHIN:?}")]
     Timeout,
+    /// Not asked: it failed less than [`SKIP_AFTER_FAILURE`] ago.
+    #[error("redis skipped: it failed in the last {SKIP_AFTER_FAILURE:?}")]
+    Skipped,
 }
 
 impl RedisLimits {
@@ -79,7 +142,31 @@ impl RedisLimits {
             conn,
             script: redis::Script::new(GCRA),
             count: redis::Script::new(COUNT),
+            health: Arc::default(),
         })
+    }
+
+    /// Count fallbacks in `metrics` (the first server's to ask keeps them).
+    pub fn report_to(&self, metrics: &Metrics) {
+        let _ = self.health.metrics.set(metrics.clone());
+    }
+
+    /// Run `call` unless Redis is being skipped, within [`ANSWER_WITHIN`];
+    /// a failure starts the skip window.
+    async fn ask<T>(
+        &self,
+        call: impl Future<Output = Result<T, redis::RedisError>>,
+    ) -> Result<T, RedisLimitError> {
+        if self.health.skipping() {
+            return Err(RedisLimitError::Skipped);
+        }
+        let e = match tokio::time::timeout(ANSWER_WITHIN, call).await {
+            Ok(Ok(answer)) => return Ok(answer),
+            Ok(Err(e)) => RedisLimitError::Redis(e),
+            Err(_) => RedisLimitError::Timeout,
+        };
+        self.health.failed(&e);
+        Err(e)
     }
 
     /// Take a token from bucket `key` (`per_second` tokens a second, at
@@ -99,27 +186,22 @@ impl RedisLimits {
         }
         invocation.arg(interval.max(1)).arg(burst.max(1));
         let mut conn = self.conn.clone();
-        let (admitted, wait): (i64, i64) =
-            tokio::time::timeout(ANSWER_WITHIN, invocation.invoke_async(&mut conn))
-                .await
-                .map_err(|_| RedisLimitError::Timeout)??;
+        let (admitted, wait): (i64, i64) = self.ask(invocation.invoke_async(&mut conn)).await?;
         Ok((admitted == 0).then(|| Duration::from_micros(wait.max(1) as u64)))
     }
 
     /// How long `key` (a penalty) still holds, if it does.
     pub async fn remaining(&self, key: &str) -> Result<Option<Duration>, RedisLimitError> {
         let mut conn = self.conn.clone();
-        let ms: i64 = tokio::time::timeout(
-            ANSWER_WITHIN,
-            redis::cmd("PTTL").arg(key).query_async(&mut conn),
-        )
-        .await
-        .map_err(|_| RedisLimitError::Timeout)??;
+        let ms: i64 = self
+            .ask(redis::cmd("PTTL").arg(key).query_async(&mut conn))
+            .await?;
         Ok((ms > 0).then(|| Duration::from_millis(ms as u64)))
     }
 }
 
-/// The doors' failure counts (sign-in, portal), in the same Redis.
+/// The doors' failure counts (sign-in, portal), in the same Redis, with
+/// the same skip window, metric and warning.
 impl SharedCounts for RedisLimits {
     fn add<'a>(&'a self, key: &'a str, window: Duration) -> CountFuture<'a, ()> {
         Box::pin(async move {
@@ -127,9 +209,8 @@ impl SharedCounts for RedisLimits {
             let millis = u64::try_from(window.as_millis()).unwrap_or(u64::MAX).max(1);
             let mut invocation = self.count.key(key);
             invocation.arg(millis);
-            tokio::time::timeout(ANSWER_WITHIN, invocation.invoke_async::<i64>(&mut conn))
+            self.ask(invocation.invoke_async::<i64>(&mut conn))
                 .await
-                .map_err(|_| RedisLimitError::Timeout.to_string())?
                 .map(|_| ())
                 .map_err(|e| e.to_string())
         })
@@ -138,13 +219,10 @@ impl SharedCounts for RedisLimits {
     fn get<'a>(&'a self, key: &'a str) -> CountFuture<'a, u32> {
         Box::pin(async move {
             let mut conn = self.conn.clone();
-            let n: Option<u32> = tokio::time::timeout(
-                ANSWER_WITHIN,
-                redis::cmd("GET").arg(key).query_async(&mut conn),
-            )
-            .await
-            .map_err(|_| RedisLimitError::Timeout.to_string())?
-            .map_err(|e| e.to_string())?;
+            let n: Option<u32> = self
+                .ask(redis::cmd("GET").arg(key).query_async(&mut conn))
+                .await
+                .map_err(|e| e.to_string())?;
             Ok(n.unwrap_or(0))
         })
     }

@@ -175,6 +175,49 @@ async fn a_hung_redis_falls_back_to_memory_not_to_no_limit() {
     );
 }
 
+/// The doors' failure counts (sign-in, portal) share the skip window: a
+/// hung Redis costs the first call its 250 ms and the next ones nothing,
+/// and every fallback is counted.
+#[tokio::test]
+async fn a_hung_redis_costs_the_doors_counts_one_wait_and_is_counted() {
+    use keyward_accounts::shared_counts::SharedCounts as _;
+    let Some(url) = redis_url() else { return };
+    let target = url
+        .trim_start_matches("redis://")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let (relay, frozen) = freezable_relay(target).await;
+    let metrics = Metrics::new();
+    let redis = RedisLimits::connect(&relay).await.unwrap();
+    redis.report_to(&metrics);
+    let key = format!("keyward:test:{}", uuid::Uuid::new_v4().simple());
+    redis.add(&key, Duration::from_secs(60)).await.unwrap();
+    assert_eq!(redis.get(&key).await.unwrap(), 1);
+    assert!(metrics.render().contains("keyward_limit_fallbacks_total 0"));
+
+    frozen.store(true, Ordering::Relaxed);
+    let started = Instant::now();
+    assert!(redis.add(&key, Duration::from_secs(60)).await.is_err());
+    let first = started.elapsed();
+    assert!(first >= Duration::from_millis(200), "{first:?}");
+    let started = Instant::now();
+    for _ in 0..5 {
+        assert!(redis.get(&key).await.is_err());
+    }
+    let rest = started.elapsed();
+    assert!(
+        rest < Duration::from_millis(50),
+        "skipped calls waited {rest:?}"
+    );
+    assert!(
+        metrics.render().contains("keyward_limit_fallbacks_total 6"),
+        "{}",
+        metrics.render()
+    );
+}
+
 /// The sign-in door's failure budget per login ID is one budget across
 /// replicas: failures on one replica refuse the next attempt on the other.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

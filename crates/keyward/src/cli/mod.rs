@@ -92,6 +92,17 @@ pub struct Global {
     /// Retries of idempotent database operations after a transient error.
     #[arg(long, global = true, env = "KEYWARD_DB_RETRIES", default_value_t = 2)]
     pub db_retries: u32,
+    /// What to log (on stderr): a level (`info`, `debug`) or directives per
+    /// module (`info,keyward_server=debug`). Default: `info` for `serve`
+    /// and `quickstart`, `warn` for the other commands.
+    #[arg(long, global = true, env = "KEYWARD_LOG", value_parser = log_filter)]
+    pub log: Option<String>,
+}
+
+fn log_filter(text: &str) -> Result<String, String> {
+    tracing_subscriber::EnvFilter::try_new(text)
+        .map(|_| text.to_owned())
+        .map_err(|e| format!("not a log filter: {e}"))
 }
 
 #[derive(Debug, Subcommand)]
@@ -169,7 +180,7 @@ pub async fn run(parsed: Parsed) -> anyhow::Result<()> {
         Command::Serve(_) | Command::Quickstart(_) => "info",
         _ => "warn",
     };
-    init_logging(default_level);
+    init_logging(cli.global.log.as_deref().unwrap_or(default_level));
     match cli.command {
         Command::Serve(args) => serve::run(&cli.global, args).await,
         Command::Quickstart(args) => quickstart::run(&cli.global, args).await,
@@ -195,9 +206,10 @@ pub async fn run(parsed: Parsed) -> anyhow::Result<()> {
     }
 }
 
-fn init_logging(default_level: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("KEYWARD_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
+fn init_logging(filter: &str) {
+    // Checked by `log_filter` when given; the defaults are valid.
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -93,6 +93,20 @@ pub struct ServeArgs {
     /// The private key of --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1).
     #[arg(long, env = "KEYWARD_TLS_KEY")]
     pub tls_key: Option<PathBuf>,
+    /// Failed end-user sign-ins allowed per client address per minute
+    /// (across replicas with --redis-url); beyond it the address's sign-ins
+    /// are refused until the minute is over.
+    #[arg(long, env = "KEYWARD_SIGNIN_FAILURES_PER_IP", default_value_t = Config::default().signin_failures_per_ip, value_parser = clap::value_parser!(u32).range(1..))]
+    pub signin_failures_per_ip: u32,
+    /// Failed sign-ins allowed per login ID per minute (across replicas
+    /// with --redis-url), whatever the address. Lockout (per project, in
+    /// the database) is separate.
+    #[arg(long, env = "KEYWARD_SIGNIN_FAILURES_PER_LOGIN", default_value_t = Config::default().signin_failures_per_login, value_parser = clap::value_parser!(u32).range(1..))]
+    pub signin_failures_per_login: u32,
+    /// Seconds that shutdown (SIGTERM, Ctrl-C) waits for requests in
+    /// flight before it closes their connections.
+    #[arg(long, env = "KEYWARD_SHUTDOWN_GRACE_SECS", default_value_t = Config::default().shutdown_grace.as_secs())]
+    pub shutdown_grace: u64,
 }
 
 impl ServeArgs {
@@ -246,6 +260,9 @@ pub async fn start(
         public_scheme: args.public_url.unwrap_or("http"),
         trusted_proxies: args.trusted_proxies.clone(),
         tls,
+        signin_failures_per_ip: args.signin_failures_per_ip,
+        signin_failures_per_login: args.signin_failures_per_login,
+        shutdown_grace: Duration::from_secs(args.shutdown_grace),
         ..Config::default()
     };
     Ok(keyward_server::start_with_portal(config, store.clone(), listener, portal).await?)
