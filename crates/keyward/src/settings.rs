@@ -60,6 +60,8 @@ pub struct Setting {
     pub server_only: bool,
     /// A file or directory: relative in the file means relative to the file.
     pub path: bool,
+    /// What a value looks like, for errors: "a whole number".
+    pub expects: &'static str,
 }
 
 /// Every setting of `cli` (the command as defined, before [`install`]).
@@ -104,7 +106,25 @@ fn setting(arg: &Arg, server_only: bool) -> Setting {
         secret: arg.is_hide_env_values_set(),
         server_only,
         path: arg.get_value_parser().type_id() == std::any::TypeId::of::<PathBuf>(),
+        expects: expects(arg),
         id,
+    }
+}
+
+/// What a value of `arg` looks like, by the type its parser makes.
+fn expects(arg: &Arg) -> &'static str {
+    use std::any::TypeId;
+    let made = arg.get_value_parser().type_id();
+    if made == TypeId::of::<u64>() || made == TypeId::of::<u32>() || made == TypeId::of::<usize>() {
+        "a whole number"
+    } else if made == TypeId::of::<std::net::SocketAddr>() {
+        "an address and port"
+    } else if made == TypeId::of::<PathBuf>() {
+        "a path"
+    } else if made == TypeId::of::<bool>() {
+        "true or false"
+    } else {
+        "a string"
     }
 }
 
@@ -254,8 +274,14 @@ impl Reader<'_> {
             } else {
                 format!(" {text:?}")
             };
-            self.problems
-                .push(format!("{line}: `{key}`: invalid value{shown}: {why}"));
+            let example = match &setting.default {
+                Some(default) if !setting.secret => format!(", like the default `{default}`"),
+                _ => String::new(),
+            };
+            self.problems.push(format!(
+                "{line}: `{key}`: invalid value{shown}: {why} (expected {}{example})",
+                setting.expects
+            ));
             return;
         }
         self.values.push(FileValue {
@@ -565,7 +591,7 @@ mod tests {
         assert!(e.starts_with("k.toml: 2 problems"), "{e}");
         assert!(
             e.contains(
-                "k.toml:2: `listen`: invalid value \"localhost\": invalid socket address syntax"
+                "k.toml:2: `listen`: invalid value \"localhost\": invalid socket address syntax (expected an address and port, like the default `127.0.0.1:3000`)"
             ),
             "{e}"
         );

@@ -26,7 +26,7 @@ fn a_typo_in_the_config_file_is_refused_with_its_line() {
         );
         assert!(
             err.contains(
-                "keyward.toml:4: `leeway`: invalid value \"soon\": invalid digit found in string"
+                "keyward.toml:4: `leeway`: invalid value \"soon\": invalid digit found in string (expected a whole number, like the default `60`)"
             ),
             "{args:?}: {err}"
         );
