@@ -27,6 +27,24 @@ pub const RETENTION_MICROS: i64 = 24 * 3600 * 1_000_000;
 const MAX_ATTEMPTS: i64 = 3;
 /// Users read per page of an export (Authgear's page size).
 const EXPORT_PAGE: i64 = 1000;
+/// Export pages read and rendered at once (see `write_export`): enough to
+/// keep the database and the worker busy together, few enough to leave the
+/// pool's other connections to requests.
+const PAGES_IN_FLIGHT: usize = 3;
+/// One export page, rendered.
+type PageResult = Result<Vec<u8>, ExportFailure>;
+
+/// The pages being read, in order; stopped if the export stops early.
+#[derive(Default)]
+struct InFlight(std::collections::VecDeque<tokio::task::JoinHandle<PageResult>>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        for page in &self.0 {
+            page.abort();
+        }
+    }
+}
 /// Bytes per stored chunk of an export file.
 const CHUNK_BYTES: usize = 1 << 20;
 /// The import lease.
@@ -452,6 +470,12 @@ impl From<StoreError> for ExportFailure {
     }
 }
 
+impl From<AccountsError> for ExportFailure {
+    fn from(e: AccountsError) -> Self {
+        ExportFailure::Refused(e)
+    }
+}
+
 /// Write the file, chunk by chunk: `(file name, bytes, users)`, or `None`
 /// when the lease was lost on the way.
 async fn write_export(
@@ -464,11 +488,7 @@ async fn write_export(
     })?;
     let request = export::Request::parse(&request).map_err(ExportFailure::Refused)?;
     let columns = request.columns();
-    let master = if job.with_secrets {
-        state.master_key()
-    } else {
-        None
-    };
+    let with_secrets = job.with_secrets;
     let issuer = format!(
         "{}://{}.{}",
         state.config().public_scheme,
@@ -483,51 +503,73 @@ async fn write_export(
     let (mut seq, mut size, mut users) = (0i64, 0i64, 0u64);
     let mut after = None;
     let mut more = true;
-    // Page n is rendered on a blocking thread while page n + 1 is read:
-    // the database and the rendering each keep a core busy.
+    // Pages overlap: the users of page n + 1 are read (one query, which
+    // needs page n's last key) while earlier pages' details are read and
+    // rendered in tasks of their own, each on its own connection. Done
+    // in order, one page at a time, the database waited on the worker and
+    // the worker on the database, and the machine sat half idle.
     let format = request.format;
     let shared = std::sync::Arc::new((issuer, columns));
-    let mut rendering: Option<tokio::task::JoinHandle<Result<Vec<u8>, AccountsError>>> = None;
+    let mut in_flight = InFlight::default();
     loop {
-        let page = if more {
-            let mut tx = store.begin_read().await?;
-            let page = tx
-                .export_page(&job.project, after.clone(), EXPORT_PAGE, master)
-                .await?;
-            tx.commit().await?;
-            page
-        } else {
-            Vec::new()
-        };
-        if let Some(rendered) = rendering.take() {
-            let bytes = rendered
-                .await
-                .map_err(|e| AccountsError::Internal(format!("rendering an export page: {e}")))
-                .and_then(|r| r)
-                .map_err(ExportFailure::Refused)?;
-            buffer.extend_from_slice(&bytes);
-            if buffer.len() >= CHUNK_BYTES {
-                store
-                    .put_export_chunk(&job.project, &job.id, seq, &buffer)
+        while more && in_flight.0.len() < PAGES_IN_FLIGHT {
+            let page = {
+                let mut tx = store.begin_read().await?;
+                let page = tx
+                    .export_users(&job.project, after.clone(), EXPORT_PAGE)
                     .await?;
-                seq += 1;
-                size += buffer.len() as i64;
-                buffer.clear();
-                if !lease.renew(state).await {
-                    return Ok(None);
-                }
+                tx.commit().await?;
+                page
+            };
+            more = page.len() as i64 == EXPORT_PAGE;
+            let Some(last) = page.last() else { break };
+            let page_after = after.replace((last.created_at, last.id.clone()));
+            users += page.len() as u64;
+            let (state, project, shared) = (state.clone(), job.project.clone(), shared.clone());
+            in_flight.0.push_back(tokio::spawn(async move {
+                let master = if with_secrets {
+                    state.master_key()
+                } else {
+                    None
+                };
+                let mut tx = state.store().begin_read().await?;
+                let page = tx
+                    .export_details(&project, page_after, page, master)
+                    .await?;
+                tx.commit().await?;
+                let rendered = tokio::task::spawn_blocking(move || {
+                    let (issuer, columns) = &*shared;
+                    let mut out = Vec::with_capacity(page.len() * 1024);
+                    export::render_page(&page, issuer, format, columns, &mut out).map(|()| out)
+                })
+                .await
+                .map_err(|e| AccountsError::Internal(format!("rendering an export page: {e}")));
+                rendered.and_then(|r| r).map_err(ExportFailure::Refused)
+            }));
+        }
+        let Some(next) = in_flight.0.pop_front() else {
+            break;
+        };
+        let bytes = match next.await {
+            Ok(page) => page?,
+            Err(e) => {
+                return Err(ExportFailure::Refused(AccountsError::Internal(format!(
+                    "an export page: {e}"
+                ))));
+            }
+        };
+        buffer.extend_from_slice(&bytes);
+        if buffer.len() >= CHUNK_BYTES {
+            store
+                .put_export_chunk(&job.project, &job.id, seq, &buffer)
+                .await?;
+            seq += 1;
+            size += buffer.len() as i64;
+            buffer.clear();
+            if !lease.renew(state).await {
+                return Ok(None);
             }
         }
-        let Some(last) = page.last() else { break };
-        after = Some((last.user.created_at, last.user.id.clone()));
-        more = page.len() as i64 == EXPORT_PAGE;
-        users += page.len() as u64;
-        let shared = shared.clone();
-        rendering = Some(tokio::task::spawn_blocking(move || {
-            let (issuer, columns) = &*shared;
-            let mut out = Vec::with_capacity(page.len() * 1024);
-            export::render_page(&page, issuer, format, columns, &mut out).map(|()| out)
-        }));
     }
     if !buffer.is_empty() {
         store

@@ -64,6 +64,11 @@ const SQLITE: Embedded = &[
         "user_transfer",
         include_str!("../migrations/sqlite/0010_user_transfer.sql"),
     ),
+    (
+        11,
+        "export_chunks_uncompressed",
+        include_str!("../migrations/sqlite/0011_export_chunks_uncompressed.sql"),
+    ),
 ];
 const POSTGRES: Embedded = &[
     (
@@ -115,6 +120,11 @@ const POSTGRES: Embedded = &[
         10,
         "user_transfer",
         include_str!("../migrations/postgres/0010_user_transfer.sql"),
+    ),
+    (
+        11,
+        "export_chunks_uncompressed",
+        include_str!("../migrations/postgres/0011_export_chunks_uncompressed.sql"),
     ),
 ];
 

@@ -667,9 +667,8 @@ impl Tx {
     }
 
     /// Up to `limit` users created after `after` (`(created_at, id)`), in
-    /// creation order (a row-value bound, which PostgreSQL answers with an
-    /// index range where an `OR` of two bounds made it scan), each with everything an export line shows: five
-    /// queries for the page, whatever its size.
+    /// creation order, each with everything an export line shows:
+    /// [`Tx::export_users`] then [`Tx::export_details`] in one transaction.
     pub async fn export_page(
         &mut self,
         project: &str,
@@ -677,8 +676,21 @@ impl Tx {
         limit: i64,
         master: Option<&MasterKey>,
     ) -> Result<Vec<ExportedUser>> {
+        let users = self.export_users(project, after.clone(), limit).await?;
+        self.export_details(project, after, users, master).await
+    }
+
+    /// Up to `limit` users created after `after` (`(created_at, id)`), in
+    /// creation order (a row-value bound, which PostgreSQL answers with an
+    /// index range where an `OR` of two bounds made it scan). One query.
+    pub async fn export_users(
+        &mut self,
+        project: &str,
+        after: Option<(i64, String)>,
+        limit: i64,
+    ) -> Result<Vec<User>> {
         let (after_at, after_id) = after.unwrap_or((i64::MIN, String::new()));
-        // Every query of a page gives one row (see `Tx::json_rows`).
+        // One row for the whole page (see `Tx::json_rows`).
         let rows: Vec<UserJsonRow> = self
             .json_rows(
                 &USER_COLUMNS.replace("u.", ""),
@@ -689,17 +701,23 @@ impl Tx {
                 ),
                 "created_at, id",
                 project,
-                vec![
-                    Arg::Int(after_at),
-                    Arg::Text(after_id.clone()),
-                    Arg::Int(limit),
-                ],
+                vec![Arg::Int(after_at), Arg::Text(after_id), Arg::Int(limit)],
             )
             .await?;
-        let users = rows
-            .into_iter()
-            .map(|r| user_from_row(r.into()))
-            .collect::<Result<Vec<_>>>()?;
+        rows.into_iter().map(|r| user_from_row(r.into())).collect()
+    }
+
+    /// What an export line shows of `users`, a page that
+    /// [`Tx::export_users`] gave for `after`: five queries for the page,
+    /// whatever its size. Secrets are opened with `master`, if given.
+    pub async fn export_details(
+        &mut self,
+        project: &str,
+        after: Option<(i64, String)>,
+        users: Vec<User>,
+        master: Option<&MasterKey>,
+    ) -> Result<Vec<ExportedUser>> {
+        let (after_at, after_id) = after.unwrap_or((i64::MIN, String::new()));
         if users.is_empty() {
             return Ok(Vec::new());
         }

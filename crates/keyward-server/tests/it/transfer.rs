@@ -15,7 +15,8 @@ on_each_backend!(
     worked_examples_import_sign_in_and_export,
     import_killed_mid_way_resumes,
     batched_records_end_as_one_by_one,
-    a_stopped_server_hands_its_job_leases_over
+    a_stopped_server_hands_its_job_leases_over,
+    an_export_of_many_pages_keeps_every_user_once_in_order
 );
 on_sqlite!(
     endpoints_refuse_bad_requests_as_authgear_does,
@@ -841,6 +842,83 @@ async fn batched_records_end_as_one_by_one(backend: Backend) {
             assert_eq!(a, b, "upsert = {upsert}");
         }
     }
+}
+
+/// An export spans pages that are read and rendered at once (several in
+/// flight) and chunks of the file: every user comes out once, in creation
+/// order, with its login ID, and the CSV says the same.
+async fn an_export_of_many_pages_keeps_every_user_once_in_order(backend: Backend) {
+    let Some(server) = TestServer::spawn(backend).await else {
+        return;
+    };
+    // Over three pages of 1,000, and over one 1 MiB chunk of NDJSON.
+    let count = 3_456u64;
+    server.store.seed_users(PROJECT, 0, count).await.unwrap();
+    let expected: Vec<(String, String)> = {
+        let mut tx = server.store.begin_read().await.unwrap();
+        let users = tx.export_page(PROJECT, None, 10_000, None).await.unwrap();
+        users
+            .into_iter()
+            .map(|u| (u.user.id.clone(), u.identities[0].login_id.clone()))
+            .collect()
+    };
+    assert_eq!(expected.len() as u64, count);
+    let (_, created) = post(&server, "export", &json!({"format": "ndjson"})).await;
+    let done = finished(&server, "export", created["result"]["id"].as_str().unwrap()).await;
+    let file = server
+        .http
+        .get(done["download_url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert!(file.len() > 1 << 20, "one chunk only: {} bytes", file.len());
+    let got: Vec<(String, String)> = std::str::from_utf8(&file)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let record: Value = serde_json::from_str(line).unwrap();
+            (
+                record["sub"].as_str().unwrap().to_owned(),
+                record["email"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert!(
+        got == expected,
+        "the export is not every user once, in order"
+    );
+
+    let (_, created) = post(
+        &server,
+        "export",
+        &json!({"format": "csv", "csv": {"fields": [{"pointer": "/sub"}, {"pointer": "/email"}]}}),
+    )
+    .await;
+    let done = finished(&server, "export", created["result"]["id"].as_str().unwrap()).await;
+    let text = server
+        .http
+        .get(done["download_url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let rows: Vec<(String, String)> = text
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let (sub, email) = l.split_once(',').unwrap();
+            (sub.to_owned(), email.to_owned())
+        })
+        .collect();
+    assert!(
+        rows == expected,
+        "the CSV export is not every user once, in order"
+    );
 }
 
 /// A project's users as comparable text (no IDs or times), sorted, with
