@@ -470,12 +470,6 @@ impl From<StoreError> for ExportFailure {
     }
 }
 
-impl From<AccountsError> for ExportFailure {
-    fn from(e: AccountsError) -> Self {
-        ExportFailure::Refused(e)
-    }
-}
-
 /// Write the file, chunk by chunk: `(file name, bytes, users)`, or `None`
 /// when the lease was lost on the way.
 async fn write_export(

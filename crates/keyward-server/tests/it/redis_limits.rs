@@ -92,7 +92,13 @@ async fn a_failure_penalty_on_one_replica_holds_on_the_other() {
 
 /// A TCP relay to Redis that can be frozen: connections stay open but
 /// nothing gets through, as with a hung Redis.
-async fn freezable_relay(target: String) -> (String, Arc<AtomicBool>) {
+async fn freezable_relay(url: &str) -> (String, Arc<AtomicBool>) {
+    let target = url
+        .trim_start_matches("redis://")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
     let frozen = Arc::new(AtomicBool::new(false));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -133,13 +139,7 @@ async fn pump(
 #[tokio::test]
 async fn a_hung_redis_falls_back_to_memory_not_to_no_limit() {
     let Some(url) = redis_url() else { return };
-    let target = url
-        .trim_start_matches("redis://")
-        .split('/')
-        .next()
-        .unwrap()
-        .to_owned();
-    let (relay, frozen) = freezable_relay(target).await;
+    let (relay, frozen) = freezable_relay(&url).await;
     let metrics = Metrics::new();
     let limits = replica(&relay, &metrics).await;
     frozen.store(true, Ordering::Relaxed);
@@ -182,13 +182,7 @@ async fn a_hung_redis_falls_back_to_memory_not_to_no_limit() {
 async fn a_hung_redis_costs_the_doors_counts_one_wait_and_is_counted() {
     use keyward_accounts::shared_counts::SharedCounts as _;
     let Some(url) = redis_url() else { return };
-    let target = url
-        .trim_start_matches("redis://")
-        .split('/')
-        .next()
-        .unwrap()
-        .to_owned();
-    let (relay, frozen) = freezable_relay(target).await;
+    let (relay, frozen) = freezable_relay(&url).await;
     let metrics = Metrics::new();
     let redis = RedisLimits::connect(&relay).await.unwrap();
     redis.report_to(&metrics);

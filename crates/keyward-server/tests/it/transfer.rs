@@ -863,17 +863,7 @@ async fn an_export_of_many_pages_keeps_every_user_once_in_order(backend: Backend
             .collect()
     };
     assert_eq!(expected.len() as u64, count);
-    let (_, created) = post(&server, "export", &json!({"format": "ndjson"})).await;
-    let done = finished(&server, "export", created["result"]["id"].as_str().unwrap()).await;
-    let file = server
-        .http
-        .get(done["download_url"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let file = exported(&server, json!({"format": "ndjson"})).await;
     assert!(file.len() > 1 << 20, "one chunk only: {} bytes", file.len());
     let got: Vec<(String, String)> = std::str::from_utf8(&file)
         .unwrap()
@@ -891,22 +881,12 @@ async fn an_export_of_many_pages_keeps_every_user_once_in_order(backend: Backend
         "the export is not every user once, in order"
     );
 
-    let (_, created) = post(
+    let file = exported(
         &server,
-        "export",
-        &json!({"format": "csv", "csv": {"fields": [{"pointer": "/sub"}, {"pointer": "/email"}]}}),
+        json!({"format": "csv", "csv": {"fields": [{"pointer": "/sub"}, {"pointer": "/email"}]}}),
     )
     .await;
-    let done = finished(&server, "export", created["result"]["id"].as_str().unwrap()).await;
-    let text = server
-        .http
-        .get(done["download_url"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = String::from_utf8(file).unwrap();
     let rows: Vec<(String, String)> = text
         .lines()
         .skip(1)
@@ -919,6 +899,22 @@ async fn an_export_of_many_pages_keeps_every_user_once_in_order(backend: Backend
         rows == expected,
         "the CSV export is not every user once, in order"
     );
+}
+
+/// Export with `request`, wait until it is written, download the file.
+async fn exported(server: &TestServer, request: Value) -> Vec<u8> {
+    let (_, created) = post(server, "export", &request).await;
+    let done = finished(server, "export", created["result"]["id"].as_str().unwrap()).await;
+    server
+        .http
+        .get(done["download_url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec()
 }
 
 /// A project's users as comparable text (no IDs or times), sorted, with
