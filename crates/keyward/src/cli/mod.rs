@@ -331,6 +331,14 @@ mod tests {
     }
 
     #[test]
+    fn sqlite_pools_follow_the_cores_and_postgres_pools_do_not() {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let expected = u32::try_from((2 * cores).clamp(2, 8)).unwrap();
+        assert_eq!(default_db_connections(true), expected);
+        assert_eq!(default_db_connections(false), 8);
+    }
+
+    #[test]
     fn cli_definition_is_valid() {
         use clap::CommandFactory as _;
         Cli::command().debug_assert();

@@ -24,7 +24,7 @@ pub struct QuickstartArgs {
 }
 
 pub async fn run(global: &Global, args: QuickstartArgs) -> anyhow::Result<()> {
-    check(&args.serve)?;
+    let checked = check(&args.serve)?;
     let store = global.store().await?;
     let master = global.master_key(IfMissing::Create)?;
     match store.create_project(&args.project).await {
@@ -77,7 +77,7 @@ pub async fn run(global: &Global, args: QuickstartArgs) -> anyhow::Result<()> {
 
     let portal = portal_options(&store, master).await?;
     let setup_token = portal.setup_token.clone();
-    let handle = start(&store, &args.serve, portal).await?;
+    let handle = start(&store, &args.serve, checked, portal).await?;
     let port = handle.addr.port();
     let scheme = handle.scheme();
     let issuer = format!(

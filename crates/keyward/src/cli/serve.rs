@@ -141,12 +141,21 @@ impl ServeArgs {
     }
 }
 
-/// What `serve` checks before it binds: `keyward config check`.
-pub fn check(args: &ServeArgs) -> anyhow::Result<()> {
+/// What the settings load to before the server binds (the TLS pair, the
+/// mailer); made once, by [`check`], and handed to [`start`].
+pub struct Checked {
+    tls: Option<Tls>,
+    mailer: Option<keyward_server::mailer::Mailer>,
+}
+
+/// What `serve` checks before it creates anything: also `keyward config
+/// check`.
+pub fn check(args: &ServeArgs) -> anyhow::Result<Checked> {
     args.check_auth_switch()?;
-    args.tls()?;
-    args.mailer()?;
-    Ok(())
+    Ok(Checked {
+        tls: args.tls()?,
+        mailer: args.mailer()?,
+    })
 }
 
 fn trusted_proxies(text: &str) -> Result<TrustedProxies, String> {
@@ -169,12 +178,12 @@ fn public_scheme(text: &str) -> Result<&'static str, String> {
 
 pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
     // Settings first: a bad one stops here, before anything is created.
-    check(&args)?;
+    let checked = check(&args)?;
     let store = global.store().await?;
     let master = global.master_key(IfMissing::Create)?;
     let portal = portal_options(&store, master).await?;
     let setup_token = portal.setup_token.clone();
-    let handle = start(&store, &args, portal).await?;
+    let handle = start(&store, &args, checked, portal).await?;
     let scheme = handle.scheme();
     tracing::info!("keyward listening on {scheme}://{}", handle.addr);
     tracing::info!("portal: {scheme}://{}/portal", handle.addr);
@@ -220,20 +229,19 @@ pub fn announce_setup(scheme: &str, addr: SocketAddr, setup_token: Option<&str>)
 pub async fn start(
     store: &Store,
     args: &ServeArgs,
+    checked: Checked,
     portal: PortalOptions,
 ) -> anyhow::Result<ServerHandle> {
-    args.check_auth_switch()?;
+    let Checked { tls, mailer } = checked;
     if args.insecure_no_auth {
         tracing::warn!(
             "AUTHENTICATION IS OFF (--insecure-no-auth): every Admin API request is accepted with full access. \
              Never use this outside measurements and local development."
         );
     }
-    let tls = args.tls()?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
-    let mailer = args.mailer()?;
     let redis_limits = match &args.redis_url {
         Some(url) => Some(
             keyward_server::limits::redis::RedisLimits::connect(url)
